@@ -1,0 +1,12 @@
+/**
+ * Every island, by the name the server writes into the page and the browser looks up.
+ * Islands are the only components shipped to browsers: keep their imports to Preact and
+ * browser-safe modules.
+ */
+import TimeZoneSelect from "./TimeZoneSelect.tsx";
+
+/** Island components by name. */
+export const islands = { TimeZoneSelect } as const;
+
+/** The name of an island. */
+export type IslandName = keyof typeof islands;

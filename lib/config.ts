@@ -1,0 +1,44 @@
+/**
+ * Service settings from the environment, read once at start-up.
+ *
+ * | variable         | default                 | meaning                                          |
+ * | ---------------- | ----------------------- | ------------------------------------------------ |
+ * | `PORT`           | 8000                    | port to listen on                                |
+ * | `DENO_KV_PATH`   | `data/moodline.kv`      | local KV file; on Deno Deploy the managed store  |
+ * | `TRUST_PROXY`    | unset                   | `1`: take client address and scheme from `X-Forwarded-*` |
+ */
+
+/** Settings of one running service. */
+export interface Config {
+  port: number;
+  /** Path handed to `Deno.openKv`; undefined means the platform's default store (Deploy). */
+  kvPath: string | undefined;
+  /** Whether `X-Forwarded-For` / `X-Forwarded-Proto` come from a proxy we trust. */
+  trustProxy: boolean;
+  /** True on Deno Deploy (no local files may be written there). */
+  onDeploy: boolean;
+}
+
+/** The local KV file used when nothing else is configured. */
+export const DEFAULT_KV_PATH = "data/moodline.kv";
+
+/** Reads {@link Config} from `env`; throws a readable error for a bad `PORT`. */
+export function readConfig(env: { get(name: string): string | undefined }): Config {
+  const onDeploy = Boolean(env.get("DENO_DEPLOYMENT_ID"));
+  const portText = env.get("PORT") ?? "8000";
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`Expected PORT to be a port number, but got "${portText}"`);
+  }
+  return {
+    port,
+    kvPath: env.get("DENO_KV_PATH") || (onDeploy ? undefined : DEFAULT_KV_PATH),
+    trustProxy: env.get("TRUST_PROXY") === "1",
+    onDeploy,
+  };
+}
+
+/** Settings for in-process tests: in-memory KV, no proxy. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return { port: 0, kvPath: ":memory:", trustProxy: false, onDeploy: false, ...overrides };
+}

@@ -1,0 +1,16 @@
+/**
+ * Starts Moodline: opens the store (a local KV file by default, the managed store on
+ * Deno Deploy) and serves the app. Settings: see `lib/config.ts`.
+ */
+import { createApp } from "./app.ts";
+import { readConfig } from "./lib/config.ts";
+import { openDb } from "./lib/db.ts";
+
+const config = readConfig(Deno.env);
+if (config.kvPath && config.kvPath !== ":memory:") {
+  const dir = config.kvPath.replace(/[^/]*$/, "");
+  if (dir) await Deno.mkdir(dir, { recursive: true });
+}
+const db = await openDb(config.kvPath);
+const app = createApp({ db, config });
+Deno.serve({ port: config.port }, app.fetch);

@@ -1,0 +1,29 @@
+/**
+ * The route table: Hono path pattern → route module. Kept as a plain list (rather than
+ * discovered from the file system at start-up) so Deno Deploy sees every module statically.
+ */
+import type { RouteEntry } from "../lib/web/router.ts";
+import * as index from "./index.tsx";
+import * as signup from "./signup.tsx";
+import * as login from "./login.tsx";
+import * as logout from "./logout.ts";
+import * as dashboard from "./dashboard.tsx";
+import * as entries from "./entries.tsx";
+import * as account from "./account.tsx";
+import * as apiMe from "./api/me.ts";
+import * as apiEntries from "./api/entries/index.ts";
+import * as apiEntry from "./api/entries/[id].ts";
+
+/** Every route, in matching order. */
+export const routes: readonly RouteEntry[] = [
+  ["/", index],
+  ["/signup", signup],
+  ["/login", login],
+  ["/logout", logout],
+  ["/dashboard", dashboard],
+  ["/entries", entries],
+  ["/account", account],
+  ["/api/me", apiMe],
+  ["/api/entries", apiEntries],
+  ["/api/entries/:id", apiEntry],
+];
