@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { FusedLSTM, fusedLstm, withFusedLstm } from "./fused_lstm.ts";
-import { assertAllClose, randomArray, seededUniform } from "./testing.ts";
+import { assertAllClose } from "../testing/all_close.ts";
+import { assertCloseMeasured, randomArray, seededUniform } from "./testing.ts";
 
 await tf.setBackend("cpu");
 
@@ -127,7 +128,10 @@ Deno.test("FusedLSTM matches tf.layers.lstm outputs and gradients over random sh
   const track = (grads: Float32Array[], want: Float32Array[], label: string) => {
     assert.equal(grads.length, want.length);
     grads.forEach((g, i) => {
-      const diff = assertAllClose(g, want[i], { atol: GRAD_ATOL, label: `${label} grad ${i}` });
+      const diff = assertCloseMeasured(g, want[i], {
+        atol: GRAD_ATOL,
+        label: `${label} grad ${i}`,
+      });
       maxGrad = Math.max(maxGrad, diff);
     });
   };
@@ -143,7 +147,7 @@ Deno.test("FusedLSTM matches tf.layers.lstm outputs and gradients over random sh
     const expected = reference.predict(x) as tf.Tensor;
     const actual = fused.predict(x) as tf.Tensor;
     assert.deepEqual(actual.shape, expected.shape);
-    const diff = assertAllClose(actual.dataSync(), expected.dataSync(), {
+    const diff = assertCloseMeasured(actual.dataSync(), expected.dataSync(), {
       atol: OUTPUT_ATOL,
       label: `case ${index} output`,
     });

@@ -1,55 +1,22 @@
 /**
- * Test helpers shared by the model tests.
+ * Test helpers shared by the model tests: measured closeness and seeded random data.
  *
  * @module
  */
 
-import { AssertionError } from "node:assert/strict";
-
-/** Tolerances of {@link assertAllClose}: `|actual − expected| ≤ atol + rtol·|expected|`. */
-export interface CloseOptions {
-  /** Absolute tolerance; default 1e-6. */
-  atol?: number;
-  /** Relative tolerance; default 0. */
-  rtol?: number;
-  /** Prefix for the failure message. */
-  label?: string;
-}
+import { type AllCloseOptions, assertAllClose, compareAllClose } from "../testing/all_close.ts";
 
 /**
- * Asserts elementwise closeness of two equally long numeric arrays (numpy's `allclose` rule) and
- * returns the largest absolute difference so that tests can report how close they came. The
- * failure message names the worst index, because "not close" alone is useless for a 10k-element
- * gradient.
+ * {@link assertAllClose} that also returns the largest absolute difference, so tests can report
+ * how close the fused code came to tfjs and not only that it passed.
  */
-export function assertAllClose(
+export function assertCloseMeasured(
   actual: ArrayLike<number>,
   expected: ArrayLike<number>,
-  options: CloseOptions = {},
+  options: AllCloseOptions,
 ): number {
-  const { atol = 1e-6, rtol = 0, label = "arrays" } = options;
-  if (actual.length !== expected.length) {
-    throw new AssertionError({
-      message: `${label}: expected length ${expected.length} but got ${actual.length}`,
-    });
-  }
-  let maxDiff = 0, worst = -1, worstExcess = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const diff = Math.abs(actual[i] - expected[i]);
-    if (!(diff <= maxDiff)) maxDiff = diff;
-    const excess = diff - (atol + rtol * Math.abs(expected[i]));
-    if (!(excess <= worstExcess)) {
-      worstExcess = excess;
-      worst = i;
-    }
-  }
-  if (worst >= 0) {
-    throw new AssertionError({
-      message: `${label}: not close at index ${worst}: ${actual[worst]} vs ${expected[worst]} ` +
-        `(max |diff| ${maxDiff}, atol ${atol}, rtol ${rtol})`,
-    });
-  }
-  return maxDiff;
+  assertAllClose(actual, expected, options);
+  return compareAllClose(actual, expected, options).maxAbsDiff;
 }
 
 /**
