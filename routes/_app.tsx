@@ -36,6 +36,7 @@ export default function App({ title, user, url, children }: AppProps) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
+        <link rel="icon" href="/static/icon.svg" type="image/svg+xml" />
         <title>{title === "Moodline" ? title : `${title} · Moodline`}</title>
       </head>
       <body class="min-h-screen bg-gray-50 text-gray-900 dark:bg-gray-950 dark:text-gray-100 flex flex-col">

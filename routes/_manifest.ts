@@ -8,7 +8,8 @@ import * as signup from "./signup.tsx";
 import * as login from "./login.tsx";
 import * as logout from "./logout.ts";
 import * as dashboard from "./dashboard.tsx";
-import * as entries from "./entries.tsx";
+import * as entries from "./entries/index.tsx";
+import * as entry from "./entries/[id].tsx";
 import * as account from "./account.tsx";
 import * as apiMe from "./api/me.ts";
 import * as apiEntries from "./api/entries/index.ts";
@@ -22,6 +23,7 @@ export const routes: readonly RouteEntry[] = [
   ["/logout", logout],
   ["/dashboard", dashboard],
   ["/entries", entries],
+  ["/entries/:id", entry],
   ["/account", account],
   ["/api/me", apiMe],
   ["/api/entries", apiEntries],

@@ -1,4 +1,4 @@
-import { LinkButton } from "../components/ui.tsx";
+import { LinkButton, Notice } from "../components/ui.tsx";
 import type { PageProps } from "../lib/web/types.ts";
 
 export const isPublic = true;
@@ -22,9 +22,12 @@ function Step({ n, title, children }: { n: number; title: string; children: stri
 }
 
 /** Landing page: what Moodline does and what it promises about privacy. */
-export default function Landing({ user }: PageProps<undefined>) {
+export default function Landing({ user, url }: PageProps<undefined>) {
   return (
     <>
+      {url.searchParams.has("deleted") && !user && (
+        <Notice kind="success">Your account and all its data were deleted.</Notice>
+      )}
       <section class="flex flex-col gap-4 py-6">
         <h1 class="text-3xl sm:text-4xl font-bold">Hear how your days feel.</h1>
         <p class="text-lg text-gray-700 dark:text-gray-300">

@@ -15,7 +15,10 @@ export async function readForm(c: RouteContext): Promise<Record<string, string>>
   let form: FormData;
   try {
     form = await c.req.raw.formData();
-  } catch {
+  } catch (err) {
+    // The body-limit stream aborts with a 413 that must not turn into a 400.
+    const cause = err instanceof HttpError ? err : (err as Error)?.cause;
+    if (cause instanceof HttpError) throw cause;
     throw new HttpError(400, "The form could not be read.");
   }
   const fields: Record<string, string> = {};

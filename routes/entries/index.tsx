@@ -1,7 +1,7 @@
-import { EntryList, NoEntries } from "../components/EntryList.tsx";
-import type { EntrySummary } from "../lib/db.ts";
-import { render } from "../lib/web/render.tsx";
-import type { Handlers, PageProps } from "../lib/web/types.ts";
+import { EntryList, NoEntries } from "../../components/EntryList.tsx";
+import type { EntrySummary } from "../../lib/db.ts";
+import { render } from "../../lib/web/render.tsx";
+import type { Handlers, PageProps } from "../../lib/web/types.ts";
 
 export const title = "Journal";
 

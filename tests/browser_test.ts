@@ -1,0 +1,74 @@
+/**
+ * End-to-end in real headless Chromium (Debian's `chromium`, driven by playwright-core):
+ * sign up through the forms, then check the account page's island hydrates with the
+ * browser's own time zone and that saving it reaches the store. Pages without islands
+ * must run no script.
+ */
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+import { createApp } from "../app.ts";
+import { testConfig } from "../lib/config.ts";
+import { Db } from "../lib/db.ts";
+
+/** Where Debian's package puts the browser. */
+export const CHROMIUM_PATH = "/usr/bin/chromium";
+
+/** Flags that keep Chromium from reaching for the network or a sandbox we lack as root. */
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+Deno.test({
+  name: "browser: sign up, then the time-zone island hydrates and saves",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const db = new Db(await Deno.openKv(":memory:"));
+    const app = createApp({ db, config: testConfig() });
+    const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, app.fetch);
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    try {
+      const context = await browser.newContext({ timezoneId: "America/Sao_Paulo" });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+      page.on("pageerror", (e) => errors.push(String(e)));
+
+      await page.goto(`${base}/`);
+      assert.equal(await page.locator("script").count(), 0, "landing page runs no script");
+
+      await page.goto(`${base}/signup`);
+      await page.getByLabel("Username").fill("Browser.User");
+      await page.getByLabel("Password").fill("correct horse battery");
+      await page.getByRole("button", { name: "Sign up" }).click();
+      await page.waitForURL(`${base}/dashboard`);
+      await page.getByText("No entries yet — record your first.").waitFor();
+
+      await page.goto(`${base}/account`);
+      await page.getByTestId("tz-detected").waitFor({ timeout: 5000 });
+      assert.equal(await page.getByLabel("Time zone").inputValue(), "America/Sao_Paulo");
+      await page.getByRole("button", { name: "Save time zone" }).click();
+      await page.getByText("Your time zone was saved.").waitFor();
+      const user = await db.getUserByUsername("browser.user");
+      assert.equal(user?.timeZone, "America/Sao_Paulo");
+      assert.equal(
+        await page.getByLabel("Time zone").inputValue(),
+        "America/Sao_Paulo",
+        "a stored zone is shown as stored",
+      );
+      assert.equal(await page.getByTestId("tz-detected").count(), 0);
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      await server.shutdown();
+      db.close();
+    }
+  },
+});
