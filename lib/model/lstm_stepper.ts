@@ -1,0 +1,243 @@
+/**
+ * Frame-by-frame LSTM inference with carried `(h, c)` state in plain typed arrays, for live
+ * audio: each block of new frames costs only its own steps, and no tfjs tensor is touched.
+ *
+ * @example
+ * ```ts
+ * const stepper = createClassifierStepper(classifierWeightsOf(model));
+ * const state = stepper.initialState();
+ * for await (const frames of featureBlocks) {   // Float32Array, [n, 15]
+ *   const probabilities = stepper.advance(frames, state);
+ * }
+ * ```
+ *
+ * @module
+ */
+
+import { dense, gemmNT } from "./gemm.ts";
+import { hardSigmoid, type LstmWeights, prepareLstm, sigmoid } from "./lstm_kernels.ts";
+
+/** Hidden and cell state of one LSTM layer for one stream, `units` long each. */
+export interface LstmState {
+  /** Last output (hidden state). */
+  h: Float32Array;
+  /** Cell state. */
+  c: Float32Array;
+}
+
+/** Advances one LSTM layer over new frames of one stream. */
+export interface LstmStepper {
+  /** Features per frame. */
+  readonly inputSize: number;
+  /** Width of the state and of each output. */
+  readonly units: number;
+  /** Zero state, as tfjs starts every sequence. */
+  initialState(): LstmState;
+  /**
+   * Consumes `frames` (`[n, inputSize]`, n ≥ 0), updates `state` in place and returns the n
+   * outputs (`[n, units]`), equal to the corresponding rows of the full-sequence output.
+   * With `maskValue` set, a frame whose features all equal it carries the state and repeats the
+   * previous output, as after `tf.layers.masking`.
+   */
+  advance(frames: Float32Array, state: LstmState): Float32Array;
+}
+
+/** Options of {@link createLstmStepper}. */
+export interface LstmStepperOptions {
+  /** Treat frames whose features all equal this value as padding; default: no masking. */
+  maskValue?: number | null;
+}
+
+/**
+ * Builds a stepper for one forward-direction LSTM layer from its weights (see `lstmWeightsOf`).
+ * The input projection of a block is one product over all its frames; only the recurrent
+ * product runs frame by frame, which is what makes small blocks cheap.
+ */
+export function createLstmStepper(
+  weights: LstmWeights,
+  options: LstmStepperOptions = {},
+): LstmStepper {
+  const p = prepareLstm(weights);
+  const { inputSize, units } = p;
+  const gateSize = 4 * units;
+  const maskValue = options.maskValue ?? null;
+  const hard = p.hardSigmoid;
+  const recurrentT = dense(p.recurrentKernelT, units);
+  const kernelT = dense(p.kernelT, inputSize);
+  let z = new Float32Array(0);
+
+  return {
+    inputSize,
+    units,
+    initialState: () => ({ h: new Float32Array(units), c: new Float32Array(units) }),
+    advance(frames: Float32Array, state: LstmState): Float32Array {
+      if (frames.length % inputSize !== 0) {
+        throw new RangeError(
+          `Expected frames of length n × ${inputSize}, but got ${frames.length}`,
+        );
+      }
+      if (state.h.length !== units || state.c.length !== units) {
+        throw new RangeError(
+          `Expected a state of ${units} units, but got h ${state.h.length}, c ${state.c.length}`,
+        );
+      }
+      const n = frames.length / inputSize;
+      if (z.length < n * gateSize) z = new Float32Array(n * gateSize);
+      gemmNT(n, gateSize, inputSize, dense(frames, inputSize), kernelT, dense(z, gateSize), false);
+      const out = new Float32Array(n * units);
+      const { h, c } = state;
+      const hView = dense(h, units);
+      for (let t = 0; t < n; t++) {
+        const zo = t * gateSize;
+        if (maskValue !== null && isPadding(frames, t * inputSize, inputSize, maskValue)) {
+          out.set(h, t * units);
+          continue;
+        }
+        for (let j = 0; j < gateSize; j++) z[zo + j] += p.bias[j];
+        gemmNT(1, gateSize, units, hView, recurrentT, dense(z, gateSize, zo), true);
+        for (let k = 0; k < units; k++) {
+          const zi = z[zo + k], zf = z[zo + units + k], zc = z[zo + 2 * units + k];
+          const i = hard ? hardSigmoid(zi) : sigmoid(zi);
+          const f = hard ? hardSigmoid(zf) : sigmoid(zf);
+          c[k] = f * c[k] + i * Math.tanh(zc);
+        }
+        // h is read by the product above, so it changes only after all gates are known.
+        for (let k = 0; k < units; k++) {
+          const zOut = z[zo + 3 * units + k];
+          const o = hard ? hardSigmoid(zOut) : sigmoid(zOut);
+          h[k] = o * Math.tanh(c[k]);
+        }
+        out.set(h, t * units);
+      }
+      return out;
+    },
+  };
+}
+
+function isPadding(frames: Float32Array, offset: number, width: number, value: number): boolean {
+  for (let k = 0; k < width; k++) if (frames[offset + k] !== value) return false;
+  return true;
+}
+
+/** A dense softmax head: `kernel` is `[inputSize, classes]`, `bias` `[classes]` or null. */
+export interface SoftmaxHeadWeights {
+  /** Width of the input (the last LSTM's units). */
+  inputSize: number;
+  /** Number of classes. */
+  classes: number;
+  /** `[inputSize, classes]`, row-major, as tfjs stores a Dense kernel. */
+  kernel: Float32Array;
+  /** `[classes]`, or null without bias. */
+  bias: Float32Array | null;
+}
+
+/**
+ * Weights of a streaming classifier: forward LSTM layers applied in order (all but the last
+ * returning sequences in the original model), then a softmax dense layer on the last output.
+ */
+export interface ClassifierWeights {
+  /** LSTM layers, first to last. */
+  lstms: LstmWeights[];
+  /** The softmax output layer. */
+  head: SoftmaxHeadWeights;
+  /** Mask value of a leading `tf.layers.masking`, or null when the model has none. */
+  maskValue: number | null;
+}
+
+/** Per-stream state of a {@link ClassifierStepper}: one LSTM state per layer. */
+export interface ClassifierState {
+  /** States of the LSTM layers, first to last. */
+  layers: LstmState[];
+  /** Frames consumed so far, padding frames included. */
+  frames: number;
+}
+
+/** Advances a whole LSTM stack and softmax head over new frames of one stream. */
+export interface ClassifierStepper {
+  /** Features per frame. */
+  readonly inputSize: number;
+  /** Number of classes. */
+  readonly classes: number;
+  /** State of a fresh stream. */
+  initialState(): ClassifierState;
+  /**
+   * Consumes `frames` (`[n, inputSize]`) and returns the class probabilities after the last of
+   * them: what the model predicts for the whole stream so far. With n = 0 it returns the
+   * current prediction without consuming anything.
+   */
+  advance(frames: Float32Array, state: ClassifierState): Float32Array;
+}
+
+/**
+ * Builds a {@link ClassifierStepper} (see `classifierWeightsOf` for reading one from a model).
+ * Throws a `RangeError` when consecutive layer widths do not chain.
+ */
+export function createClassifierStepper(weights: ClassifierWeights): ClassifierStepper {
+  const { lstms, head } = weights;
+  if (lstms.length === 0) throw new RangeError("Expected at least one LSTM layer, but got 0");
+  for (let l = 1; l < lstms.length; l++) {
+    if (lstms[l].inputSize !== lstms[l - 1].units) {
+      throw new RangeError(
+        `Expected LSTM ${l} inputSize ${lstms[l - 1].units}, but got ${lstms[l].inputSize}`,
+      );
+    }
+  }
+  const last = lstms[lstms.length - 1];
+  if (head.inputSize !== last.units) {
+    throw new RangeError(`Expected head inputSize ${last.units}, but got ${head.inputSize}`);
+  }
+  if (head.kernel.length !== head.inputSize * head.classes) {
+    throw new RangeError(
+      `Expected head kernel of length ${head.inputSize * head.classes}, but got ` +
+        `${head.kernel.length}`,
+    );
+  }
+  // Later layers see the mask that the Masking layer propagates, i.e. the same frames skipped;
+  // their inputs on those frames (the repeated previous outputs) are therefore never used.
+  const steppers = lstms.map((w, l) =>
+    createLstmStepper(w, { maskValue: l === 0 ? weights.maskValue : null })
+  );
+  const maskValue = weights.maskValue;
+  const inputSize = lstms[0].inputSize;
+
+  return {
+    inputSize,
+    classes: head.classes,
+    initialState: () => ({ layers: steppers.map((s) => s.initialState()), frames: 0 }),
+    advance(frames: Float32Array, state: ClassifierState): Float32Array {
+      let x = frames;
+      if (maskValue !== null && steppers.length > 1) x = dropPadding(frames, inputSize, maskValue);
+      for (let l = 0; l < steppers.length; l++) x = steppers[l].advance(x, state.layers[l]);
+      state.frames += frames.length / inputSize;
+      return softmaxHead(head, state.layers[steppers.length - 1].h);
+    },
+  };
+}
+
+// With a mask, skipped frames leave every layer's state untouched, so dropping them up front is
+// the same computation as carrying the mask through the stack.
+function dropPadding(frames: Float32Array, width: number, value: number): Float32Array {
+  const n = frames.length / width;
+  const kept: number[] = [];
+  for (let t = 0; t < n; t++) if (!isPadding(frames, t * width, width, value)) kept.push(t);
+  if (kept.length === n) return frames;
+  const out = new Float32Array(kept.length * width);
+  kept.forEach((t, i) => out.set(frames.subarray(t * width, (t + 1) * width), i * width));
+  return out;
+}
+
+function softmaxHead(head: SoftmaxHeadWeights, h: Float32Array): Float32Array {
+  const logits = new Float64Array(head.classes);
+  for (let j = 0; j < head.classes; j++) logits[j] = head.bias === null ? 0 : head.bias[j];
+  for (let k = 0; k < head.inputSize; k++) {
+    const hk = h[k], row = k * head.classes;
+    for (let j = 0; j < head.classes; j++) logits[j] += hk * head.kernel[row + j];
+  }
+  let max = -Infinity;
+  for (let j = 0; j < head.classes; j++) max = Math.max(max, logits[j]);
+  let sum = 0;
+  for (let j = 0; j < head.classes; j++) sum += logits[j] = Math.exp(logits[j] - max);
+  const out = new Float32Array(head.classes);
+  for (let j = 0; j < head.classes; j++) out[j] = logits[j] / sum;
+  return out;
+}
