@@ -33,7 +33,7 @@ export function Field(
         minLength={minLength}
         aria-describedby={hintId}
         aria-invalid={error ? "true" : undefined}
-        class="border border-gray-300 dark:border-gray-600 rounded px-3 py-2 bg-white dark:bg-gray-800 focus:outline-none focus:ring-2 focus:ring-indigo-500"
+        class="border border-gray-300 dark:border-gray-600 rounded px-3 py-2 bg-white dark:bg-gray-700 focus:outline-none focus:ring-2 focus:ring-indigo-500"
       />
       {hint && <p id={hintId} class="text-sm text-gray-600 dark:text-gray-400">{hint}</p>}
     </div>
@@ -68,8 +68,8 @@ export function Notice(
   { kind, children }: { kind: "error" | "success"; children: ComponentChildren },
 ) {
   const colours = kind === "error"
-    ? "bg-red-50 text-red-800 border-red-200 dark:bg-red-950 dark:text-red-200 dark:border-red-800"
-    : "bg-green-50 text-green-800 border-green-200 dark:bg-green-950 dark:text-green-200 dark:border-green-800";
+    ? "bg-red-50 text-red-800 border-red-200 dark:bg-red-900 dark:text-red-200 dark:border-red-800"
+    : "bg-green-50 text-green-800 border-green-200 dark:bg-green-900 dark:text-green-200 dark:border-green-800";
   return (
     <div role={kind === "error" ? "alert" : "status"} class={`border rounded px-4 py-3 ${colours}`}>
       {children}
@@ -80,7 +80,7 @@ export function Notice(
 /** A titled panel. */
 export function Card({ title, children }: { title?: string; children: ComponentChildren }) {
   return (
-    <section class="border border-gray-200 dark:border-gray-700 rounded-lg p-5 flex flex-col gap-4 bg-white dark:bg-gray-900">
+    <section class="border border-gray-200 dark:border-gray-700 rounded-lg p-5 flex flex-col gap-4 bg-white dark:bg-gray-800">
       {title && <h2 class="text-lg font-semibold">{title}</h2>}
       {children}
     </section>

@@ -40,7 +40,7 @@ export default function TimeZoneSelect({ name, value }: TimeZoneSelectProps) {
         name={name}
         value={zone}
         onChange={(e) => setZone((e.target as HTMLSelectElement).value)}
-        class="border border-gray-300 dark:border-gray-600 rounded px-3 py-2 bg-white dark:bg-gray-800"
+        class="border border-gray-300 dark:border-gray-600 rounded px-3 py-2 bg-white dark:bg-gray-700"
       >
         {zones.map((z) => <option key={z} value={z}>{z}</option>)}
       </select>

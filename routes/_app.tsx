@@ -39,14 +39,17 @@ export default function App({ title, user, url, children }: AppProps) {
         <link rel="icon" href="/static/icon.svg" type="image/svg+xml" />
         <title>{title === "Moodline" ? title : `${title} · Moodline`}</title>
       </head>
-      <body class="min-h-screen bg-gray-50 text-gray-900 dark:bg-gray-950 dark:text-gray-100 flex flex-col">
+      <body class="min-h-screen bg-gray-50 text-gray-900 dark:bg-gray-900 dark:text-gray-100 flex flex-col">
         <a href="#main" class="sr-only focus:not-sr-only focus:p-2">Skip to content</a>
-        <header class="border-b border-gray-200 dark:border-gray-800 bg-white dark:bg-gray-900">
+        <header class="border-b border-gray-200 dark:border-gray-700 bg-white dark:bg-gray-800">
           <nav
             aria-label="Main"
             class="max-w-3xl mx-auto px-4 py-3 flex flex-wrap items-center gap-2 justify-between"
           >
-            <a href={user ? "/dashboard" : "/"} class="text-xl font-bold text-indigo-600">
+            <a
+              href={user ? "/dashboard" : "/"}
+              class="text-xl font-bold text-indigo-600 dark:text-indigo-400"
+            >
               Moodline
             </a>
             {user

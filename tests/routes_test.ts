@@ -433,3 +433,34 @@ Deno.test("account deletion needs the password and leaves no key of the user", a
   await peteStill.body?.cancel();
   t.close();
 });
+
+Deno.test("every Tailwind class used on a page compiles to CSS", async () => {
+  const t = await createTestApp();
+  const cookie = await t.signUp("stylist");
+  const user = (await t.db.getUserByUsername("stylist"))!;
+  const entry = await t.db.createEntry(user.id, exampleEntry("calm"));
+  const pages: [string, string | undefined][] = [
+    ["/", undefined],
+    ["/login", undefined],
+    ["/nowhere", undefined],
+    ["/dashboard", cookie],
+    ["/entries", cookie],
+    [`/entries/${entry.id}`, cookie],
+    ["/account", cookie],
+  ];
+  const escape = (cls: string) => cls.replace(/[^a-zA-Z0-9_-]/g, (ch) => `\\${ch}`);
+  const signupError = await t.postForm("/signup", { username: "x", password: "y" });
+  const htmls = [await signupError.text()];
+  for (const [path, c] of pages) {
+    htmls.push(await (await t.request(path, { headers: c ? { cookie: c } : {} })).text());
+  }
+  for (const html of htmls) {
+    const css = html.match(/<style data-twind>(.*?)<\/style>/s)?.[1] ?? "";
+    const classes = new Set(
+      [...html.matchAll(/class="([^"]*)"/g)].flatMap((m) => m[1].split(/\s+/).filter(Boolean)),
+    );
+    const missing = [...classes].filter((cls) => !css.includes(`.${escape(cls)}`));
+    assert.deepEqual(missing, [], "classes without CSS");
+  }
+  t.close();
+});
