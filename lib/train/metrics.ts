@@ -1,0 +1,65 @@
+/**
+ * Classification metrics from true and predicted class indices: confusion matrix,
+ * accuracy, per-class recall and unweighted average recall (UAR, the macro recall that
+ * speech-emotion papers report because classes are unbalanced).
+ */
+
+/** `matrix[t][p]` counts clips of true class t predicted as p. */
+export type ConfusionMatrix = number[][];
+
+/** Counts true × predicted pairs; throws on an index outside `0…classCount-1`. */
+export function confusionMatrix(
+  truth: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  classCount: number,
+): ConfusionMatrix {
+  if (truth.length !== predicted.length) {
+    throw new RangeError(
+      `Expected as many predictions as labels, but got ${predicted.length} and ${truth.length}`,
+    );
+  }
+  const m = Array.from({ length: classCount }, () => new Array<number>(classCount).fill(0));
+  for (let i = 0; i < truth.length; i++) {
+    const t = truth[i];
+    const p = predicted[i];
+    if (!(t >= 0 && t < classCount && p >= 0 && p < classCount)) {
+      throw new RangeError(`Expected class indices below ${classCount}, but got ${t} and ${p}`);
+    }
+    m[t][p]++;
+  }
+  return m;
+}
+
+/** Share of the diagonal; 0 for an empty matrix. */
+export function accuracy(m: ConfusionMatrix): number {
+  let right = 0;
+  let all = 0;
+  m.forEach((row, t) =>
+    row.forEach((n, p) => {
+      all += n;
+      if (t === p) right += n;
+    })
+  );
+  return all === 0 ? 0 : right / all;
+}
+
+/** Recall of each class (null for a class with no clips). */
+export function recallPerClass(m: ConfusionMatrix): (number | null)[] {
+  return m.map((row, t) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return total === 0 ? null : row[t] / total;
+  });
+}
+
+/** Mean recall over the classes that have clips. */
+export function unweightedAverageRecall(m: ConfusionMatrix): number {
+  const recalls = recallPerClass(m).filter((r): r is number => r !== null);
+  return recalls.length === 0 ? 0 : recalls.reduce((a, b) => a + b, 0) / recalls.length;
+}
+
+/** Index of the largest value (first on ties). */
+export function argMax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}

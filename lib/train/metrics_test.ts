@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import {
+  accuracy,
+  argMax,
+  confusionMatrix,
+  recallPerClass,
+  unweightedAverageRecall,
+} from "./metrics.ts";
+
+Deno.test("confusion matrix, accuracy, recall and UAR on a worked example", () => {
+  // class 0: 3 clips, 2 right; class 1: 1 clip, right; class 2: none.
+  const m = confusionMatrix([0, 0, 0, 1], [0, 0, 1, 1], 3);
+  assert.deepEqual(m, [[2, 1, 0], [0, 1, 0], [0, 0, 0]]);
+  assert.equal(accuracy(m), 0.75);
+  assert.deepEqual(recallPerClass(m), [2 / 3, 1, null]);
+  assert.equal(unweightedAverageRecall(m), (2 / 3 + 1) / 2);
+});
+
+Deno.test("UAR differs from accuracy when classes are unbalanced", () => {
+  const truth = [...new Array(90).fill(0), ...new Array(10).fill(1)];
+  const always0 = new Array(100).fill(0);
+  const m = confusionMatrix(truth, always0, 2);
+  assert.equal(accuracy(m), 0.9);
+  assert.equal(unweightedAverageRecall(m), 0.5);
+});
+
+Deno.test("metrics reject mismatched or out-of-range input", () => {
+  assert.throws(() => confusionMatrix([0, 1], [0], 2), /as many predictions/);
+  assert.throws(() => confusionMatrix([0, 2], [0, 1], 2), /below 2/);
+  assert.throws(() => confusionMatrix([0, -1], [0, 1], 2), /below 2/);
+  assert.equal(accuracy(confusionMatrix([], [], 2)), 0);
+});
+
+Deno.test("argMax picks the first largest", () => {
+  assert.equal(argMax([0.1, 0.7, 0.7, 0.2]), 1);
+  assert.equal(argMax(new Float32Array([3])), 0);
+});

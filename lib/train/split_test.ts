@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { seededRandom, shuffled } from "./rng.ts";
+import { randomSplit, speakerSplit } from "./split.ts";
+
+function clips() {
+  const items = [];
+  for (let actor = 1; actor <= 20; actor++) {
+    for (let i = 0; i < 60; i++) {
+      items.push({
+        id: `r${actor}-${i}`,
+        corpus: "ravdess",
+        speaker: String(actor).padStart(2, "0"),
+      });
+    }
+  }
+  for (const speaker of ["OAF", "YAF"]) {
+    for (let i = 0; i < 1400; i++) items.push({ id: `t${speaker}-${i}`, corpus: "tess", speaker });
+  }
+  return items;
+}
+
+Deno.test("random split: 87.5 / 8.7 / 3.8 %, disjoint, complete, reproducible by seed", () => {
+  const items = clips();
+  const a = randomSplit(items, seededRandom(7));
+  const b = randomSplit(items, seededRandom(7));
+  const c = randomSplit(items, seededRandom(8));
+  assert.equal(a.train.length, 3500);
+  assert.equal(a.val.length, 348);
+  assert.equal(a.test.length, 152);
+  const ids = new Set([...a.train, ...a.val, ...a.test].map((x) => x.id));
+  assert.equal(ids.size, items.length);
+  assert.deepEqual(a.test.map((x) => x.id), b.test.map((x) => x.id));
+  assert.notDeepEqual(a.test.map((x) => x.id), c.test.map((x) => x.id));
+});
+
+Deno.test("speaker split: actors 17–20 test, 15–16 validation, nobody on two sides", () => {
+  const s = speakerSplit(clips(), seededRandom(1));
+  const speakers = (xs: { corpus: string; speaker: string }[]) =>
+    new Set(xs.map((x) => `${x.corpus}:${x.speaker}`));
+  assert.deepEqual(
+    [...speakers(s.test)].sort(),
+    ["ravdess:17", "ravdess:18", "ravdess:19", "ravdess:20"],
+  );
+  assert.deepEqual([...speakers(s.val)].sort(), ["ravdess:15", "ravdess:16"]);
+  const train = speakers(s.train);
+  assert.equal(train.size, 16);
+  for (const sp of [...speakers(s.test), ...speakers(s.val)]) assert.ok(!train.has(sp));
+  assert.equal(s.train.length + s.val.length + s.test.length, clips().length);
+});
+
+Deno.test("seeded shuffles are permutations and repeat for the same seed", () => {
+  const xs = Array.from({ length: 50 }, (_, i) => i);
+  const a = shuffled(xs, seededRandom(3));
+  assert.deepEqual([...a].sort((p, q) => p - q), xs);
+  assert.deepEqual(shuffled(xs, seededRandom(3)), a);
+  assert.notDeepEqual(a, xs);
+});
