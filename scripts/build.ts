@@ -2,8 +2,8 @@
  * Bundles the islands (`islands/_boot.ts` and everything it imports) into
  * `static/islands.js` for browsers, with `deno bundle`.
  *
- * `static/islands.meta.json` records a hash of every local source file in the bundle's
- * module graph plus the imports and compiler options of `deno.json`; `--if-stale` rebuilds only when
+ * `static/islands.meta.json` records a hash of the bundle's module graph (local files,
+ * npm packages with versions, compiler options); `--if-stale` rebuilds only when
  * that hash changed or the bundle is missing (the `start` task uses it).
  *
  * Usage: deno task build [--if-stale]
@@ -34,23 +34,27 @@ async function run(args: string[]): Promise<string> {
   return new TextDecoder().decode(out.stdout);
 }
 
-/** Hash over the island sources (local files of the module graph) and the pinned imports. */
+/**
+ * Hash over what the bundle is made of: the local files of its module graph, the npm
+ * packages (with versions) it pulls in, and the compiler options that shape JSX output.
+ */
 export async function islandSourceHash(): Promise<string> {
   const info = JSON.parse(await run(["info", "--json", entry.pathname])) as {
     modules: { specifier: string }[];
   };
-  const files = info.modules
-    .map((m) => m.specifier)
-    .filter((s) => s.startsWith("file://"))
-    .sort();
-  const parts: Uint8Array[] = [];
+  const specifiers = info.modules.map((m) => m.specifier).sort();
   const encoder = new TextEncoder();
-  for (const file of files) {
-    parts.push(encoder.encode(new URL(file).pathname.slice(root.pathname.length) + "\0"));
-    parts.push(await Deno.readFile(new URL(file)));
+  const parts: Uint8Array[] = [];
+  for (const specifier of specifiers) {
+    if (specifier.startsWith("file://")) {
+      parts.push(encoder.encode(new URL(specifier).pathname.slice(root.pathname.length) + "\0"));
+      parts.push(await Deno.readFile(new URL(specifier)));
+    } else {
+      parts.push(encoder.encode(specifier + "\0"));
+    }
   }
   const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", root)));
-  parts.push(encoder.encode(JSON.stringify([config.imports, config.compilerOptions])));
+  parts.push(encoder.encode(JSON.stringify(config.compilerOptions)));
   const all = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let offset = 0;
   for (const p of parts) {

@@ -37,6 +37,7 @@ if (dev) {
       args: [
         "bundle",
         "--watch",
+        "--minify",
         "--platform",
         "browser",
         "--output",
