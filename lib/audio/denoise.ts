@@ -1,0 +1,584 @@
+/**
+ * Stationary spectral-gating noise reduction, a port of `noisereduce.reduce_noise(...,
+ * stationary=True)` (noisereduce 3.0.3, scipy backend) with its defaults.
+ *
+ * Algorithm, with the scipy conventions it depends on:
+ * 1. Noise statistics: the noise clip (by default the signal itself, first `chunkSize`
+ *    samples) goes through `scipy.signal.stft(nperseg=winLength, noverlap=winLength−hop,
+ *    nfft=nFft, boundary='zeros', padded=False)`, i.e. periodic Hann frames over the clip
+ *    zero-extended by `winLength/2` per side, scaled by `1/sum(window)`. Each bin becomes
+ *    `20·log10(|X| + eps64)` floored at (row maximum over time − 80 dB). The per-frequency
+ *    threshold is `mean + nStdThresh · std` over time (population std).
+ * 2. The signal is processed in chunks of `chunkSize` samples (one chunk when shorter), each
+ *    zero-padded by `paddingSamples` per side. Its STFT dB (same floor rule, per chunk) is
+ *    compared with the threshold: mask = dB > threshold, then
+ *    `mask·propDecrease + (1 − propDecrease)`.
+ * 3. The mask is smoothed by a normalised 2-D triangular filter (`fftconvolve(mode='same')`,
+ *    zero outside) with half-widths `nGradFreq = int(freqMaskSmoothHz / (sr / (nFft/2)))`
+ *    bins and `nGradTime = int(timeMaskSmoothMs / (hop/sr·1000))` frames.
+ * 4. Masked STFT → `scipy.signal.istft` (windowed overlap-add divided by the summed squared
+ *    window), cut back to the chunk.
+ *
+ * Differences from noisereduce that do not change the result beyond rounding: everything is
+ * float64 (noisereduce computes the noise statistics in float32), frames lying entirely in
+ * the zero padding are not transformed (their spectrum is exactly zero), the triangular
+ * filter is applied as exact running sums instead of an FFT convolution, and output samples
+ * outside the kept region are never synthesised. The test against the noisereduce fixture
+ * documents the remaining difference.
+ */
+
+import { MODEL_SAMPLE_RATE_HZ } from "./constants.ts";
+import {
+  expectAtLeast,
+  expectPositiveFinite,
+  expectPositiveInteger,
+  expectPowerOfTwo,
+} from "./errors.ts";
+import { hannWindow } from "./features.ts";
+import { fftFor } from "./fft.ts";
+
+/** Options of {@link reduceNoiseStationary}; defaults are noisereduce's. */
+export interface SpectralGateOptions {
+  /** FFT size, a power of two; default 1024. */
+  nFft?: number;
+  /** Window and segment length, ≤ nFft; default `nFft`. */
+  winLength?: number;
+  /** Hop between frames; default `winLength / 4` (floored). */
+  hopLength?: number;
+  /** Threshold = mean + this many standard deviations of the noise dB; default 1.5. */
+  nStdThresh?: number;
+  /** Strength of the gate, 0 (nothing) … 1 (full); default 1. */
+  propDecrease?: number;
+  /** Mask smoothing across frequency in Hz; default 500; null = none. */
+  freqMaskSmoothHz?: number | null;
+  /** Mask smoothing across time in ms; default 50; null = none. */
+  timeMaskSmoothMs?: number | null;
+  /** Samples per processed chunk; default 600 000. */
+  chunkSize?: number;
+  /** Zero padding added to each side of a chunk, in samples; default 30 000. */
+  paddingSamples?: number;
+  /** Noise clip for the statistics; default the signal itself. */
+  noise?: Float32Array;
+  /** Use only the first `chunkSize` samples of the noise clip; default true. */
+  clipNoise?: boolean;
+}
+
+interface GateSetup {
+  nFft: number;
+  winLength: number;
+  hopLength: number;
+  bins: number;
+  window: Float64Array;
+  /** 1 / sum(window): scipy's `scaling='spectrum'`. */
+  spectrumScale: number;
+  nGradFreq: number;
+  nGradTime: number;
+  smooth: boolean;
+  propDecrease: number;
+}
+
+/** 20·log10 of float64 machine epsilon: the dB value of an exactly zero bin. */
+const ZERO_BIN_DB = 20 * Math.log10(Number.EPSILON);
+/** Per-row dynamic range kept by noisereduce's `_amp_to_db`. */
+const AMP_TO_DB_TOP_DB = 80;
+
+function setupGate(sampleRateHz: number, options: SpectralGateOptions): GateSetup {
+  expectPositiveFinite("sampleRateHz", sampleRateHz);
+  const nFft = options.nFft ?? 1024;
+  expectPowerOfTwo("nFft", nFft);
+  const winLength = options.winLength ?? nFft;
+  expectPositiveInteger("winLength", winLength);
+  if (winLength > nFft) {
+    throw new RangeError(`Expected winLength <= nFft (${nFft}), but got ${winLength}`);
+  }
+  const hopLength = options.hopLength ?? Math.floor(winLength / 4);
+  expectPositiveInteger("hopLength", hopLength);
+  if (hopLength > winLength) {
+    throw new RangeError(`Expected hopLength <= winLength (${winLength}), but got ${hopLength}`);
+  }
+  const propDecrease = options.propDecrease ?? 1;
+  if (!(propDecrease >= 0 && propDecrease <= 1)) {
+    throw new RangeError(`Expected 0 <= propDecrease <= 1, but got ${propDecrease}`);
+  }
+  const freqMaskSmoothHz = options.freqMaskSmoothHz === undefined ? 500 : options.freqMaskSmoothHz;
+  const timeMaskSmoothMs = options.timeMaskSmoothMs === undefined ? 50 : options.timeMaskSmoothMs;
+  let nGradFreq = 1;
+  let nGradTime = 1;
+  if (freqMaskSmoothHz !== null) {
+    nGradFreq = Math.trunc(freqMaskSmoothHz / (sampleRateHz / (nFft / 2)));
+    if (nGradFreq < 1) {
+      throw new RangeError(
+        `Expected freqMaskSmoothHz >= ${sampleRateHz / (nFft / 2)}, but got ${freqMaskSmoothHz}`,
+      );
+    }
+  }
+  if (timeMaskSmoothMs !== null) {
+    nGradTime = Math.trunc(timeMaskSmoothMs / ((hopLength / sampleRateHz) * 1000));
+    if (nGradTime < 1) {
+      throw new RangeError(
+        `Expected timeMaskSmoothMs >= ${(hopLength / sampleRateHz) * 1000}, but got ` +
+          `${timeMaskSmoothMs}`,
+      );
+    }
+  }
+  const smooth = (freqMaskSmoothHz !== null || timeMaskSmoothMs !== null) &&
+    !(nGradFreq === 1 && nGradTime === 1);
+  const window = hannWindow(winLength);
+  let windowSum = 0;
+  for (let i = 0; i < winLength; i++) windowSum += window[i];
+  return {
+    nFft,
+    winLength,
+    hopLength,
+    bins: nFft / 2 + 1,
+    window,
+    spectrumScale: 1 / windowSum,
+    nGradFreq,
+    nGradTime,
+    smooth,
+    propDecrease,
+  };
+}
+
+/**
+ * STFT of frames `firstFrame …` of a signal that is zero outside `[sourceStart, sourceEnd)`;
+ * frame `t` starts at signal index `frameOrigin + t·hop`. Frames holding no signal sample are
+ * flagged and skipped (their spectrum is exactly zero).
+ */
+interface FrameSpectra {
+  /** Interleaved re/im of bins 0…nFft/2, scaled by 1/sum(window); frame-major. Empty if not kept. */
+  spectrum: Float64Array;
+  /** Scaled power |X|², frame-major. */
+  power: Float64Array;
+  /** 1 when the frame touches any signal sample. */
+  nonZero: Uint8Array;
+  frames: number;
+}
+
+function frameSpectra(
+  source: ArrayLike<number>,
+  sourceStart: number,
+  sourceEnd: number,
+  frameOrigin: number,
+  firstFrame: number,
+  frames: number,
+  setup: GateSetup,
+  keepSpectrum: boolean,
+): FrameSpectra {
+  const { nFft, winLength, hopLength, bins, window, spectrumScale } = setup;
+  const spectrum = new Float64Array(keepSpectrum ? frames * bins * 2 : 0);
+  const power = new Float64Array(frames * bins);
+  const nonZero = new Uint8Array(frames);
+  const { fft, out } = fftFor(nFft);
+  const frame = new Float64Array(nFft);
+  for (let f = 0; f < frames; f++) {
+    const start = frameOrigin + (firstFrame + f) * hopLength;
+    const lo = Math.max(start, sourceStart);
+    const hi = Math.min(start + winLength, sourceEnd);
+    if (hi <= lo) continue;
+    nonZero[f] = 1;
+    if (lo > start || hi < start + winLength) frame.fill(0);
+    for (let i = lo; i < hi; i++) frame[i - start] = source[i] * window[i - start];
+    fft.realTransform(out, frame);
+    const base = f * bins;
+    for (let k = 0; k < bins; k++) {
+      const re = out[2 * k] * spectrumScale;
+      const im = out[2 * k + 1] * spectrumScale;
+      power[base + k] = re * re + im * im;
+      if (keepSpectrum) {
+        spectrum[2 * (base + k)] = re;
+        spectrum[2 * (base + k) + 1] = im;
+      }
+    }
+  }
+  return { spectrum, power, nonZero, frames };
+}
+
+/** noisereduce's `_amp_to_db` of one magnitude, before the per-row floor. */
+function ampToDb(magnitude: number): number {
+  return DB_PER_NEPER * Math.log(magnitude + Number.EPSILON);
+}
+
+/** 20 / ln(10): `20·log10(x) = DB_PER_NEPER·ln(x)`, and `Math.log` is the faster call. */
+const DB_PER_NEPER = 20 / Math.LN10;
+
+/**
+ * Per-frequency gate threshold in dB, noisereduce's `noise_thresh`: mean plus `nStdThresh`
+ * standard deviations over time of the noise clip's floored dB spectrogram.
+ */
+export function noiseThresholdDb(
+  noise: ArrayLike<number>,
+  sampleRateHz: number = MODEL_SAMPLE_RATE_HZ,
+  options: SpectralGateOptions = {},
+): Float64Array {
+  const setup = setupGate(sampleRateHz, options);
+  const nStdThresh = options.nStdThresh ?? 1.5;
+  if (!Number.isFinite(nStdThresh)) {
+    throw new RangeError(`Expected a finite nStdThresh, but got ${nStdThresh}`);
+  }
+  const { winLength, hopLength, bins } = setup;
+  const half = Math.floor(winLength / 2);
+  const frames = Math.floor(noise.length / hopLength) + 1;
+  const spectra = frameSpectra(noise, 0, noise.length, -half, 0, frames, setup, false);
+  const db = spectra.power;
+  const rowMax = new Float64Array(bins).fill(-Infinity);
+  for (let f = 0; f < frames; f++) {
+    const base = f * bins;
+    for (let k = 0; k < bins; k++) {
+      const value = ampToDb(Math.sqrt(db[base + k]));
+      db[base + k] = value;
+      if (value > rowMax[k]) rowMax[k] = value;
+    }
+  }
+  const mean = new Float64Array(bins);
+  for (let f = 0; f < frames; f++) {
+    const base = f * bins;
+    for (let k = 0; k < bins; k++) {
+      const value = Math.max(db[base + k], rowMax[k] - AMP_TO_DB_TOP_DB);
+      db[base + k] = value;
+      mean[k] += value;
+    }
+  }
+  for (let k = 0; k < bins; k++) mean[k] /= frames;
+  const squares = new Float64Array(bins);
+  for (let f = 0; f < frames; f++) {
+    const base = f * bins;
+    for (let k = 0; k < bins; k++) {
+      const d = db[base + k] - mean[k];
+      squares[k] += d * d;
+    }
+  }
+  const threshold = new Float64Array(bins);
+  for (let k = 0; k < bins; k++) {
+    threshold[k] = mean[k] + nStdThresh * Math.sqrt(squares[k] / frames);
+  }
+  return threshold;
+}
+
+/**
+ * Replaces one line of `n` values (stride `stride` from `offset`) by its convolution with the
+ * triangle `1, 2, …, h+1, …, 2, 1` (zero outside), unnormalised. The triangle is two boxes of
+ * length `h+1`, done as running sums; on a 0/1 mask every partial sum is a small integer, so
+ * the result is exact. `scratch` needs `2n + 2h + 1` entries.
+ */
+function triangleSmoothLine(
+  data: Float64Array,
+  offset: number,
+  stride: number,
+  n: number,
+  h: number,
+  scratch: Float64Array,
+): void {
+  // box[j + h] = Σ data[j … j+h] for j = −h … n−1 (indices outside [0, n) are zero).
+  const box = scratch;
+  let running = 0;
+  for (let j = -h; j < n; j++) {
+    const enter = j + h;
+    if (enter < n) running += data[offset + enter * stride];
+    box[j + h] = running;
+    if (j >= 0) running -= data[offset + j * stride];
+  }
+  // triangle[i] = Σ box[j] for j = i−h … i.
+  running = 0;
+  for (let j = -h; j < 0; j++) running += box[j + h];
+  for (let i = 0; i < n; i++) {
+    running += box[i + h];
+    data[offset + i * stride] = running;
+    running -= box[i];
+  }
+}
+
+/**
+ * The time-direction counterpart of {@link triangleSmoothLine} for a frame-major matrix,
+ * working on whole frames at a time so memory is read in order rather than with a stride of
+ * one frame per step.
+ */
+function triangleSmoothFrames(data: Float64Array, frames: number, bins: number, h: number): void {
+  // box row (j + h) = Σ rows j … j+h, for j = −h … frames−1.
+  const box = new Float64Array((frames + h) * bins);
+  const running = new Float64Array(bins);
+  for (let j = -h; j < frames; j++) {
+    const enter = j + h;
+    if (enter < frames) {
+      const e = enter * bins;
+      for (let k = 0; k < bins; k++) running[k] += data[e + k];
+    }
+    box.set(running, (j + h) * bins);
+    if (j >= 0) {
+      const l = j * bins;
+      for (let k = 0; k < bins; k++) running[k] -= data[l + k];
+    }
+  }
+  // output row i = Σ box rows i−h … i, i.e. box indices i … i+h.
+  running.fill(0);
+  for (let j = 0; j < h; j++) {
+    const b = j * bins;
+    for (let k = 0; k < bins; k++) running[k] += box[b + k];
+  }
+  for (let i = 0; i < frames; i++) {
+    const enter = (i + h) * bins;
+    const out = i * bins;
+    const leave = i * bins;
+    for (let k = 0; k < bins; k++) {
+      const sum = running[k] + box[enter + k];
+      data[out + k] = sum;
+      running[k] = sum - box[leave + k];
+    }
+  }
+}
+
+/**
+ * Gates `samples` with noisereduce's stationary algorithm and returns the denoised signal of
+ * the same length. Silent input stays silent (never NaN).
+ *
+ * @example
+ * const clean = reduceNoiseStationary(noisy, 16000); // noisereduce defaults
+ */
+export function reduceNoiseStationary(
+  samples: Float32Array,
+  sampleRateHz: number,
+  options: SpectralGateOptions = {},
+): Float32Array {
+  const setup = setupGate(sampleRateHz, options);
+  const chunkSize = options.chunkSize ?? 600_000;
+  const paddingSamples = options.paddingSamples ?? 30_000;
+  expectPositiveInteger("chunkSize", chunkSize);
+  expectAtLeast("paddingSamples", paddingSamples, 0);
+  if (!Number.isInteger(paddingSamples)) {
+    throw new RangeError(`Expected an integer paddingSamples, but got ${paddingSamples}`);
+  }
+  let noise: Float32Array = options.noise ?? samples;
+  if (options.clipNoise ?? true) noise = noise.subarray(0, chunkSize);
+  const threshold = noiseThresholdDb(noise, sampleRateHz, options);
+  const n = samples.length;
+  const out = new Float32Array(n);
+  if (n <= chunkSize) {
+    gateChunk(samples, 0, n, paddingSamples, threshold, setup, out);
+  } else {
+    for (let start = 0; start < n; start += chunkSize) {
+      gateChunk(samples, start, start + chunkSize, paddingSamples, threshold, setup, out);
+    }
+  }
+  return out;
+}
+
+/**
+ * Filters the chunk `[start, end)` of `samples` zero-padded by `padding` per side (the padding
+ * holds neighbouring signal where there is some, zeros beyond the ends, as in noisereduce)
+ * and writes the part `[start, min(end, n))` into `out`.
+ */
+function gateChunk(
+  samples: Float32Array,
+  start: number,
+  end: number,
+  padding: number,
+  threshold: Float64Array,
+  setup: GateSetup,
+  out: Float32Array,
+): void {
+  const { nFft, winLength, hopLength, bins, window, nGradFreq, nGradTime } = setup;
+  const half = Math.floor(winLength / 2);
+  const chunkLength = end - start + 2 * padding;
+  const chunkOrigin = start - padding; // signal index of chunk sample 0
+  const totalFrames = Math.floor(chunkLength / hopLength) + 1;
+  const keepEnd = Math.min(end, samples.length);
+  if (keepEnd <= start) return;
+  const sourceStart = Math.max(0, chunkOrigin);
+  const sourceEnd = Math.min(samples.length, end + padding);
+
+  // Frames on the chunk extended by `half` per side; frame t starts at signal index
+  // frameStart(t). Only frames touching signal, plus the time-smoothing radius around them,
+  // are computed: all others are exactly zero and enter only through the row maxima.
+  const frameStart = (t: number) => chunkOrigin - half + t * hopLength;
+  const lastTouching = Math.min(
+    totalFrames - 1,
+    Math.floor((sourceEnd - 1 - chunkOrigin + half) / hopLength),
+  );
+  const firstTouching = Math.max(
+    0,
+    Math.ceil((sourceStart - chunkOrigin + half - winLength + 1) / hopLength),
+  );
+  const radius = setup.smooth ? nGradTime : 0;
+  const first = Math.max(0, firstTouching - radius);
+  const last = Math.min(totalFrames - 1, lastTouching + radius);
+  const frames = last - first + 1;
+  const spectra = frameSpectra(
+    samples,
+    sourceStart,
+    sourceEnd,
+    chunkOrigin - half,
+    first,
+    frames,
+    setup,
+    true,
+  );
+  const { power, nonZero, spectrum } = spectra;
+
+  // Row maxima of the dB spectrogram over the whole chunk, from the largest power per row.
+  const rowMaxPower = new Float64Array(bins);
+  let anyZeroFrame = first > 0 || last < totalFrames - 1;
+  for (let f = 0; f < frames; f++) {
+    if (!nonZero[f]) {
+      anyZeroFrame = true;
+      continue;
+    }
+    const base = f * bins;
+    for (let k = 0; k < bins; k++) {
+      if (power[base + k] > rowMaxPower[k]) rowMaxPower[k] = power[base + k];
+    }
+  }
+  // The mask test `max(dB, rowMax − 80) > threshold` is decided without a logarithm per bin:
+  // dB > threshold ⟺ |X| > 10^(threshold/20) − eps ⟺ |X|² > that², when that is positive.
+  const floorPasses = new Uint8Array(bins);
+  const zeroFramePasses = new Uint8Array(bins);
+  const minPower = new Float64Array(bins);
+  for (let k = 0; k < bins; k++) {
+    let rowMaxDb = ampToDb(Math.sqrt(rowMaxPower[k]));
+    if (anyZeroFrame) rowMaxDb = Math.max(rowMaxDb, ZERO_BIN_DB);
+    const floorDb = rowMaxDb - AMP_TO_DB_TOP_DB;
+    floorPasses[k] = floorDb > threshold[k] ? 1 : 0;
+    zeroFramePasses[k] = Math.max(ZERO_BIN_DB, floorDb) > threshold[k] ? 1 : 0;
+    const minMagnitude = 10 ** (threshold[k] / 20) - Number.EPSILON;
+    minPower[k] = minMagnitude < 0 ? -1 : minMagnitude * minMagnitude;
+  }
+  const p = setup.propDecrease;
+  const mask = new Float64Array(frames * bins);
+  for (let f = 0; f < frames; f++) {
+    const base = f * bins;
+    if (!nonZero[f]) {
+      for (let k = 0; k < bins; k++) mask[base + k] = zeroFramePasses[k] * p + (1 - p);
+      continue;
+    }
+    for (let k = 0; k < bins; k++) {
+      const passes = floorPasses[k] === 1 || power[base + k] > minPower[k];
+      mask[base + k] = (passes ? 1 : 0) * p + (1 - p);
+    }
+  }
+
+  if (setup.smooth) {
+    // Zero boundary only at the chunk's first and last frames: the frame window [first, last]
+    // carries `radius` frames of context wherever the chunk has them.
+    const scratch = new Float64Array(2 * bins + 2 * nGradFreq + 1);
+    for (let f = 0; f < frames; f++) {
+      triangleSmoothLine(mask, f * bins, 1, bins, nGradFreq, scratch);
+    }
+    triangleSmoothFrames(mask, frames, bins, nGradTime);
+    // Dividing (not multiplying by a reciprocal) keeps a full count at exactly 1.
+    const total = (nGradFreq + 1) ** 2 * (nGradTime + 1) ** 2;
+    for (let i = 0; i < mask.length; i++) mask[i] /= total;
+  }
+
+  // Overlap-add of the masked frames that touch the kept region. A frame whose mask is 1 in
+  // every bin gives back its windowed input (x·w·w after scipy's window compensation), one
+  // whose mask is 0 everywhere gives nothing; only the rest need an inverse FFT, done two at
+  // a time as one forward complex FFT: ifft(Z) = conj(fft(conj Z)) / N.
+  const keepLength = keepEnd - start;
+  const accum = new Float64Array(keepLength);
+  const { fft, out: timeData } = fftFor(nFft);
+  const packed = fft.createComplexArray();
+  const windowSum = 1 / setup.spectrumScale;
+  const addFrame = (
+    f: number,
+    source: ArrayLike<number>,
+    stride: number,
+    at: number,
+    scale: number,
+  ) => {
+    const frameFirst = frameStart(first + f);
+    const lo = Math.max(frameFirst, start);
+    const hi = Math.min(frameFirst + winLength, keepEnd);
+    for (let i = lo; i < hi; i++) {
+      const j = i - frameFirst;
+      accum[i - start] += source[at + stride * j] * scale * window[j];
+    }
+  };
+  const addUnmaskedFrame = (f: number) => {
+    const frameFirst = frameStart(first + f);
+    const lo = Math.max(frameFirst, start);
+    const hi = Math.min(frameFirst + winLength, keepEnd);
+    for (let i = lo; i < hi; i++) {
+      const w = window[i - frameFirst];
+      accum[i - start] += samples[i] * w * w;
+    }
+  };
+  const pending: number[] = [];
+  const nyquist = nFft / 2;
+  const flush = () => {
+    // conj(Z) for Z = Xa + i·Xb over the Hermitian spectra of both frames:
+    // bin k gets conj(Xa[k]) − i·conj(Xb[k]), bin N−k gets Xa[k] − i·Xb[k].
+    const a = pending[0] * bins;
+    const b = pending.length > 1 ? pending[1] * bins : -1;
+    for (let k = 0; k <= nyquist; k++) {
+      const ma = mask[a + k];
+      const ar = spectrum[2 * (a + k)] * ma;
+      const ai = spectrum[2 * (a + k) + 1] * ma;
+      let br = 0;
+      let bi = 0;
+      if (b >= 0) {
+        const mb = mask[b + k];
+        br = spectrum[2 * (b + k)] * mb;
+        bi = spectrum[2 * (b + k) + 1] * mb;
+      }
+      if (k === 0 || k === nyquist) {
+        // irfft ignores the imaginary parts of the DC and Nyquist bins.
+        packed[2 * k] = ar;
+        packed[2 * k + 1] = -br;
+        continue;
+      }
+      packed[2 * k] = ar - bi;
+      packed[2 * k + 1] = -ai - br;
+      packed[2 * (nFft - k)] = ar + bi;
+      packed[2 * (nFft - k) + 1] = ai - br;
+    }
+    fft.transform(timeData, packed);
+    // z = conj(result) / N: frame a is Re/N, frame b is −Im/N.
+    addFrame(pending[0], timeData, 2, 0, windowSum / nFft);
+    if (pending.length > 1) addFrame(pending[1], timeData, 2, 1, -windowSum / nFft);
+    pending.length = 0;
+  };
+  for (let f = 0; f < frames; f++) {
+    if (!nonZero[f]) continue;
+    const frameFirst = frameStart(first + f);
+    if (frameFirst + winLength <= start || frameFirst >= keepEnd) continue;
+    const base = f * bins;
+    let allOne = true;
+    let allZero = true;
+    for (let k = 0; k < bins && (allOne || allZero); k++) {
+      const m = mask[base + k];
+      if (m !== 1) allOne = false;
+      if (m !== 0) allZero = false;
+    }
+    if (allZero) continue;
+    if (allOne && nFft === winLength) {
+      // irfft of the unmasked frame is the windowed input divided by sum(window).
+      addUnmaskedFrame(f);
+      continue;
+    }
+    pending.push(f);
+    if (pending.length === 2) flush();
+  }
+  if (pending.length > 0) flush();
+
+  // scipy divides by the summed squared window of every frame covering a sample. Where all
+  // covering frames exist that sum depends only on the position modulo the hop.
+  const normByPhase = new Float64Array(hopLength);
+  for (let j = 0; j < winLength; j++) normByPhase[j % hopLength] += window[j] * window[j];
+  const lastFrameStart = (totalFrames - 1) * hopLength;
+  for (let i = start; i < keepEnd; i++) {
+    const e = i - chunkOrigin + half; // position in the extended chunk
+    let norm: number;
+    if (e >= winLength - 1 && e <= lastFrameStart) {
+      norm = normByPhase[e % hopLength];
+    } else {
+      const tLo = Math.max(0, Math.ceil((e - winLength + 1) / hopLength));
+      const tHi = Math.min(totalFrames - 1, Math.floor(e / hopLength));
+      norm = 0;
+      for (let t = tLo; t <= tHi; t++) {
+        const w = window[e - t * hopLength];
+        norm += w * w;
+      }
+    }
+    const value = accum[i - start];
+    out[i] = norm > 1e-10 ? value / norm : value;
+  }
+}
