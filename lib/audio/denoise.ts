@@ -559,6 +559,11 @@ function gateChunk(
   }
   if (pending.length > 0) flush();
 
+  // scipy's inverse yields (frames − 1)·hop + winLength − 2·half samples, which can be a few
+  // short of the chunk; noisereduce leaves the rest of the chunk at zero.
+  const synthesisedEnd = chunkOrigin +
+    Math.min(chunkLength, (totalFrames - 1) * hopLength + winLength - 2 * half);
+
   // scipy divides by the summed squared window of every frame covering a sample. Where all
   // covering frames exist that sum depends only on the position modulo the hop.
   const normByPhase = new Float64Array(hopLength);
@@ -579,6 +584,6 @@ function gateChunk(
       }
     }
     const value = accum[i - start];
-    out[i] = norm > 1e-10 ? value / norm : value;
+    out[i] = i >= synthesisedEnd ? 0 : norm > 1e-10 ? value / norm : value;
   }
 }
