@@ -57,6 +57,15 @@ const CASES: Case[] = [
     goBackwards: true,
     padding: [[0, 5], [3, 0], [10, 0]],
   },
+  // Big enough that every product runs on the SIMD kernel.
+  {
+    batchSize: 4,
+    timeSteps: 24,
+    inputSize: 13,
+    units: 18,
+    returnSequences: true,
+    padding: [[0, 0], [0, 6], [2, 0], [0, 0]],
+  },
 ];
 
 // Inputs with some whole frames set to zero, which a Masking layer turns into a mask.

@@ -3,12 +3,13 @@
  *
  * One kernel shape serves the whole forward and backward pass because every product the LSTM
  * needs can be written as C = A · Bᵀ with both operands read along contiguous rows (the callers
- * transpose an operand once per sequence when needed, which is cheap next to the product). The
- * 2×4 register block keeps eight partial sums in registers so that each pair of loads feeds
- * several multiply-adds; sums are kept in doubles and rounded once when stored.
+ * transpose an operand once per sequence when needed, which is cheap next to the product). Both
+ * kernels use a 2×4 register block so that each pair of loads feeds several multiply-adds.
  *
  * @module
  */
+
+import { packRight, simdAvailable, simdGemmNT, simdGemmPacked } from "./simd_gemm.ts";
 
 /**
  * Layout of one operand of {@link gemmNT}: the array, where element (0, 0) sits and how many
@@ -24,13 +25,64 @@ export interface MatrixView {
   rowStride: number;
 }
 
+// Below this many multiply-adds the copies into WebAssembly memory cost more than they save.
+const SIMD_MIN_WORK = 4096;
+
 /**
  * Computes `C[m, n] (+)= Σ_p A[m, p] · Bt[n, p]` for an `rows × cols` result with inner length
  * `depth`, writing into `c` (overwriting, or adding when `accumulate` is true). `bt` holds B
- * transposed, so both operands are walked along contiguous rows; that is what makes a plain
- * scalar loop run at roughly one multiply-add per cycle in V8.
+ * transposed, so both operands are walked along contiguous rows. Runs on the WebAssembly SIMD
+ * kernel when the runtime has one and the product is big enough to pay for copying, else on
+ * {@link scalarGemmNT}.
  */
 export function gemmNT(
+  rows: number,
+  cols: number,
+  depth: number,
+  a: MatrixView,
+  bt: MatrixView,
+  c: MatrixView,
+  accumulate: boolean,
+): void {
+  if (simdAvailable && rows * cols * depth >= SIMD_MIN_WORK) {
+    simdGemmNT(rows, cols, depth, a, bt, c, accumulate);
+  } else {
+    scalarGemmNT(rows, cols, depth, a, bt, c, accumulate);
+  }
+}
+
+/**
+ * A right-hand operand reused for many products, as the recurrent weights are at every time
+ * step: prepared once (copied into WebAssembly memory when SIMD is used), then applied to new
+ * left-hand rows. Release in reverse order of preparation.
+ */
+export interface RightOperand {
+  /** `C[rows, cols] (+)= A[rows, depth] · Btᵀ` with the prepared `Bt`. */
+  multiply(rows: number, a: MatrixView, c: MatrixView, accumulate: boolean): void;
+  /** Frees what {@link prepareRight} reserved. */
+  release(): void;
+}
+
+/** Prepares `bt` (`cols × depth`) for repeated {@link RightOperand.multiply} calls. */
+export function prepareRight(bt: MatrixView, cols: number, depth: number): RightOperand {
+  if (!simdAvailable) {
+    return {
+      multiply: (rows, a, c, accumulate) => scalarGemmNT(rows, cols, depth, a, bt, c, accumulate),
+      release: () => {},
+    };
+  }
+  const packed = packRight(bt, cols, depth);
+  return {
+    multiply: (rows, a, c, accumulate) => simdGemmPacked(rows, a, packed, c, accumulate),
+    release: () => packed.release(),
+  };
+}
+
+/**
+ * The portable scalar kernel behind {@link gemmNT}: plain loops with a 2×4 register block,
+ * about one multiply-add per cycle in V8, sums kept in doubles.
+ */
+export function scalarGemmNT(
   rows: number,
   cols: number,
   depth: number,
