@@ -31,7 +31,7 @@ export interface LstmBenchOptions {
   classes?: number;
   /** Clips per training batch; default 23. */
   trainBatchSize?: number;
-  /** Timed inference runs per implementation (median is reported); default 15. */
+  /** Timed inference runs per implementation (median is reported); default 25. */
   inferRuns?: number;
   /** Timed training steps for the fused model (median is reported); default 5. */
   fusedTrainRuns?: number;
@@ -61,17 +61,25 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-async function timeInference(model: tf.LayersModel, x: tf.Tensor, runs: number): Promise<number> {
-  const once = async () => {
+async function timeInference(
+  model: tf.LayersModel,
+  x: tf.Tensor,
+  runs: number,
+): Promise<number> {
+  const once = () => {
     const start = performance.now();
     const y = model.predict(x) as tf.Tensor;
-    await y.data();
+    y.dataSync();
     y.dispose();
     return performance.now() - start;
   };
-  await once(); // warm-up: JIT and first-call allocation
+  // Warm-up: until V8 has optimised the loops, the first calls run several times slower.
+  for (let r = 0; r < 3; r++) once();
   const times: number[] = [];
-  for (let r = 0; r < runs; r++) times.push(await once());
+  for (let r = 0; r < runs; r++) {
+    times.push(once());
+    await new Promise((resolve) => setTimeout(resolve, 0)); // let timers and I/O run between
+  }
   return median(times);
 }
 
@@ -105,7 +113,7 @@ export async function benchLstm(options: LstmBenchOptions = {}): Promise<LstmBen
     units: 64,
     classes: 8,
     trainBatchSize: 23,
-    inferRuns: 15,
+    inferRuns: 25,
     fusedTrainRuns: 5,
     tfjsTrainRuns: 2,
     ...options,

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { dense, gemmNT } from "./gemm.ts";
+import { dense, gemmNT, prepareRight } from "./gemm.ts";
 import { hardSigmoid, type LstmWeights, prepareLstm, sigmoid } from "./lstm_kernels.ts";
 
 /** Hidden and cell state of one LSTM layer for one stream, `units` long each. */
@@ -83,31 +83,46 @@ export function createLstmStepper(
       }
       const n = frames.length / inputSize;
       if (z.length < n * gateSize) z = new Float32Array(n * gateSize);
-      gemmNT(n, gateSize, inputSize, dense(frames, inputSize), kernelT, dense(z, gateSize), false);
+      // Hot-loop values in locals: V8 reads captured variables through the closure's context.
+      const gates = z, bias = p.bias, isHard = hard, mask = maskValue;
+      gemmNT(
+        n,
+        gateSize,
+        inputSize,
+        dense(frames, inputSize),
+        kernelT,
+        dense(gates, gateSize),
+        false,
+      );
       const out = new Float32Array(n * units);
       const { h, c } = state;
       const hView = dense(h, units);
-      for (let t = 0; t < n; t++) {
-        const zo = t * gateSize;
-        if (maskValue !== null && isPadding(frames, t * inputSize, inputSize, maskValue)) {
+      const recurrent = prepareRight(recurrentT, gateSize, units);
+      try {
+        for (let t = 0; t < n; t++) {
+          const zo = t * gateSize;
+          if (mask !== null && isPadding(frames, t * inputSize, inputSize, mask)) {
+            out.set(h, t * units);
+            continue;
+          }
+          for (let j = 0; j < gateSize; j++) gates[zo + j] += bias[j];
+          recurrent.multiply(1, hView, dense(gates, gateSize, zo), true);
+          for (let k = 0; k < units; k++) {
+            const zi = gates[zo + k], zf = gates[zo + units + k], zc = gates[zo + 2 * units + k];
+            const i = isHard ? hardSigmoid(zi) : sigmoid(zi);
+            const f = isHard ? hardSigmoid(zf) : sigmoid(zf);
+            c[k] = f * c[k] + i * Math.tanh(zc);
+          }
+          // h is read by the product above, so it changes only after all gates are known.
+          for (let k = 0; k < units; k++) {
+            const zOut = gates[zo + 3 * units + k];
+            const o = isHard ? hardSigmoid(zOut) : sigmoid(zOut);
+            h[k] = o * Math.tanh(c[k]);
+          }
           out.set(h, t * units);
-          continue;
         }
-        for (let j = 0; j < gateSize; j++) z[zo + j] += p.bias[j];
-        gemmNT(1, gateSize, units, hView, recurrentT, dense(z, gateSize, zo), true);
-        for (let k = 0; k < units; k++) {
-          const zi = z[zo + k], zf = z[zo + units + k], zc = z[zo + 2 * units + k];
-          const i = hard ? hardSigmoid(zi) : sigmoid(zi);
-          const f = hard ? hardSigmoid(zf) : sigmoid(zf);
-          c[k] = f * c[k] + i * Math.tanh(zc);
-        }
-        // h is read by the product above, so it changes only after all gates are known.
-        for (let k = 0; k < units; k++) {
-          const zOut = z[zo + 3 * units + k];
-          const o = hard ? hardSigmoid(zOut) : sigmoid(zOut);
-          h[k] = o * Math.tanh(c[k]);
-        }
-        out.set(h, t * units);
+      } finally {
+        recurrent.release();
       }
       return out;
     },
