@@ -77,6 +77,27 @@ interface GateSetup {
   propDecrease: number;
 }
 
+/** Largest work buffer kept between calls (4 MiB); bigger ones are left to the collector. */
+const MAX_POOLED_LENGTH = 2 ** 19;
+const workBuffers = new Map<string, Float64Array>();
+
+/**
+ * A reusable scratch array of `length` entries with arbitrary contents. One gate call on a
+ * 3 s window needs several MB of spectra and masks; reusing them keeps the garbage collector
+ * from costing as much as the transforms. Calls never overlap (no awaits), so sharing is safe.
+ */
+function workBuffer(name: string, length: number): Float64Array {
+  if (length > MAX_POOLED_LENGTH) return new Float64Array(length);
+  let buffer = workBuffers.get(name);
+  if (!buffer || buffer.length < length) {
+    buffer = new Float64Array(
+      Math.min(MAX_POOLED_LENGTH, Math.max(length, 2 * (buffer?.length ?? 0))),
+    );
+    workBuffers.set(name, buffer);
+  }
+  return buffer.subarray(0, length);
+}
+
 /** 20·log10 of float64 machine epsilon: the dB value of an exactly zero bin. */
 const ZERO_BIN_DB = 20 * Math.log10(Number.EPSILON);
 /** Per-row dynamic range kept by noisereduce's `_amp_to_db`. */
@@ -166,28 +187,65 @@ function frameSpectra(
   keepSpectrum: boolean,
 ): FrameSpectra {
   const { nFft, winLength, hopLength, bins, window, spectrumScale } = setup;
-  const spectrum = new Float64Array(keepSpectrum ? frames * bins * 2 : 0);
-  const power = new Float64Array(frames * bins);
+  const spectrum = workBuffer("spectrum", keepSpectrum ? frames * bins * 2 : 0);
+  const power = workBuffer("power", frames * bins);
   const nonZero = new Uint8Array(frames);
   const { fft, out } = fftFor(nFft);
-  const frame = new Float64Array(nFft);
+  const packed = fft.createComplexArray();
+  const signalFrames: number[] = [];
   for (let f = 0; f < frames; f++) {
     const start = frameOrigin + (firstFrame + f) * hopLength;
-    const lo = Math.max(start, sourceStart);
-    const hi = Math.min(start + winLength, sourceEnd);
-    if (hi <= lo) continue;
-    nonZero[f] = 1;
-    if (lo > start || hi < start + winLength) frame.fill(0);
-    for (let i = lo; i < hi; i++) frame[i - start] = source[i] * window[i - start];
-    fft.realTransform(out, frame);
-    const base = f * bins;
+    if (Math.min(start + winLength, sourceEnd) > Math.max(start, sourceStart)) {
+      nonZero[f] = 1;
+      signalFrames.push(f);
+    } else {
+      power.fill(0, f * bins, (f + 1) * bins);
+      if (keepSpectrum) spectrum.fill(0, 2 * f * bins, 2 * (f + 1) * bins);
+    }
+  }
+  // Two real frames per complex FFT (a in the real lane, b in the imaginary lane), separated
+  // by Hermitian symmetry: Xa[k] = (Z[k] + conj Z[N−k]) / 2, Xb[k] = (Z[k] − conj Z[N−k]) / 2i.
+  for (let p = 0; p < signalFrames.length; p += 2) {
+    for (let lane = 0; lane < 2; lane++) {
+      const f = p + lane < signalFrames.length ? signalFrames[p + lane] : -1;
+      if (f < 0) {
+        for (let i = 0; i < nFft; i++) packed[2 * i + lane] = 0;
+        continue;
+      }
+      const start = frameOrigin + (firstFrame + f) * hopLength;
+      const lo = Math.max(start, sourceStart) - start;
+      const hi = Math.min(start + winLength, sourceEnd) - start;
+      for (let i = 0; i < lo; i++) packed[2 * i + lane] = 0;
+      for (let i = lo; i < hi; i++) packed[2 * i + lane] = source[start + i] * window[i];
+      for (let i = hi; i < nFft; i++) packed[2 * i + lane] = 0;
+    }
+    fft.transform(out, packed);
+    const fa = signalFrames[p];
+    const fb = p + 1 < signalFrames.length ? signalFrames[p + 1] : -1;
+    const half = 0.5 * spectrumScale;
+    const baseA = fa * bins;
+    const baseB = fb * bins;
     for (let k = 0; k < bins; k++) {
-      const re = out[2 * k] * spectrumScale;
-      const im = out[2 * k + 1] * spectrumScale;
-      power[base + k] = re * re + im * im;
+      const m = k === 0 ? 0 : nFft - k;
+      const zr = out[2 * k];
+      const zi = out[2 * k + 1];
+      const wr = out[2 * m];
+      const wi = out[2 * m + 1];
+      const aRe = half * (zr + wr);
+      const aIm = half * (zi - wi);
+      power[baseA + k] = aRe * aRe + aIm * aIm;
       if (keepSpectrum) {
-        spectrum[2 * (base + k)] = re;
-        spectrum[2 * (base + k) + 1] = im;
+        spectrum[2 * (baseA + k)] = aRe;
+        spectrum[2 * (baseA + k) + 1] = aIm;
+      }
+      if (fb >= 0) {
+        const bRe = half * (zi + wi);
+        const bIm = half * (wr - zr);
+        power[baseB + k] = bRe * bRe + bIm * bIm;
+        if (keepSpectrum) {
+          spectrum[2 * (baseB + k)] = bRe;
+          spectrum[2 * (baseB + k) + 1] = bIm;
+        }
       }
     }
   }
@@ -295,7 +353,7 @@ function triangleSmoothLine(
  */
 function triangleSmoothFrames(data: Float64Array, frames: number, bins: number, h: number): void {
   // box row (j + h) = Σ rows j … j+h, for j = −h … frames−1.
-  const box = new Float64Array((frames + h) * bins);
+  const box = workBuffer("box", (frames + h) * bins);
   const running = new Float64Array(bins);
   for (let j = -h; j < frames; j++) {
     const enter = j + h;
@@ -442,7 +500,7 @@ function gateChunk(
     minPower[k] = minMagnitude < 0 ? -1 : minMagnitude * minMagnitude;
   }
   const p = setup.propDecrease;
-  const mask = new Float64Array(frames * bins);
+  const mask = workBuffer("mask", frames * bins);
   for (let f = 0; f < frames; f++) {
     const base = f * bins;
     if (!nonZero[f]) {
@@ -473,7 +531,7 @@ function gateChunk(
   // whose mask is 0 everywhere gives nothing; only the rest need an inverse FFT, done two at
   // a time as one forward complex FFT: ifft(Z) = conj(fft(conj Z)) / N.
   const keepLength = keepEnd - start;
-  const accum = new Float64Array(keepLength);
+  const accum = workBuffer("accum", keepLength).fill(0);
   const { fft, out: timeData } = fftFor(nFft);
   const packed = fft.createComplexArray();
   const windowSum = 1 / setup.spectrumScale;

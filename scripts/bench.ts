@@ -1,0 +1,121 @@
+/**
+ * Performance figures of the project, printed as one JSON line (`--json`) or a table.
+ *
+ * Usage: deno task bench [--json]
+ *
+ * Each figure is one named measurement function in {@link MEASUREMENTS}; adding a figure means
+ * adding a function there. All run single-threaded, so a figure is per core.
+ *
+ * - `featuresRealtimeFactor`: seconds of audio turned into model features per second of wall
+ *   time, for the full path training and live audio take: {@link preprocess} (DC removal,
+ *   resampling, noisereduce-style gating, trimming, pad/crop, peak normalisation) and
+ *   {@link extractFeatures}, on a 60 s speech-like 16 kHz signal cut into consecutive 3 s
+ *   model windows (so every second of the input is processed). Median of 5 timed passes after
+ *   one warm-up pass.
+ */
+
+import {
+  extractFeatures,
+  MODEL_INPUT_SAMPLES,
+  MODEL_SAMPLE_RATE_HZ,
+  preprocess,
+  speechLikeSignal,
+} from "../lib/audio/mod.ts";
+
+/** One figure: its value, unit and what was measured. */
+export interface Measurement {
+  value: number;
+  unit: string;
+  description: string;
+}
+
+/** Options of {@link measureFeaturesRealtimeFactor}. */
+export interface FeaturesBenchOptions {
+  /** Length of the test signal in seconds; default 60. */
+  durationS?: number;
+  /** Timed passes (the median is reported); default 5. */
+  repeats?: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Measures `featuresRealtimeFactor` (see the module comment). */
+export function measureFeaturesRealtimeFactor(options: FeaturesBenchOptions = {}): Measurement {
+  const durationS = options.durationS ?? 60;
+  const repeats = options.repeats ?? 5;
+  const signal = speechLikeSignal({ durationS, sampleRateHz: MODEL_SAMPLE_RATE_HZ, seed: 1 });
+  let checksum = 0;
+  const pass = () => {
+    for (let start = 0; start < signal.length; start += MODEL_INPUT_SAMPLES) {
+      const window = signal.subarray(start, start + MODEL_INPUT_SAMPLES);
+      const { data } = extractFeatures(preprocess(window, MODEL_SAMPLE_RATE_HZ));
+      checksum += data[2]; // keeps the work observable
+    }
+  };
+  pass();
+  const seconds: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const started = performance.now();
+    pass();
+    seconds.push((performance.now() - started) / 1000);
+  }
+  if (!Number.isFinite(checksum)) throw new Error("features were not finite");
+  const audioSeconds = signal.length / MODEL_SAMPLE_RATE_HZ;
+  return {
+    value: Math.round((audioSeconds / median(seconds)) * 10) / 10,
+    unit: "s audio / s",
+    description: `preprocess + features, ${audioSeconds} s speech-like 16 kHz in 3 s windows`,
+  };
+}
+
+/** Every figure the bench reports, by its key in the JSON line. */
+export const MEASUREMENTS: Record<string, () => Measurement | Promise<Measurement>> = {
+  featuresRealtimeFactor: () => measureFeaturesRealtimeFactor(),
+};
+
+/** Runs the named measurements (default: all) in order. */
+export async function runMeasurements(
+  names: string[] = Object.keys(MEASUREMENTS),
+): Promise<Record<string, Measurement>> {
+  const results: Record<string, Measurement> = {};
+  for (const name of names) {
+    const measure = MEASUREMENTS[name];
+    if (!measure) throw new RangeError(`Expected one of ${Object.keys(MEASUREMENTS)}, got ${name}`);
+    results[name] = await measure();
+  }
+  return results;
+}
+
+/** The table printed without `--json`. */
+export function formatTable(results: Record<string, Measurement>): string {
+  const rows = Object.entries(results).map(([name, m]) => [
+    name,
+    String(m.value),
+    m.unit,
+    m.description,
+  ]);
+  const header = ["figure", "value", "unit", "what"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}
+
+if (import.meta.main) {
+  const json = Deno.args.includes("--json");
+  const unknown = Deno.args.filter((a) => a !== "--json");
+  if (unknown.length > 0) {
+    console.error("usage: deno task bench [--json]");
+    Deno.exit(2);
+  }
+  const results = await runMeasurements();
+  if (json) {
+    const line = Object.fromEntries(Object.entries(results).map(([k, m]) => [k, m.value]));
+    console.log(JSON.stringify(line));
+  } else {
+    console.log(formatTable(results));
+  }
+}

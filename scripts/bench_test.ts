@@ -1,0 +1,19 @@
+import assert from "node:assert/strict";
+import {
+  formatTable,
+  measureFeaturesRealtimeFactor,
+  MEASUREMENTS,
+  runMeasurements,
+} from "./bench.ts";
+
+Deno.test("featuresRealtimeFactor measures a positive rate", () => {
+  const m = measureFeaturesRealtimeFactor({ durationS: 3, repeats: 1 });
+  assert.ok(Number.isFinite(m.value) && m.value > 0, String(m.value));
+  assert.equal(m.unit, "s audio / s");
+  assert.match(formatTable({ featuresRealtimeFactor: m }), /^figure\s+value\s+unit\s+what\n/);
+});
+
+Deno.test("every figure is a named measurement; unknown names are refused", async () => {
+  assert.deepEqual(Object.keys(MEASUREMENTS), ["featuresRealtimeFactor"]);
+  await assert.rejects(() => runMeasurements(["noSuchFigure"]), RangeError);
+});
