@@ -15,7 +15,7 @@
  */
 
 import { dense, gemmNT, prepareRight } from "./gemm.ts";
-import { hardSigmoid, type LstmWeights, prepareLstm, sigmoid } from "./lstm_kernels.ts";
+import { fastTanh, hardSigmoid, type LstmWeights, prepareLstm, sigmoid } from "./lstm_kernels.ts";
 
 /** Hidden and cell state of one LSTM layer for one stream, `units` long each. */
 export interface LstmState {
@@ -111,13 +111,13 @@ export function createLstmStepper(
             const zi = gates[zo + k], zf = gates[zo + units + k], zc = gates[zo + 2 * units + k];
             const i = isHard ? hardSigmoid(zi) : sigmoid(zi);
             const f = isHard ? hardSigmoid(zf) : sigmoid(zf);
-            c[k] = f * c[k] + i * Math.tanh(zc);
+            c[k] = f * c[k] + i * fastTanh(zc);
           }
           // h is read by the product above, so it changes only after all gates are known.
           for (let k = 0; k < units; k++) {
             const zOut = gates[zo + 3 * units + k];
             const o = isHard ? hardSigmoid(zOut) : sigmoid(zOut);
-            h[k] = o * Math.tanh(c[k]);
+            h[k] = o * fastTanh(c[k]);
           }
           out.set(h, t * units);
         }
