@@ -10,14 +10,16 @@ import { expectPositiveInteger } from "./errors.ts";
  * Version of the whole bytes → features pipeline. Cached features are stored under this
  * version, so bump it whenever decoding, preprocessing or feature code changes its output.
  */
-export const PIPELINE_VERSION = "audio-v1";
+export const PIPELINE_VERSION = "audio-v2";
 
 /** Sample rate of everything after resampling and of the model input, in Hz. */
 export const MODEL_SAMPLE_RATE_HZ = 16000;
 
 /**
- * Fixed model input length in samples at {@link MODEL_SAMPLE_RATE_HZ}: 3 s, which holds a
- * whole trimmed RAVDESS or TESS utterance (typically 1.2–2.8 s) with little padding.
+ * Fixed model input length in samples at {@link MODEL_SAMPLE_RATE_HZ}: 3 s. The speech of a
+ * RAVDESS or TESS utterance (within 30 dB of its peak) lasts at most about 2.9 s; clips that
+ * are longer after trimming carry low-level noise at their ends and are cropped to their
+ * loudest 3 s, shorter ones are zero-padded.
  */
 export const MODEL_INPUT_SAMPLES = 48000;
 

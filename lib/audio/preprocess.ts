@@ -9,7 +9,9 @@
  *    recording, so its noise statistics see the pauses as noisereduce would.
  * 4. {@link trimBounds} — cut leading/trailing silence like `librosa.effects.trim(top_db=60)`;
  *    after denoising, the pauses really are 60 dB down, which they rarely are before.
- * 5. {@link padOrCrop} to {@link MODEL_INPUT_SAMPLES}.
+ * 5. {@link padOrCrop} to {@link MODEL_INPUT_SAMPLES}: zeros appended to short clips; long
+ *    clips keep their loudest window, because a 60 dB trim often leaves a second or more of
+ *    low-level room noise before or after RAVDESS speech.
  * 6. {@link peakNormalize} with headroom — last, so the model always sees the same peak level
  *    whatever cropping removed.
  */
@@ -32,9 +34,15 @@ export interface PreprocessOptions {
   denoise?: SpectralGateOptions | false;
   /** Subtract the mean first; default true. */
   removeDc?: boolean;
-  /** Where cropping keeps samples from when the trimmed audio is too long; default `start`. */
-  cropFrom?: "start" | "center";
+  /** Which part of too-long trimmed audio is kept; default `loudest` (see {@link CropFrom}). */
+  cropFrom?: CropFrom;
 }
+
+/**
+ * Which window {@link padOrCrop} keeps from a too-long signal: the `start`, the `center`, or
+ * the `loudest` window (largest sum of squares; the earliest one on ties).
+ */
+export type CropFrom = "start" | "center" | "loudest";
 
 /** Options of {@link trimBounds}, librosa's defaults except `topDb`. */
 export interface TrimOptions {
@@ -120,28 +128,59 @@ export function trimSilence(samples: Float32Array, options: TrimOptions = {}): F
 
 /**
  * Returns exactly `lengthSamples` samples: shorter input is zero-padded at the end, longer
- * input is cropped, keeping the start (default) or the centre.
+ * input is cropped to the window chosen by `cropFrom` (default `loudest`).
  */
 export function padOrCrop(
   samples: Float32Array,
   lengthSamples: number,
-  cropFrom: "start" | "center" = "start",
+  cropFrom: CropFrom = "loudest",
 ): Float32Array {
   expectPositiveInteger("lengthSamples", lengthSamples);
   const out = new Float32Array(lengthSamples);
   if (samples.length <= lengthSamples) {
     out.set(samples);
-  } else {
-    const offset = cropFrom === "center" ? Math.floor((samples.length - lengthSamples) / 2) : 0;
-    out.set(samples.subarray(offset, offset + lengthSamples));
+    return out;
   }
+  let offset = 0;
+  if (cropFrom === "center") {
+    offset = Math.floor((samples.length - lengthSamples) / 2);
+  } else if (cropFrom === "loudest") {
+    offset = loudestWindowStart(samples, lengthSamples);
+  } else if (cropFrom !== "start") {
+    throw new RangeError(`Expected cropFrom "start", "center" or "loudest", but got ${cropFrom}`);
+  }
+  out.set(samples.subarray(offset, offset + lengthSamples));
   return out;
+}
+
+/**
+ * Start of the `length`-sample window with the largest energy, by a running sum of squares
+ * (each step adds the entering sample and removes the leaving one, so the cost is O(n)).
+ */
+export function loudestWindowStart(samples: Float32Array, length: number): number {
+  expectPositiveInteger("length", length);
+  if (samples.length <= length) return 0;
+  let energy = 0;
+  for (let i = 0; i < length; i++) energy += samples[i] * samples[i];
+  let best = energy;
+  let bestStart = 0;
+  for (let start = 1; start + length <= samples.length; start++) {
+    const leaving = samples[start - 1];
+    const entering = samples[start + length - 1];
+    energy += entering * entering - leaving * leaving;
+    // The running sum drifts by rounding; a window must win by more than that to count.
+    if (energy > best * (1 + 1e-12)) {
+      best = energy;
+      bestStart = start;
+    }
+  }
+  return bestStart;
 }
 
 /**
  * Turns mono audio at any rate into the model's input: DC removal → resampling to 16 kHz →
  * stationary noise reduction → silence trimming (top_db 60) → pad/crop to
- * {@link MODEL_INPUT_SAMPLES} → peak normalisation with 1 dB headroom. Silent or constant
+ * {@link MODEL_INPUT_SAMPLES} (loudest window) → peak normalisation with 1 dB headroom. Silent or constant
  * input gives all zeros, never NaN. Training, file classification and live audio all call
  * this, so they see identical preprocessing.
  *
@@ -174,7 +213,7 @@ export function preprocess(
     signal = reduceNoiseStationary(signal, MODEL_SAMPLE_RATE_HZ, options.denoise ?? {});
   }
   if (trimTopDb !== null) signal = trimSilence(signal, { topDb: trimTopDb });
-  signal = padOrCrop(signal, lengthSamples, options.cropFrom ?? "start");
+  signal = padOrCrop(signal, lengthSamples, options.cropFrom ?? "loudest");
   return peakNormalize(signal, headroomDb);
 }
 

@@ -4,6 +4,7 @@ import { MODEL_INPUT_SAMPLES } from "./constants.ts";
 import { reduceNoiseStationary } from "./denoise.ts";
 import { extractFeatures } from "./features.ts";
 import {
+  loudestWindowStart,
   padOrCrop,
   peakNormalize,
   preprocess,
@@ -70,13 +71,20 @@ Deno.test("trim: all-zero input is all 'non-silent' (librosa), a quiet tail is c
   assert.throws(() => trimBounds(x, { hopLength: 0 }), /Expected hopLength > 0, but got 0/);
 });
 
-Deno.test("padOrCrop: pads with zeros at the end, crops from the start or centre", () => {
+Deno.test("padOrCrop: pads with zeros at the end, crops to the loudest window", () => {
   const x = Float32Array.from([1, 2, 3, 4, 5]);
   assert.deepEqual(Array.from(padOrCrop(x, 7)), [1, 2, 3, 4, 5, 0, 0]);
-  assert.deepEqual(Array.from(padOrCrop(x, 3)), [1, 2, 3]);
+  assert.deepEqual(Array.from(padOrCrop(x, 3)), [3, 4, 5]);
+  assert.deepEqual(Array.from(padOrCrop(x, 3, "start")), [1, 2, 3]);
   assert.deepEqual(Array.from(padOrCrop(x, 3, "center")), [2, 3, 4]);
   assert.deepEqual(Array.from(padOrCrop(x, 5)), [1, 2, 3, 4, 5]);
   assert.throws(() => padOrCrop(x, 0), /Expected lengthSamples > 0, but got 0/);
+  // A burst in low-level noise: the window lands on the burst.
+  const noise = Float32Array.from({ length: 10000 }, (_, i) => 1e-3 * Math.sin(i));
+  noise.set(sine(2000, 300, 16000, 0.5), 6000);
+  assert.ok(Math.abs(loudestWindowStart(noise, 2000) - 6000) <= 1);
+  assert.equal(loudestWindowStart(new Float32Array(100), 10), 0, "ties keep the earliest");
+  assert.equal(loudestWindowStart(new Float32Array(5), 10), 0);
 });
 
 Deno.test("preprocess: fixed length at 16 kHz, peak at −1 dBFS, finite", () => {
