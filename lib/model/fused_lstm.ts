@@ -22,13 +22,8 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import {
-  type GateActivation,
-  lstmBackward,
-  lstmForward,
-  type LstmWeights,
-  prepareLstm,
-} from "./lstm_kernels.ts";
+import { type GateActivation, type LstmWeights, prepareLstm } from "./lstm_kernels.ts";
+import { shardedBackward, shardedForward } from "./lstm_parallel.ts";
 
 /**
  * The fields of tfjs's (unexported) `LSTMCell` that the fused path reads. They are public
@@ -126,28 +121,38 @@ function runFused(layer: FusedLSTM, x: tf.Tensor, mask: tf.Tensor | null): tf.Te
   );
   const hasBias = cell.bias !== null;
 
+  // Without a gradient tape no backward pass follows, so a worker's kept trace is freed at once.
+  const backwardFollows = tf.engine().isTapeOn();
+
   const fused = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xs, kernel, recurrentKernel, bias] = args as tf.Tensor[];
-    const prepared = prepareLstm({
+    const weights = {
       inputSize,
       units,
       kernel: kernel.dataSync() as Float32Array,
       recurrentKernel: recurrentKernel.dataSync() as Float32Array,
       bias: hasBias ? bias.dataSync() as Float32Array : null,
       recurrentActivation,
-    });
-    const trace = lstmForward(prepared, {
+    };
+    const prepared = prepareLstm(weights);
+    const trace = shardedForward(prepared, weights, {
       x: xs.dataSync() as Float32Array,
       batchSize,
       timeSteps,
       mask: maskValues,
       goBackwards,
     });
+    if (!backwardFollows) trace.dispose();
     const value = returnSequences
       ? tf.tensor3d(trace.hidden, [batchSize, timeSteps, units])
       : tf.tensor2d(lastStep(trace.hidden, batchSize, timeSteps, units), [batchSize, units]);
     const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
-      const grads = lstmBackward(prepared, trace, dy.dataSync() as Float32Array, returnSequences);
+      const grads = shardedBackward(
+        prepared,
+        trace,
+        dy.dataSync() as Float32Array,
+        returnSequences,
+      );
       const out: tf.Tensor[] = [
         tf.tensor3d(grads.dx, [batchSize, timeSteps, inputSize]),
         tf.tensor2d(grads.dKernel, [inputSize, 4 * units]),
