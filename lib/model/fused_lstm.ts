@@ -38,6 +38,7 @@ interface LstmCellFields {
   recurrentActivation: { getClassName(): string };
   dropout: number;
   recurrentDropout: number;
+  dropoutFunc?: (x: tf.Tensor, rate: number) => tf.Tensor;
 }
 
 interface LstmConstructor {
@@ -61,26 +62,25 @@ const TfjsLstm = tf.serialization.SerializationMap.getMap()
  * `recurrent_kernel [u, 4u]`, `bias [4u]`, gates i, f, c, o), defaults (tanh, hardSigmoid,
  * glorotNormal kernel, orthogonal recurrent kernel, zero bias, `unitForgetBias` off), masking and
  * `goBackwards` behaviour, and serialised class name `FusedLSTM`. Its whole-sequence kernels
- * handle `activation: "tanh"` with `recurrentActivation` `"hardSigmoid"` or `"sigmoid"`; other
- * settings, `stateful`, `returnState`, an explicit `initialState` and dropout while training fall
- * back to tfjs's step-by-step code (see {@link FusedLSTM.usesFusedKernels}). Works inside
- * `tf.layers.bidirectional`.
+ * handle `activation: "tanh"` with `recurrentActivation` `"hardSigmoid"` or `"sigmoid"`,
+ * `dropout` and `recurrentDropout` included; other activations, `stateful`, `returnState` and an
+ * explicit `initialState` fall back to tfjs's step-by-step code (see
+ * {@link FusedLSTM.usesFusedKernels}). Works inside `tf.layers.bidirectional`.
  */
 export class FusedLSTM extends TfjsLstm {
   /** Name under which the class is registered for (de)serialisation. */
   static override className = "FusedLSTM";
 
   /**
-   * Whether calls in the given phase run on the fused kernels. False means the layer is
-   * configured outside what they implement and behaves as (and is as slow as) `tf.layers.lstm`.
+   * Whether calls run on the fused kernels. False means the layer is configured outside what
+   * they implement and behaves as (and is as slow as) `tf.layers.lstm`.
    */
-  usesFusedKernels(training = false): boolean {
+  usesFusedKernels(): boolean {
     const cell = this.cell as unknown as LstmCellFields;
     const recurrent = cell.recurrentActivation.getClassName();
     return cell.activation.getClassName() === "tanh" &&
       (recurrent === "hardSigmoid" || recurrent === "sigmoid") &&
-      !this.stateful && !this.returnState &&
-      !(training && (cell.dropout > 0 || cell.recurrentDropout > 0));
+      !this.stateful && !this.returnState;
   }
 
   /** Runs the layer; see the class comment for when the fused kernels are used. */
@@ -91,16 +91,37 @@ export class FusedLSTM extends TfjsLstm {
     const training = kwargs?.["training"] === true;
     const hasInitialState = kwargs?.["initialState"] != null ||
       (Array.isArray(inputs) && inputs.length > 1);
-    if (hasInitialState || !this.usesFusedKernels(training)) return super.call(inputs, kwargs);
+    if (hasInitialState || !this.usesFusedKernels()) return super.call(inputs, kwargs);
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const rawMask = kwargs?.["mask"] as tf.Tensor | tf.Tensor[] | null | undefined;
     const mask = Array.isArray(rawMask) ? rawMask[0] : rawMask;
-    return runFused(this, x, mask ?? null);
+    return runFused(this, x, mask ?? null, training);
   }
 }
 tf.serialization.registerClass(FusedLSTM);
 
-function runFused(layer: FusedLSTM, x: tf.Tensor, mask: tf.Tensor | null): tf.Tensor {
+// tfjs's generateDropoutMask: draws four masks and the cell uses the first (implementation 2
+// shares one mask across the gates); drawing four keeps a caller's dropoutFunc in step.
+function dropoutMask(
+  cell: LstmCellFields,
+  rate: number,
+  shape: [number, number],
+): Float32Array | null {
+  if (!(rate > 0 && rate < 1)) return null;
+  return tf.tidy(() => {
+    const draw = () =>
+      cell.dropoutFunc ? cell.dropoutFunc(tf.ones(shape), rate) : tf.dropout(tf.ones(shape), rate);
+    const masks = [draw(), draw(), draw(), draw()];
+    return Float32Array.from(masks[0].dataSync() as Float32Array);
+  });
+}
+
+function runFused(
+  layer: FusedLSTM,
+  x: tf.Tensor,
+  mask: tf.Tensor | null,
+  training: boolean,
+): tf.Tensor {
   if (x.rank !== 3) {
     throw new RangeError(
       `Expected a rank-3 input [batch, time, features] but got shape ` +
@@ -120,6 +141,12 @@ function runFused(layer: FusedLSTM, x: tf.Tensor, mask: tf.Tensor | null): tf.Te
     )
   );
   const hasBias = cell.bias !== null;
+  const inputDropoutMask = training
+    ? dropoutMask(cell, cell.dropout, [batchSize, inputSize])
+    : null;
+  const recurrentDropoutMask = training
+    ? dropoutMask(cell, cell.recurrentDropout, [batchSize, units])
+    : null;
 
   // Without a gradient tape no backward pass follows, so a worker's kept trace is freed at once.
   const backwardFollows = tf.engine().isTapeOn();
@@ -141,6 +168,8 @@ function runFused(layer: FusedLSTM, x: tf.Tensor, mask: tf.Tensor | null): tf.Te
       timeSteps,
       mask: maskValues,
       goBackwards,
+      inputDropoutMask,
+      recurrentDropoutMask,
     });
     if (!backwardFollows) trace.dispose();
     const value = returnSequences

@@ -149,7 +149,7 @@ Deno.test("FusedLSTM matches tf.layers.lstm outputs and gradients over random sh
     const fused = maskedModel(fusedLstm(layerArgs(c)), c);
     fused.setWeights(reference.getWeights());
     const fusedLayer = fused.layers[1] as FusedLSTM;
-    assert.ok(fusedLayer.usesFusedKernels(true));
+    assert.ok(fusedLayer.usesFusedKernels());
 
     const data = paddedInput(c, 100 + index);
     const x = tf.variable(tf.tensor3d(data, [c.batchSize, c.timeSteps, c.inputSize]));
@@ -296,6 +296,47 @@ Deno.test("FusedLSTM works inside tf.layers.bidirectional with tfjs's BiLSTM wei
   }
 });
 
+Deno.test("training-time dropout matches tfjs's, given the same masks", () => {
+  for (const goBackwards of [false, true]) {
+    const c: Case = {
+      batchSize: 3,
+      timeSteps: 8,
+      inputSize: 4,
+      units: 5,
+      returnSequences: true,
+      goBackwards,
+      padding: [[0, 0], [0, 3], [1, 0]],
+    };
+    // A fixed pattern instead of random draws, so both layers drop the same units.
+    const dropoutFunc = (ones: tf.Tensor, rate: number) =>
+      tf.tidy(() => {
+        const pattern = Array.from({ length: ones.size }, (_, i) => (i * 7) % 5 < 2 ? 0 : 1);
+        return tf.mul(ones, tf.tensor(pattern, ones.shape)).div(1 - rate);
+      });
+    const args = { ...layerArgs(c), dropout: 0.3, recurrentDropout: 0.4, dropoutFunc };
+    const reference = tf.layers.lstm(args);
+    const fused = fusedLstm(args);
+    const data = paddedInput(c, 31);
+    const x = tf.variable(tf.tensor3d(data, [c.batchSize, c.timeSteps, c.inputSize]));
+    const mask = paddingMask(data, c);
+    reference.apply(x);
+    fused.apply(x);
+    fused.setWeights(reference.getWeights());
+    const run = (layer: tf.layers.Layer) => () =>
+      layer.apply(x, { mask, training: true }) as tf.Tensor;
+    const expected = run(reference)(), actual = run(fused)();
+    assertAllClose(actual.dataSync(), expected.dataSync(), { atol: OUTPUT_ATOL });
+    // Dropout must have had an effect: inference output differs.
+    const inference = fused.apply(x, { mask }) as tf.Tensor;
+    assert.ok(inference.sub(actual).abs().max().dataSync()[0] > 1e-3);
+    const outWeights = tf.tensor(randomArray(expected.size, seededUniform(8)), expected.shape);
+    const want = gradsOf(run(reference), [x, ...weightVariables(reference)], outWeights);
+    const got = gradsOf(run(fused), [x, ...weightVariables(fused)], outWeights);
+    got.forEach((g, i) => assertAllClose(g, want[i], { atol: GRAD_ATOL, label: `grad ${i}` }));
+    tf.dispose([x, mask, expected, actual, inference, outWeights]);
+  }
+});
+
 Deno.test("configurations outside the fused kernels fall back to tfjs and stay correct", () => {
   const args = { units: 3, returnSequences: true, returnState: true, inputShape: [5, 2] };
   const reference = tf.layers.lstm(args);
@@ -308,9 +349,11 @@ Deno.test("configurations outside the fused kernels fall back to tfjs and stay c
   const got2 = fused.apply(x) as tf.Tensor[];
   assert.equal(got.length, 3);
   got2.forEach((g, i) => assertAllClose(g.dataSync(), want[i].dataSync(), { atol: OUTPUT_ATOL }));
-  const dropout = fusedLstm({ units: 3, dropout: 0.5 });
-  assert.equal(dropout.usesFusedKernels(false), true);
-  assert.equal(dropout.usesFusedKernels(true), false);
+  assert.equal(fusedLstm({ units: 3, activation: "relu" }).usesFusedKernels(), false);
+  assert.equal(
+    fusedLstm({ units: 3, dropout: 0.5, recurrentDropout: 0.2 }).usesFusedKernels(),
+    true,
+  );
   tf.dispose([x, ...want, ...got, ...got2]);
 });
 

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { dense, gemmNT, prepareRight, transpose } from "./gemm.ts";
+import { dense, gemmNT, type MatrixView, prepareRight, transpose } from "./gemm.ts";
 
 /** Gate nonlinearities the fused kernels implement (tfjs's default is `hardSigmoid`). */
 export type GateActivation = "hardSigmoid" | "sigmoid";
@@ -92,8 +92,8 @@ export function prepareLstm(weights: LstmWeights): PreparedLstm {
   };
 }
 
-function expectLength(name: string, array: Float32Array, length: number): void {
-  if (array.length !== length) {
+function expectLength(name: string, array: Float32Array | null, length: number): void {
+  if (array !== null && array.length !== length) {
     throw new RangeError(`Expected ${name} of length ${length}, but got ${array.length}`);
   }
 }
@@ -114,6 +114,13 @@ export interface LstmSequenceBatch {
   mask?: Float32Array | null;
   /** Consume each sequence from its last frame to its first. */
   goBackwards?: boolean;
+  /**
+   * Training-time input dropout, `[batchSize, inputSize]`: 0 or 1/(1 − rate), applied to every
+   * frame of a sequence (tfjs draws one mask per call and reuses it at each step).
+   */
+  inputDropoutMask?: Float32Array | null;
+  /** Training-time dropout on the state fed back to the recurrent kernel, `[batchSize, units]`. */
+  recurrentDropoutMask?: Float32Array | null;
 }
 
 /**
@@ -131,6 +138,10 @@ export interface LstmTrace {
   xProcessed: Float32Array;
   /** Mask in processing order, `[batchSize, timeSteps]`, or null. */
   maskProcessed: Float32Array | null;
+  /** Input dropout mask, `[batchSize, inputSize]`, or null; already applied to xProcessed. */
+  inputDropoutMask: Float32Array | null;
+  /** Recurrent dropout mask, `[batchSize, units]`, or null. */
+  recurrentDropoutMask: Float32Array | null;
   /** Gate activations i, f, g = tanh(z_c), o per step, `[batchSize, timeSteps, 4·units]`. */
   gates: Float32Array;
   /** Cell state after each step, `[batchSize, timeSteps, units]`. */
@@ -162,7 +173,14 @@ export function lstmForward(p: PreparedLstm, batch: LstmSequenceBatch): LstmTrac
       `Expected mask of length ${batchSize * timeSteps}, but got ${mask.length}`,
     );
   }
-  const xProcessed = goBackwards ? reverseTime(batch.x, batchSize, timeSteps, inputSize) : batch.x;
+  const inputDropoutMask = batch.inputDropoutMask ?? null;
+  const recurrentDropoutMask = batch.recurrentDropoutMask ?? null;
+  expectLength("inputDropoutMask", inputDropoutMask, batchSize * inputSize);
+  expectLength("recurrentDropoutMask", recurrentDropoutMask, batchSize * units);
+  let xProcessed = goBackwards ? reverseTime(batch.x, batchSize, timeSteps, inputSize) : batch.x;
+  if (inputDropoutMask !== null) {
+    xProcessed = scaleRows(xProcessed, batchSize, timeSteps, inputSize, inputDropoutMask);
+  }
   const maskProcessed = mask !== null && goBackwards
     ? reverseTime(mask, batchSize, timeSteps, 1)
     : mask;
@@ -190,12 +208,23 @@ export function lstmForward(p: PreparedLstm, batch: LstmSequenceBatch): LstmTrac
   const hard = p.hardSigmoid;
   const seqGateStride = timeSteps * gateSize, seqUnitStride = timeSteps * units;
   const recurrent = prepareRight(dense(p.recurrentKernelT, units), gateSize, units);
+  const droppedState = recurrentDropoutMask === null ? null : new Float32Array(batchSize * units);
   try {
     for (let s = 0; s < timeSteps; s++) {
       if (s > 0) {
+        let state: MatrixView = { data: hidden, offset: (s - 1) * units, rowStride: seqUnitStride };
+        if (droppedState !== null) {
+          for (let b = 0; b < batchSize; b++) {
+            const src = (b * timeSteps + s - 1) * units, dst = b * units;
+            for (let k = 0; k < units; k++) {
+              droppedState[dst + k] = hidden[src + k] * recurrentDropoutMask![dst + k];
+            }
+          }
+          state = dense(droppedState, units);
+        }
         recurrent.multiply(
           batchSize,
-          { data: hidden, offset: (s - 1) * units, rowStride: seqUnitStride },
+          state,
           { data: gates, offset: s * gateSize, rowStride: seqGateStride },
           true,
         );
@@ -236,6 +265,8 @@ export function lstmForward(p: PreparedLstm, batch: LstmSequenceBatch): LstmTrac
     goBackwards,
     xProcessed,
     maskProcessed,
+    inputDropoutMask,
+    recurrentDropoutMask,
     gates,
     cells,
     hidden,
@@ -267,6 +298,7 @@ export function lstmBackward(
   returnSequences: boolean,
 ): LstmGradients {
   const { batchSize, timeSteps, gates, cells, hidden, maskProcessed } = trace;
+  const { inputDropoutMask, recurrentDropoutMask } = trace;
   const { inputSize, units } = p;
   const gateSize = 4 * units;
   const rowCount = batchSize * timeSteps;
@@ -318,6 +350,9 @@ export function lstmBackward(
           dense(dhNext, units),
           false,
         );
+        if (recurrentDropoutMask !== null) {
+          for (let j = 0; j < dhNext.length; j++) dhNext[j] *= recurrentDropoutMask[j];
+        }
         if (anyMasked) {
           for (let b = 0; b < batchSize; b++) {
             if (maskProcessed![b * timeSteps + s] !== 0) continue;
@@ -349,6 +384,9 @@ export function lstmBackward(
     dense(dxProcessed, inputSize),
     false,
   );
+  if (inputDropoutMask !== null) {
+    scaleRows(dxProcessed, batchSize, timeSteps, inputSize, inputDropoutMask, dxProcessed);
+  }
   const dx = trace.goBackwards
     ? reverseTime(dxProcessed, batchSize, timeSteps, inputSize)
     : dxProcessed;
@@ -370,7 +408,11 @@ export function lstmBackward(
   for (let b = 0; b < batchSize; b++) {
     for (let s = 1; s < timeSteps; s++) {
       const src = (b * timeSteps + s - 1) * units, col = b * timeSteps + s;
-      for (let k = 0; k < units; k++) hPrevT[k * rowCount + col] = hidden[src + k];
+      const drop = b * units;
+      for (let k = 0; k < units; k++) {
+        const scale = recurrentDropoutMask === null ? 1 : recurrentDropoutMask[drop + k];
+        hPrevT[k * rowCount + col] = hidden[src + k] * scale;
+      }
     }
   }
   const dRecurrentKernel = new Float32Array(units * gateSize);
@@ -435,6 +477,24 @@ function flushTiny(x: number): number {
 // gradient through at the exact ends as well, a measure-zero difference.
 function hardSigmoidSlope(y: number): number {
   return y > 0 && y < 1 ? 0.2 : 0;
+}
+
+// out[b, t, k] = data[b, t, k] · scale[b, k]: one dropout mask per sequence, every frame.
+function scaleRows(
+  data: Float32Array,
+  batchSize: number,
+  timeSteps: number,
+  width: number,
+  scale: Float32Array,
+  out = new Float32Array(data.length),
+): Float32Array {
+  for (let b = 0; b < batchSize; b++) {
+    for (let t = 0; t < timeSteps; t++) {
+      const o = (b * timeSteps + t) * width;
+      for (let k = 0; k < width; k++) out[o + k] = data[o + k] * scale[b * width + k];
+    }
+  }
+  return out;
 }
 
 /**

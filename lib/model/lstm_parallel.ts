@@ -142,12 +142,21 @@ export function shardedForward(
   const localRows = Math.ceil(batchSize / 2), remoteRows = batchSize - localRows;
   const rowsOf = (data: Float32Array, width: number, from: number, to: number) =>
     data.subarray(from * timeSteps * width, to * timeSteps * width);
+  // Dropout masks are per sequence, not per frame.
+  const maskRows = (
+    data: Float32Array | null | undefined,
+    width: number,
+    from: number,
+    to: number,
+  ) => data ? data.subarray(from * width, to * width) : null;
   const remoteBatch: LstmSequenceBatch = {
     x: sharedCopy(rowsOf(batch.x, p.inputSize, localRows, batchSize)),
     batchSize: remoteRows,
     timeSteps,
     mask: batch.mask ? sharedCopy(rowsOf(batch.mask, 1, localRows, batchSize)) : null,
     goBackwards: batch.goBackwards,
+    inputDropoutMask: maskRows(batch.inputDropoutMask, p.inputSize, localRows, batchSize),
+    recurrentDropoutMask: maskRows(batch.recurrentDropoutMask, p.units, localRows, batchSize),
   };
   const hiddenOut = shared(remoteRows * timeSteps * p.units);
   const id = h.nextId++, seq = ++h.seq;
@@ -162,6 +171,8 @@ export function shardedForward(
       timeSteps,
       mask: remoteBatch.mask ?? null,
       goBackwards: batch.goBackwards ?? false,
+      inputDropoutMask: remoteBatch.inputDropoutMask ?? null,
+      recurrentDropoutMask: remoteBatch.recurrentDropoutMask ?? null,
       hiddenOut,
     } satisfies WorkerRequest,
   );
@@ -169,6 +180,8 @@ export function shardedForward(
     ...batch,
     x: rowsOf(batch.x, p.inputSize, 0, localRows),
     mask: batch.mask ? rowsOf(batch.mask, 1, 0, localRows) : null,
+    inputDropoutMask: maskRows(batch.inputDropoutMask, p.inputSize, 0, localRows),
+    recurrentDropoutMask: maskRows(batch.recurrentDropoutMask, p.units, 0, localRows),
     batchSize: localRows,
   });
   const hidden = new Float32Array(batchSize * timeSteps * p.units);

@@ -31,11 +31,18 @@ function setup(seed: number) {
   mask.fill(0, 2 * TIME + 50, 3 * TIME); // a padded tail in a row the worker does not get
   mask.fill(0, 4 * TIME, 4 * TIME + 9); // a padded head in a row it does
   const dOutput = randomArray(BATCH * TIME * UNITS, random);
-  return {
-    weights,
-    batch: { x, batchSize: BATCH, timeSteps: TIME, mask, goBackwards: true },
-    dOutput,
+  const dropout = (n: number) =>
+    Float32Array.from({ length: n }, () => random() < 0.3 ? 0 : 1 / 0.7);
+  const batch = {
+    x,
+    batchSize: BATCH,
+    timeSteps: TIME,
+    mask,
+    goBackwards: true,
+    inputDropoutMask: dropout(BATCH * INPUT),
+    recurrentDropoutMask: dropout(BATCH * UNITS),
   };
+  return { weights, batch, dOutput };
 }
 
 Deno.test("batches split with the worker give the single-thread results", async () => {

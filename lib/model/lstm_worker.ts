@@ -44,6 +44,8 @@ function handle(request: WorkerRequest): void {
         timeSteps: request.timeSteps,
         mask: request.mask,
         goBackwards: request.goBackwards,
+        inputDropoutMask: request.inputDropoutMask,
+        recurrentDropoutMask: request.recurrentDropoutMask,
       });
       request.hiddenOut.set(trace.hidden);
       kept.set(request.id, { p, trace });

@@ -21,6 +21,8 @@ export interface ForwardRequest {
   timeSteps: number;
   mask: Float32Array | null;
   goBackwards: boolean;
+  inputDropoutMask: Float32Array | null;
+  recurrentDropoutMask: Float32Array | null;
   /** Receives the outputs, `[batchSize, timeSteps, units]`, in shared memory. */
   hiddenOut: Float32Array;
 }
