@@ -68,7 +68,8 @@ const cache = new Map<string, Promise<tf.LayersModel>>();
 /**
  * Loads a layers model from a directory or `model.json` (path or `file:` URL), or from any tfjs
  * IOHandler (e.g. `tf.io.fromMemory`), and checks it against the expected input shape and the
- * labels. Models from paths and URLs are loaded once per process and shared between callers.
+ * labels. Models from paths and URLs are loaded once per process and shared between callers,
+ * so callers must not dispose `classifier.model` for those.
  * Throws `RangeError`s like `Expected input shape [null, 339, 15] but got [null, 300, 15]` and
  * `Expected 8 labels but got 7` (the model's output width against the labels given).
  */

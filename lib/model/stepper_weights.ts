@@ -28,6 +28,11 @@ export function classifierWeightsOf(model: tf.LayersModel): ClassifierWeights {
       throw new RangeError(`Expected the Dense softmax layer last, but ${kind} follows it`);
     }
     if (kind === "InputLayer" || kind === "Dropout") continue;
+    if (kind === "Bidirectional") {
+      throw new RangeError(
+        `Expected forward LSTMs only, but "${layer.name}" is bidirectional and needs the whole clip`,
+      );
+    }
     if (kind === "Masking") {
       if (lstms.length > 0) {
         throw new RangeError("Expected Masking before the first LSTM, but it comes later");
