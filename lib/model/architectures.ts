@@ -1,0 +1,151 @@
+/**
+ * The classifier architectures, all built on {@link FusedLSTM} (tfjs's LSTM weights and
+ * semantics, fused kernels):
+ *
+ * - `lstm`: the published recipe — LSTM(64, sequences) → LSTM(64) → Dense(softmax).
+ * - `bilstm`: its bidirectional variant — BiLSTM(64, sequences) → BiLSTM(64) → Dense.
+ * - `lstm-pool`: the same two LSTM(64) layers, but the class is read from the mean and the
+ *   maximum of the second layer's outputs over all frames instead of its last state, with
+ *   dropout. Pooling lets every frame vote, which is steadier for unseen voices and can be
+ *   updated frame by frame (running mean and max) when streaming.
+ *
+ * Every model is compiled with RMSProp and categorical cross-entropy, as published.
+ * Initialisers are seeded, so a `--seed` reproduces a run.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { FusedLSTM, fusedLstm } from "./fused_lstm.ts";
+import { gaussian, seededRandom } from "../train/rng.ts";
+
+/** Architecture names accepted by the CLIs. */
+export const ARCHITECTURES = ["lstm", "bilstm", "lstm-pool"] as const;
+/** One of {@link ARCHITECTURES}. */
+export type Architecture = typeof ARCHITECTURES[number];
+
+/** Shape and training settings of a new model. */
+export interface ModelSpec {
+  architecture: Architecture;
+  frames: number;
+  /** Features per frame. */
+  width: number;
+  classes: number;
+  seed: number;
+  /** RMSProp learning rate; Keras's default 0.001 unless set. */
+  learningRate?: number;
+  /** Dropout rate of `lstm-pool`; default 0.3. */
+  dropout?: number;
+}
+
+function lstmArgs(units: number, returnSequences: boolean, seed: number): tf.LSTMLayerArgs {
+  return {
+    units,
+    returnSequences,
+    kernelInitializer: tf.initializers.glorotUniform({ seed }),
+    // Set to a seeded orthogonal matrix after building (see orthogonal()): tfjs's own
+    // orthogonal initialiser runs a QR of tiny tensor ops and takes seconds per layer.
+    recurrentInitializer: "zeros",
+  };
+}
+
+/**
+ * A `rows × cols` matrix with orthonormal rows or columns (whichever are fewer), as Keras's
+ * `Orthogonal` initialiser makes it: QR of a Gaussian matrix, signs fixed by R's diagonal.
+ * Modified Gram–Schmidt on typed arrays, in float64.
+ */
+export function orthogonal(rows: number, cols: number, seed: number): Float32Array {
+  const random = seededRandom(seed);
+  const n = Math.max(rows, cols);
+  const k = Math.min(rows, cols);
+  // k vectors of length n, Gram–Schmidt'ed against each other.
+  const q = Array.from(
+    { length: k },
+    () => Float64Array.from({ length: n }, () => gaussian(random)),
+  );
+  for (let j = 0; j < k; j++) {
+    for (let i = 0; i < j; i++) {
+      let dot = 0;
+      for (let t = 0; t < n; t++) dot += q[i][t] * q[j][t];
+      for (let t = 0; t < n; t++) q[j][t] -= dot * q[i][t];
+    }
+    let norm = 0;
+    for (let t = 0; t < n; t++) norm += q[j][t] * q[j][t];
+    norm = Math.sqrt(norm);
+    for (let t = 0; t < n; t++) q[j][t] /= norm;
+  }
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      out[r * cols + c] = rows >= cols ? q[c][r] : q[r][c];
+    }
+  }
+  return out;
+}
+
+/** Gives every LSTM's recurrent kernel a seeded orthogonal start. */
+function initialiseRecurrentKernels(model: tf.LayersModel, seed: number): void {
+  let n = 0;
+  const visit = (layer: tf.layers.Layer) => {
+    if (layer instanceof FusedLSTM) {
+      const cell = (layer as unknown as { cell: { recurrentKernel: tf.LayerVariable } }).cell;
+      const [rows, cols] = cell.recurrentKernel.shape as [number, number];
+      cell.recurrentKernel.write(
+        tf.tensor2d(orthogonal(rows, cols, seed + 100 + n++), [rows, cols]),
+      );
+    }
+    const wrapped = layer as unknown as {
+      forwardLayer?: tf.layers.Layer;
+      backwardLayer?: tf.layers.Layer;
+    };
+    if (wrapped.forwardLayer) visit(wrapped.forwardLayer);
+    if (wrapped.backwardLayer) visit(wrapped.backwardLayer);
+  };
+  model.layers.forEach(visit);
+}
+
+/** Builds and compiles a model of `spec`. */
+export function buildModel(spec: ModelSpec): tf.LayersModel {
+  const { frames, width, classes, seed } = spec;
+  const input = tf.input({ shape: [frames, width], name: "features" });
+  let x: tf.SymbolicTensor;
+  const dense = tf.layers.dense({
+    units: classes,
+    activation: "softmax",
+    kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 10 }),
+    name: "emotion",
+  });
+  switch (spec.architecture) {
+    case "lstm": {
+      x = fusedLstm(lstmArgs(64, true, seed)).apply(input) as tf.SymbolicTensor;
+      x = fusedLstm(lstmArgs(64, false, seed + 2)).apply(x) as tf.SymbolicTensor;
+      break;
+    }
+    case "bilstm": {
+      x = tf.layers.bidirectional({ layer: fusedLstm(lstmArgs(64, true, seed)) })
+        .apply(input) as tf.SymbolicTensor;
+      x = tf.layers.bidirectional({ layer: fusedLstm(lstmArgs(64, false, seed + 2)) })
+        .apply(x) as tf.SymbolicTensor;
+      break;
+    }
+    case "lstm-pool": {
+      const rate = spec.dropout ?? 0.3;
+      x = fusedLstm(lstmArgs(64, true, seed)).apply(input) as tf.SymbolicTensor;
+      x = tf.layers.dropout({ rate, seed: seed + 4 }).apply(x) as tf.SymbolicTensor;
+      x = fusedLstm(lstmArgs(64, true, seed + 2)).apply(x) as tf.SymbolicTensor;
+      const mean = tf.layers.globalAveragePooling1d({ name: "mean_pool" }).apply(x);
+      const max = tf.layers.globalMaxPooling1d({ name: "max_pool" }).apply(x);
+      x = tf.layers.concatenate().apply([
+        mean as tf.SymbolicTensor,
+        max as tf.SymbolicTensor,
+      ]) as tf.SymbolicTensor;
+      x = tf.layers.dropout({ rate, seed: seed + 5 }).apply(x) as tf.SymbolicTensor;
+      break;
+    }
+  }
+  const model = tf.model({ inputs: input, outputs: dense.apply(x) as tf.SymbolicTensor });
+  initialiseRecurrentKernels(model, seed);
+  model.compile({
+    optimizer: tf.train.rmsprop(spec.learningRate ?? 0.001),
+    loss: "categoricalCrossentropy",
+    metrics: ["accuracy"],
+  });
+  return model;
+}

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { ARCHITECTURES, buildModel, orthogonal } from "./architectures.ts";
+
+Deno.test("every architecture builds, maps [batch, frames, width] to class probabilities", () => {
+  for (const architecture of ARCHITECTURES) {
+    const model = buildModel({ architecture, frames: 12, width: 15, classes: 8, seed: 1 });
+    const y = tf.tidy(() => model.predict(tf.randomNormal([3, 12, 15], 0, 1, "float32", 5)));
+    const p = (y as tf.Tensor).arraySync() as number[][];
+    assert.equal(p.length, 3, architecture);
+    for (const row of p) {
+      assert.equal(row.length, 8);
+      assert.ok(Math.abs(row.reduce((a, b) => a + b) - 1) < 1e-5);
+    }
+    (y as tf.Tensor).dispose();
+    model.dispose();
+  }
+});
+
+Deno.test("the same seed builds the same weights", () => {
+  const a = buildModel({ architecture: "lstm", frames: 5, width: 15, classes: 8, seed: 42 });
+  const b = buildModel({ architecture: "lstm", frames: 5, width: 15, classes: 8, seed: 42 });
+  const c = buildModel({ architecture: "lstm", frames: 5, width: 15, classes: 8, seed: 43 });
+  const flat = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
+  assert.deepEqual(flat(a), flat(b));
+  assert.notDeepEqual(flat(a), flat(c));
+  [a, b, c].forEach((m) => m.dispose());
+});
+
+Deno.test("the published lstm has tfjs LSTM weight shapes: [15,256] [64,256] [256] ×2, dense", () => {
+  const m = buildModel({ architecture: "lstm", frames: 5, width: 15, classes: 8, seed: 1 });
+  assert.deepEqual(m.getWeights().map((w) => w.shape), [
+    [15, 256],
+    [64, 256],
+    [256],
+    [64, 256],
+    [64, 256],
+    [256],
+    [64, 8],
+    [8],
+  ]);
+  m.dispose();
+});
+
+Deno.test("orthogonal(): Q^T Q = I for tall, wide and square shapes", () => {
+  for (const [rows, cols] of [[64, 256], [256, 64], [32, 32]]) {
+    const m = orthogonal(rows, cols, 9);
+    const k = Math.min(rows, cols);
+    const byRows = rows < cols;
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < k; j++) {
+        let dot = 0;
+        const n = byRows ? cols : rows;
+        for (let t = 0; t < n; t++) {
+          dot += byRows ? m[i * cols + t] * m[j * cols + t] : m[t * cols + i] * m[t * cols + j];
+        }
+        assert.ok(Math.abs(dot - (i === j ? 1 : 0)) < 1e-5, `${rows}x${cols} [${i},${j}] ${dot}`);
+      }
+    }
+  }
+});
+
+Deno.test("recurrent kernels start orthogonal (not the zeros of the config)", () => {
+  const m = buildModel({ architecture: "bilstm", frames: 5, width: 15, classes: 8, seed: 3 });
+  const recurrent = m.getWeights().filter((w) => w.shape[0] === 64 && w.shape[1] === 256);
+  assert.equal(recurrent.length, 4);
+  for (const w of recurrent) {
+    const v = w.dataSync();
+    let norm = 0;
+    for (let c = 0; c < 256; c++) norm += v[c] * v[c];
+    assert.ok(Math.abs(norm - 1) < 1e-5, `row 0 has unit norm, got ${norm}`);
+  }
+  m.dispose();
+});
