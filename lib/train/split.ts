@@ -12,7 +12,7 @@ import { type Random, shuffled } from "./rng.ts";
 
 /** What a split needs to know about a clip. */
 export interface SplitItem {
-  speaker: string;
+  speaker: string | null;
   corpus: string;
 }
 
@@ -46,9 +46,11 @@ export function randomSplit<T>(items: readonly T[], random: Random): Split<T> {
   };
 }
 
-/** RAVDESS speaker ids are the two-digit actor number, e.g. "07". */
+/** The RAVDESS actor number without leading zeros ("Actor_07" → "7"), else null. */
 function actorOf(item: SplitItem): string | null {
-  return item.corpus === "ravdess" ? item.speaker.replace(/^0+(?=\d)/, "") : null;
+  if (item.corpus !== "ravdess") return null;
+  const digits = item.speaker?.match(/(\d+)$/)?.[1];
+  return digits ? String(Number(digits)) : null;
 }
 
 /**
@@ -61,7 +63,7 @@ export function speakerSplit<T extends SplitItem>(
   testActors: readonly string[] = TEST_ACTORS,
   valActors: readonly string[] = VAL_ACTORS,
 ): Split<T> {
-  const norm = (ids: readonly string[]) => new Set(ids.map((a) => a.replace(/^0+(?=\d)/, "")));
+  const norm = (ids: readonly string[]) => new Set(ids.map((a) => String(Number(a))));
   const test = norm(testActors);
   const val = norm(valActors);
   const split: Split<T> = { train: [], val: [], test: [] };

@@ -9,7 +9,7 @@ function clips() {
       items.push({
         id: `r${actor}-${i}`,
         corpus: "ravdess",
-        speaker: String(actor).padStart(2, "0"),
+        speaker: `Actor_${String(actor).padStart(2, "0")}`,
       });
     }
   }
@@ -35,13 +35,13 @@ Deno.test("random split: 87.5 / 8.7 / 3.8 %, disjoint, complete, reproducible by
 
 Deno.test("speaker split: actors 17–20 test, 15–16 validation, nobody on two sides", () => {
   const s = speakerSplit(clips(), seededRandom(1));
-  const speakers = (xs: { corpus: string; speaker: string }[]) =>
+  const speakers = (xs: { corpus: string; speaker: string | null }[]) =>
     new Set(xs.map((x) => `${x.corpus}:${x.speaker}`));
   assert.deepEqual(
     [...speakers(s.test)].sort(),
-    ["ravdess:17", "ravdess:18", "ravdess:19", "ravdess:20"],
+    ["ravdess:Actor_17", "ravdess:Actor_18", "ravdess:Actor_19", "ravdess:Actor_20"],
   );
-  assert.deepEqual([...speakers(s.val)].sort(), ["ravdess:15", "ravdess:16"]);
+  assert.deepEqual([...speakers(s.val)].sort(), ["ravdess:Actor_15", "ravdess:Actor_16"]);
   const train = speakers(s.train);
   assert.equal(train.size, 16);
   for (const sp of [...speakers(s.test), ...speakers(s.val)]) assert.ok(!train.has(sp));

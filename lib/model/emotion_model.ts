@@ -1,0 +1,131 @@
+/**
+ * A trained emotion model with everything needed to use it: the tfjs classifier, its
+ * labels and its input transform, loaded from a model folder and checked against the
+ * audio pipeline of this code. One code path turns audio into probabilities for files,
+ * the CLI and (per utterance) live recordings.
+ */
+import {
+  HOP_LENGTH,
+  MODEL_INPUT_SAMPLES,
+  MODEL_SAMPLE_RATE_HZ,
+  PIPELINE_VERSION,
+} from "../audio/constants.ts";
+import { extractFeatures } from "../audio/features.ts";
+import { preprocess } from "../audio/preprocess.ts";
+import { resample } from "../audio/resample.ts";
+import { type Classification, type Classifier, loadClassifier } from "./inference.ts";
+import { inputWidth, modelInput } from "./input.ts";
+import { type ModelConfig, modelFiles, readModelConfig } from "./model_files.ts";
+
+/** The model shipped with the service, used when no other is named. */
+export const DEFAULT_MODEL_DIR = new URL("../../models/default/", import.meta.url);
+
+/** A loaded model and its settings. */
+export interface EmotionModel {
+  classifier: Classifier;
+  config: ModelConfig;
+}
+
+/** One classified stretch of a recording. */
+export interface SegmentClassification extends Classification {
+  startS: number;
+  endS: number;
+}
+
+/** A whole recording's classification; `segments` only for recordings longer than two windows. */
+export interface RecordingClassification extends Classification {
+  segments?: SegmentClassification[];
+}
+
+/**
+ * Loads a model folder (default: the shipped model). Throws when the model was trained
+ * on another audio pipeline version, since its features would not match.
+ */
+export async function loadEmotionModel(
+  dir: string | URL = DEFAULT_MODEL_DIR,
+): Promise<EmotionModel> {
+  const path = dir instanceof URL ? dir.pathname : dir;
+  const config = await readModelConfig(path);
+  if (config.input.pipelineVersion !== PIPELINE_VERSION) {
+    throw new RangeError(
+      `Expected a model for audio pipeline ${PIPELINE_VERSION} but got ${config.input.pipelineVersion} (${path})`,
+    );
+  }
+  const classifier = await loadClassifier(modelFiles(path).dir, {
+    labels: config.labels,
+    inputShape: [null, config.input.frames, inputWidth(config.input)],
+  });
+  return { classifier, config };
+}
+
+/** A recording (or the part given) holds nothing but silence. */
+export class NoSpeechError extends Error {
+  constructor() {
+    super("No sound to classify: the recording is silent.");
+    this.name = "NoSpeechError";
+  }
+}
+
+/**
+ * Model input for one window of 16 kHz audio (preprocessing + features + transform), or
+ * null when preprocessing leaves only silence.
+ */
+export function windowInput(model: EmotionModel, samples16k: Float32Array): Float32Array | null {
+  const audio = preprocess(samples16k, MODEL_SAMPLE_RATE_HZ);
+  if (audio.every((v) => v === 0)) return null;
+  return modelInput(extractFeatures(audio), model.config.input);
+}
+
+function toClassification(labels: readonly string[], probs: ArrayLike<number>): Classification {
+  let best = 0;
+  for (let i = 1; i < labels.length; i++) if (probs[i] > probs[best]) best = i;
+  return {
+    label: labels[best],
+    confidence: probs[best],
+    probabilities: Object.fromEntries(labels.map((l, i) => [l, probs[i]])),
+  };
+}
+
+/**
+ * Classifies a recording. Up to two model windows long (6 s), it is one clip, cropped to
+ * its loudest window exactly as in training. Longer recordings are cut into consecutive
+ * windows; silent windows are skipped; the recording's probabilities are the mean of its
+ * segments'. Throws {@link NoSpeechError} when nothing but silence is left.
+ */
+export function classifyRecording(
+  model: EmotionModel,
+  samples: Float32Array,
+  sampleRateHz: number,
+): RecordingClassification {
+  const { labels } = model.config;
+  const audio = resample(samples, sampleRateHz, MODEL_SAMPLE_RATE_HZ);
+  const window = MODEL_INPUT_SAMPLES;
+  if (audio.length <= 2 * window) {
+    const input = windowInput(model, audio);
+    if (!input) throw new NoSpeechError();
+    const [probs] = model.classifier.predict([input]);
+    return toClassification(labels, probs);
+  }
+  const starts: number[] = [];
+  const inputs: Float32Array[] = [];
+  for (let start = 0; start < audio.length; start += window) {
+    const piece = audio.subarray(start, Math.min(audio.length, start + window));
+    if (piece.length < HOP_LENGTH * 4) break;
+    const input = windowInput(model, piece);
+    if (!input) continue;
+    starts.push(start);
+    inputs.push(input);
+  }
+  if (inputs.length === 0) throw new NoSpeechError();
+  const mean = new Float32Array(labels.length);
+  const segments = model.classifier.predict(inputs).map((probs, i) => {
+    probs.forEach((p, k) => mean[k] += p / inputs.length);
+    const start = starts[i];
+    return {
+      startS: start / MODEL_SAMPLE_RATE_HZ,
+      endS: Math.min(audio.length, start + window) / MODEL_SAMPLE_RATE_HZ,
+      ...toClassification(labels, probs),
+    };
+  });
+  return { ...toClassification(labels, mean), segments };
+}

@@ -1,0 +1,89 @@
+/**
+ * What a trained model folder holds (`models/NAME/`), and reading it back:
+ *
+ * | file           | contents                                                        |
+ * | -------------- | --------------------------------------------------------------- |
+ * | `model.json`   | tfjs layers topology + weights manifest                         |
+ * | `weights.bin`  | the weights                                                     |
+ * | `labels.json`  | class names in output order                                     |
+ * | `config.json`  | {@link ModelConfig}: architecture, input transform, how trained |
+ * | `history.json` | loss and accuracy per epoch                                     |
+ * | `split.json`   | validation and test clips, relative to the corpus folders       |
+ */
+import type { DatasetItem } from "../data/types.ts";
+import type { Architecture } from "./architectures.ts";
+import type { InputConfig } from "./input.ts";
+
+/** How a model was built and trained, and how its input is made. */
+export interface ModelConfig {
+  name: string;
+  architecture: Architecture;
+  labels: string[];
+  input: InputConfig;
+  protocol: "random" | "speakers";
+  seed: number;
+  batchSize: number;
+  learningRate: number;
+  epochs: number;
+  bestEpoch: number;
+  counts: { train: number; val: number; test: number };
+}
+
+/** A clip of a split, with its path relative to its corpus folder. */
+export interface SplitEntry {
+  corpus: string;
+  path: string;
+  label: string;
+  speaker: string | null;
+}
+
+/** Contents of `split.json`. */
+export interface SplitFile {
+  roots: string[];
+  val: SplitEntry[];
+  test: SplitEntry[];
+}
+
+/** Paths of the files in a model folder. */
+export function modelFiles(dir: string) {
+  const base = dir.replace(/\/+$/, "");
+  return {
+    dir: base,
+    modelJson: `${base}/model.json`,
+    labels: `${base}/labels.json`,
+    config: `${base}/config.json`,
+    history: `${base}/history.json`,
+    split: `${base}/split.json`,
+  };
+}
+
+/** Maps a dataset item to a {@link SplitEntry} relative to its corpus root. */
+export function relativeItem(roots: Record<string, string>) {
+  return (item: DatasetItem): SplitEntry => {
+    const root = roots[item.corpus].replace(/\/+$/, "") + "/";
+    const path = item.path.startsWith(root) ? item.path.slice(root.length) : item.path;
+    return { corpus: item.corpus, path, label: item.label, speaker: item.speaker };
+  };
+}
+
+/** Resolves split entries against the corpus folders given on the command line. */
+export function resolveSplitEntries(
+  entries: readonly SplitEntry[],
+  roots: Record<string, string | undefined>,
+): DatasetItem[] {
+  return entries.map((e) => {
+    const root = roots[e.corpus];
+    if (!root) throw new Error(`the split needs --${e.corpus} DIR`);
+    return {
+      path: `${root.replace(/\/+$/, "")}/${e.path}`,
+      label: e.label,
+      speaker: e.speaker,
+      corpus: e.corpus,
+    } as DatasetItem;
+  });
+}
+
+/** Reads `config.json` of a model folder. */
+export async function readModelConfig(dir: string): Promise<ModelConfig> {
+  return JSON.parse(await Deno.readTextFile(modelFiles(dir).config));
+}

@@ -1,0 +1,81 @@
+/**
+ * Turning listed clips into training arrays: features from the cache (computed on every
+ * core when missing), the model input transform, and one-hot-ready label indices.
+ */
+import type { FeatureMatrix } from "../audio/features.ts";
+import { FeatureStore } from "../data/feature_store.ts";
+import { labelIndex } from "../data/labels.ts";
+import type { DatasetItem } from "../data/types.ts";
+import { type InputConfig, inputWidth, modelInput } from "../model/input.ts";
+
+/** Clips as one contiguous `[count, frames, width]` array plus label indices. */
+export interface ArraySet {
+  x: Float32Array;
+  y: Int32Array;
+  count: number;
+  frames: number;
+  width: number;
+}
+
+/**
+ * Makes sure every clip's features are in the cache, using `workers` worker threads.
+ * `onProgress(done)` is called as clips finish.
+ */
+export async function fillFeatureCache(
+  paths: readonly string[],
+  options: { workers: number; cacheDir?: string; onProgress?: (done: number) => void },
+): Promise<void> {
+  const shards = Array.from({ length: Math.max(1, options.workers) }, () => [] as string[]);
+  paths.forEach((p, i) => shards[i % shards.length].push(p));
+  await Promise.all(
+    shards.filter((s) => s.length > 0).map((shard) =>
+      new Promise<void>((resolve, reject) => {
+        const worker = new Worker(new URL("./feature_worker.ts", import.meta.url), {
+          type: "module",
+        });
+        worker.onmessage = (e: MessageEvent) => {
+          if (e.data.done) options.onProgress?.(e.data.done);
+          if (e.data.finished || e.data.error) {
+            worker.terminate();
+            if (e.data.error) reject(new Error(`feature extraction failed: ${e.data.error}`));
+            else resolve();
+          }
+        };
+        worker.onerror = (e) => {
+          worker.terminate();
+          reject(new Error(`feature worker crashed: ${e.message}`));
+        };
+        worker.postMessage({ paths: shard, cacheDir: options.cacheDir });
+      })
+    ),
+  );
+}
+
+/** Reads each clip's features (from the cache, computing any that are missing). */
+export async function loadFeatures(
+  items: readonly DatasetItem[],
+  store: FeatureStore = new FeatureStore(),
+): Promise<FeatureMatrix[]> {
+  const out: FeatureMatrix[] = [];
+  for (const item of items) out.push(await store.features(item.path));
+  return out;
+}
+
+/** Applies the model input transform to every clip and packs the result. */
+export function toArraySet(
+  items: readonly DatasetItem[],
+  features: readonly FeatureMatrix[],
+  config: InputConfig,
+): ArraySet {
+  const width = inputWidth(config);
+  const stride = config.frames * width;
+  const x = new Float32Array(items.length * stride);
+  const y = new Int32Array(items.length);
+  items.forEach((item, i) => {
+    x.set(modelInput(features[i], config), i * stride);
+    const index = labelIndex(item.label);
+    if (index < 0) throw new RangeError(`Unknown label "${item.label}" for ${item.path}`);
+    y[i] = index;
+  });
+  return { x, y, count: items.length, frames: config.frames, width };
+}

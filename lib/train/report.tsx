@@ -1,0 +1,116 @@
+/**
+ * Evaluation figures of a model on labelled clips, and the pictures of them: confusion
+ * matrices, per-emotion recall and the training curves, as standalone SVG files.
+ */
+import { renderToString } from "preact-render-to-string";
+import { BarChart } from "../../components/charts/BarChart.tsx";
+import { ConfusionMatrixChart } from "../../components/charts/ConfusionMatrixChart.tsx";
+import { LineChart } from "../../components/charts/LineChart.tsx";
+import {
+  accuracy,
+  argMax,
+  type ConfusionMatrix,
+  confusionMatrix,
+  recallPerClass,
+  unweightedAverageRecall,
+} from "./metrics.ts";
+import type { EpochRecord } from "./trainer.ts";
+
+/** Figures of one evaluated set. */
+export interface SetReport {
+  clips: number;
+  accuracy: number;
+  /** Unweighted average recall (macro recall) over the emotions present. */
+  uar: number;
+  /** Recall per emotion (null: no clip of that emotion in the set). */
+  perEmotion: Record<string, number | null>;
+  confusion: ConfusionMatrix;
+}
+
+/** Scores `probs` (`[n, classes]`) against the true class indices. */
+export function scoreSet(
+  probs: Float32Array,
+  truth: ArrayLike<number>,
+  labels: readonly string[],
+): SetReport {
+  const k = labels.length;
+  const predicted = Array.from(
+    { length: truth.length },
+    (_, i) => argMax(probs.subarray(i * k, (i + 1) * k)),
+  );
+  const confusion = confusionMatrix(truth, predicted, k);
+  const recalls = recallPerClass(confusion);
+  return {
+    clips: truth.length,
+    accuracy: accuracy(confusion),
+    uar: unweightedAverageRecall(confusion),
+    perEmotion: Object.fromEntries(labels.map((l, i) => [l, recalls[i]])),
+    confusion,
+  };
+}
+
+/** SVG documents (file name → text) for a model's evaluation. */
+export function reportPictures(
+  name: string,
+  labels: readonly string[],
+  sets: Record<string, SetReport>,
+  history: readonly EpochRecord[],
+): Record<string, string> {
+  const svg = (node: preact.VNode) =>
+    `<?xml version="1.0" encoding="UTF-8"?>\n${renderToString(node)}\n`;
+  const files: Record<string, string> = {};
+  files["loss.svg"] = svg(
+    <LineChart
+      title={`${name}: loss`}
+      description="Categorical cross-entropy per epoch on training and validation clips."
+      xLabel="epoch"
+      yLabel="loss"
+      series={[
+        { name: "training", colour: "#4f46e5", values: history.map((h) => h.loss) },
+        {
+          name: "validation",
+          colour: "#dc2626",
+          values: history.map((h) => h.valLoss),
+          dashed: true,
+        },
+      ]}
+    />,
+  );
+  files["accuracy.svg"] = svg(
+    <LineChart
+      title={`${name}: accuracy`}
+      description="Share of clips classified right per epoch on training and validation clips."
+      xLabel="epoch"
+      yLabel="accuracy"
+      yDomain={[0, 1]}
+      series={[
+        { name: "training", colour: "#4f46e5", values: history.map((h) => h.accuracy) },
+        {
+          name: "validation",
+          colour: "#dc2626",
+          values: history.map((h) => h.valAccuracy),
+          dashed: true,
+        },
+      ]}
+    />,
+  );
+  for (const [set, report] of Object.entries(sets)) {
+    files[`confusion_${set}.svg`] = svg(
+      <ConfusionMatrixChart
+        title={`${name}: ${set} (${report.clips} clips, ${(report.accuracy * 100).toFixed(1)} %)`}
+        labels={labels}
+        matrix={report.confusion}
+      />,
+    );
+    files[`per_emotion_${set}.svg`] = svg(
+      <BarChart
+        title={`${name}: recall per emotion, ${set}`}
+        description={`Share of each emotion's ${set} clips classified right; UAR ${
+          (report.uar * 100).toFixed(1)
+        } %.`}
+        bars={labels.map((l) => ({ label: l, value: report.perEmotion[l] }))}
+      />,
+    );
+  }
+  return files;
+}

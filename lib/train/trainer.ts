@@ -1,0 +1,168 @@
+/**
+ * The training loop: seeded shuffling, mini-batches through `trainOnBatch`, validation
+ * after every epoch, and the best-validation weights kept (highest validation accuracy,
+ * lower loss on ties) — the published recipe's checkpoint rule.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { ArraySet } from "./dataset.ts";
+import { type Random, seededRandom, shuffled } from "./rng.ts";
+
+/** Figures of one epoch. */
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss: number;
+  valAccuracy: number;
+  seconds: number;
+}
+
+/** Options of {@link fit}. */
+export interface FitOptions {
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  classes: number;
+  /** Epochs already done (resuming); the loop starts at `history.length + 1`. */
+  history?: EpochRecord[];
+  /** Validation accuracy and loss of the best epoch so far (resuming). */
+  best?: { epoch: number; valAccuracy: number; valLoss: number };
+  /** Called after each batch with running loss and accuracy of the epoch. */
+  onBatch?: (info: { batch: number; batches: number; loss: number; accuracy: number }) => void;
+  /** Called after each epoch; `improved` when it is the new best. Awaited (for saving). */
+  onEpoch?: (record: EpochRecord, improved: boolean) => Promise<void> | void;
+  /**
+   * Changes a training batch in place before it is used (augmentation); gets the batch's
+   * `[n, frames, width]` array and the epoch's random source.
+   */
+  augment?: (x: Float32Array, n: number, random: Random) => void;
+}
+
+/** What {@link fit} ends with. */
+export interface FitResult {
+  history: EpochRecord[];
+  bestEpoch: number;
+}
+
+/** Copies rows `indices` of `set` into a batch. */
+export function gather(set: ArraySet, indices: readonly number[]) {
+  const stride = set.frames * set.width;
+  const x = new Float32Array(indices.length * stride);
+  const y = new Int32Array(indices.length);
+  indices.forEach((row, i) => {
+    x.set(set.x.subarray(row * stride, (row + 1) * stride), i * stride);
+    y[i] = set.y[row];
+  });
+  return { x, y };
+}
+
+/** Class probabilities for every clip of `set`, in batches. */
+export function predictAll(model: tf.LayersModel, set: ArraySet, batchSize = 128): Float32Array {
+  const classes = model.outputs[0].shape[1] as number;
+  const out = new Float32Array(set.count * classes);
+  const stride = set.frames * set.width;
+  for (let start = 0; start < set.count; start += batchSize) {
+    const n = Math.min(batchSize, set.count - start);
+    const probs = tf.tidy(() => {
+      const x = tf.tensor3d(
+        set.x.subarray(start * stride, (start + n) * stride),
+        [n, set.frames, set.width],
+      );
+      return (model.predict(x) as tf.Tensor).dataSync() as Float32Array;
+    });
+    out.set(probs, start * classes);
+  }
+  return out;
+}
+
+/** Mean cross-entropy and accuracy of `probs` (`[count, classes]`) against `set.y`. */
+export function lossAndAccuracy(probs: Float32Array, set: ArraySet, classes: number) {
+  let loss = 0;
+  let right = 0;
+  for (let i = 0; i < set.count; i++) {
+    const row = probs.subarray(i * classes, (i + 1) * classes);
+    loss -= Math.log(Math.max(1e-7, row[set.y[i]]));
+    let best = 0;
+    for (let k = 1; k < classes; k++) if (row[k] > row[best]) best = k;
+    if (best === set.y[i]) right++;
+  }
+  return { loss: loss / Math.max(1, set.count), accuracy: right / Math.max(1, set.count) };
+}
+
+/**
+ * Trains `model` on `train`, validating on `val` after every epoch, and leaves the model
+ * holding the best epoch's weights.
+ */
+export async function fit(
+  model: tf.LayersModel,
+  train: ArraySet,
+  val: ArraySet,
+  options: FitOptions,
+): Promise<FitResult> {
+  const history = [...(options.history ?? [])];
+  let best = options.best ?? { epoch: 0, valAccuracy: -1, valLoss: Infinity };
+  let bestWeights: tf.Tensor[] | null = null;
+  const rows = Array.from({ length: train.count }, (_, i) => i);
+  const batches = Math.ceil(train.count / options.batchSize);
+  for (let epoch = history.length + 1; epoch <= options.epochs; epoch++) {
+    const started = performance.now();
+    // Each epoch's order depends only on (seed, epoch), so a resumed run repeats it.
+    const random = seededRandom(options.seed * 1_000_003 + epoch);
+    const order = shuffled(rows, random);
+    let lossSum = 0;
+    let accSum = 0;
+    let seen = 0;
+    for (let b = 0; b < batches; b++) {
+      const indices = order.slice(b * options.batchSize, (b + 1) * options.batchSize);
+      const batch = gather(train, indices);
+      options.augment?.(batch.x, indices.length, random);
+      const [loss, acc] = await trainStep(model, batch, train, options.classes);
+      lossSum += loss * indices.length;
+      accSum += acc * indices.length;
+      seen += indices.length;
+      options.onBatch?.({ batch: b + 1, batches, loss: lossSum / seen, accuracy: accSum / seen });
+    }
+    const valProbs = predictAll(model, val);
+    const v = lossAndAccuracy(valProbs, val, options.classes);
+    const record: EpochRecord = {
+      epoch,
+      loss: lossSum / seen,
+      accuracy: accSum / seen,
+      valLoss: v.loss,
+      valAccuracy: v.accuracy,
+      seconds: (performance.now() - started) / 1000,
+    };
+    history.push(record);
+    const improved = v.accuracy > best.valAccuracy ||
+      (v.accuracy === best.valAccuracy && v.loss < best.valLoss);
+    if (improved) {
+      best = { epoch, valAccuracy: v.accuracy, valLoss: v.loss };
+      bestWeights?.forEach((t) => t.dispose());
+      bestWeights = model.getWeights().map((w) => w.clone());
+    }
+    await options.onEpoch?.(record, improved);
+  }
+  if (bestWeights) {
+    model.setWeights(bestWeights);
+    bestWeights.forEach((t) => t.dispose());
+  }
+  return { history, bestEpoch: best.epoch };
+}
+
+async function trainStep(
+  model: tf.LayersModel,
+  batch: { x: Float32Array; y: Int32Array },
+  set: ArraySet,
+  classes: number,
+): Promise<[number, number]> {
+  const n = batch.y.length;
+  const x = tf.tensor3d(batch.x, [n, set.frames, set.width]);
+  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.y, "int32"), classes).toFloat());
+  try {
+    const result = await model.trainOnBatch(x, y) as number[];
+    return [result[0], result[1]];
+  } finally {
+    x.dispose();
+    y.dispose();
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Evaluates a trained model on its validation and test clips (from the model's
+ * `split.json`) and writes `reports/NAME/`: `metrics.json` plus SVG pictures — loss and
+ * accuracy curves, confusion matrices and recall per emotion for each set.
+ *
+ * Usage: deno task eval --model models/NAME --ravdess DIR --tess DIR [--out DIR] [--json]
+ */
+import * as tf from "@tensorflow/tfjs";
+import { failAndExit, parseCli, UsageError } from "../lib/cli/args.ts";
+import { FeatureStore } from "../lib/data/feature_store.ts";
+import { loadClassifier } from "../lib/model/inference.ts";
+import { inputWidth } from "../lib/model/input.ts";
+import {
+  modelFiles,
+  readModelConfig,
+  resolveSplitEntries,
+  type SplitFile,
+} from "../lib/model/model_files.ts";
+import { loadFeatures, toArraySet } from "../lib/train/dataset.ts";
+import { reportPictures, scoreSet, type SetReport } from "../lib/train/report.tsx";
+import { predictAll } from "../lib/train/trainer.ts";
+
+async function main(argv: string[]) {
+  const { values } = parseCli(argv, {
+    model: { type: "string" },
+    ravdess: { type: "string" },
+    tess: { type: "string" },
+    out: { type: "string" },
+    json: { type: "boolean", default: false },
+  });
+  if (!values.model) throw new UsageError("Give --model models/NAME");
+  const files = modelFiles(values.model);
+  const config = await readModelConfig(values.model);
+  const split: SplitFile = JSON.parse(await Deno.readTextFile(files.split));
+  const history = JSON.parse(await Deno.readTextFile(files.history));
+  const classifier = await loadClassifier(files.dir, {
+    labels: config.labels,
+    inputShape: [null, config.input.frames, inputWidth(config.input)],
+  });
+  const roots = { ravdess: values.ravdess, tess: values.tess };
+  const store = new FeatureStore();
+  const sets: Record<string, SetReport> = {};
+  for (const name of ["val", "test"] as const) {
+    const items = resolveSplitEntries(split[name], roots);
+    const arrays = toArraySet(items, await loadFeatures(items, store), config.input);
+    const probs = predictAll(classifier.model, arrays);
+    sets[name] = scoreSet(probs, arrays.y, config.labels);
+  }
+  const outDir = values.out ?? `reports/${config.name}`;
+  await Deno.mkdir(outDir, { recursive: true });
+  const metrics = {
+    model: config.name,
+    architecture: config.architecture,
+    protocol: config.protocol,
+    input: config.input,
+    bestEpoch: config.bestEpoch,
+    epochs: history.length,
+    ...Object.fromEntries(Object.entries(sets).map(([k, v]) => [k, v])),
+  };
+  await Deno.writeTextFile(`${outDir}/metrics.json`, JSON.stringify(metrics, null, 2) + "\n");
+  for (
+    const [file, text] of Object.entries(reportPictures(config.name, config.labels, sets, history))
+  ) {
+    await Deno.writeTextFile(`${outDir}/${file}`, text);
+  }
+  if (values.json) {
+    console.log(JSON.stringify({
+      model: config.name,
+      protocol: config.protocol,
+      valAccuracy: sets.val.accuracy,
+      testAccuracy: sets.test.accuracy,
+      testUar: sets.test.uar,
+      testPerEmotion: sets.test.perEmotion,
+      report: outDir,
+    }));
+  } else {
+    console.log(`${config.name} (${config.architecture}, ${config.protocol} split)`);
+    console.log(`set   clips  accuracy  UAR`);
+    for (const [name, r] of Object.entries(sets)) {
+      console.log(
+        `${name.padEnd(5)} ${String(r.clips).padStart(5)}  ${
+          (r.accuracy * 100).toFixed(1).padStart(7)
+        } %  ${(r.uar * 100).toFixed(1)} %`,
+      );
+    }
+    console.log("recall per emotion (test):");
+    for (const [label, recall] of Object.entries(sets.test.perEmotion)) {
+      console.log(
+        `  ${label.padEnd(10)} ${recall === null ? "n/a" : (recall * 100).toFixed(1) + " %"}`,
+      );
+    }
+    console.log(`pictures and metrics.json in ${outDir}/`);
+  }
+}
+
+if (import.meta.main) {
+  tf.enableProdMode();
+  await main(Deno.args).catch((err) => failAndExit("eval", err));
+}

@@ -1,0 +1,210 @@
+/**
+ * Trains an emotion model on RAVDESS + TESS.
+ *
+ * Usage:
+ *   deno task train --ravdess DIR --tess DIR [--arch lstm|bilstm|lstm-pool]
+ *     [--split random|speakers] [--epochs N] [--batch N] [--seed S] [--lr X]
+ *     [--normalise none|utterance] [--deltas 0|1|2] [--out models/NAME] [--resume]
+ *
+ * Features come from the cache in `.cache/features` (computed on every core when
+ * missing). After every epoch a checkpoint goes to `.cache/checkpoints/NAME` (`--resume`
+ * continues from it) and, when validation accuracy improved, the model is written to
+ * `--out` with `labels.json`, `config.json`, `history.json` and `split.json` (the
+ * validation and test clips, for `deno task eval`).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { PIPELINE_VERSION } from "../lib/audio/constants.ts";
+import { frameCount, MODEL_INPUT_SAMPLES } from "../lib/audio/constants.ts";
+import { failAndExit, intFlag, parseCli, UsageError } from "../lib/cli/args.ts";
+import { ProgressBar } from "../lib/cli/progress.ts";
+import { FeatureStore, sha256Hex } from "../lib/data/feature_store.ts";
+import { EMOTION_LABELS } from "../lib/data/labels.ts";
+import { listRavdess } from "../lib/data/ravdess.ts";
+import { listTess } from "../lib/data/tess.ts";
+import type { DatasetItem } from "../lib/data/types.ts";
+import { type Architecture, ARCHITECTURES, buildModel } from "../lib/model/architectures.ts";
+import { fileSystemSaveHandler } from "../lib/model/fs_io.ts";
+import type { InputConfig } from "../lib/model/input.ts";
+import { loadCheckpoint, saveCheckpoint } from "../lib/train/checkpoint.ts";
+import { fillFeatureCache, loadFeatures, toArraySet } from "../lib/train/dataset.ts";
+import { seededRandom } from "../lib/train/rng.ts";
+import { type Protocol, splitBy } from "../lib/train/split.ts";
+import { fit } from "../lib/train/trainer.ts";
+import { type ModelConfig, modelFiles, relativeItem } from "../lib/model/model_files.ts";
+
+async function main(argv: string[]) {
+  const { values } = parseCli(argv, {
+    ravdess: { type: "string" },
+    tess: { type: "string" },
+    arch: { type: "string", default: "lstm" },
+    split: { type: "string", default: "random" },
+    epochs: { type: "string" },
+    batch: { type: "string" },
+    seed: { type: "string" },
+    lr: { type: "string" },
+    normalise: { type: "string", default: "none" },
+    deltas: { type: "string", default: "0" },
+    out: { type: "string" },
+    resume: { type: "boolean", default: false },
+    workers: { type: "string" },
+  });
+  if (!values.ravdess && !values.tess) throw new UsageError("Give --ravdess DIR and/or --tess DIR");
+  if (!(ARCHITECTURES as readonly string[]).includes(values.arch!)) {
+    throw new UsageError(`Expected --arch ${ARCHITECTURES.join("|")}, but got "${values.arch}"`);
+  }
+  if (values.split !== "random" && values.split !== "speakers") {
+    throw new UsageError(`Expected --split random|speakers, but got "${values.split}"`);
+  }
+  if (values.normalise !== "none" && values.normalise !== "utterance") {
+    throw new UsageError(`Expected --normalise none|utterance, but got "${values.normalise}"`);
+  }
+  const deltas = intFlag("deltas", values.deltas, 0);
+  if (deltas > 2) throw new UsageError(`Expected --deltas 0, 1 or 2, but got ${deltas}`);
+  const architecture = values.arch as Architecture;
+  const protocol = values.split as Protocol;
+  const epochs = intFlag("epochs", values.epochs, 50);
+  const batchSize = intFlag("batch", values.batch, 32);
+  const seed = intFlag("seed", values.seed, 1);
+  const learningRate = values.lr === undefined ? 0.001 : Number(values.lr);
+  if (!(learningRate > 0)) throw new UsageError(`Expected --lr > 0, but got "${values.lr}"`);
+  const out = values.out ?? `models/${architecture}-${protocol}`;
+  const name = out.replace(/\/+$/, "").split("/").pop()!;
+  const checkpointDir = `.cache/checkpoints/${name}`;
+
+  const items: DatasetItem[] = [];
+  const roots: Record<string, string> = {};
+  for (
+    const [corpus, dir, list] of [
+      ["ravdess", values.ravdess, listRavdess],
+      ["tess", values.tess, listTess],
+    ] as const
+  ) {
+    if (!dir) continue;
+    const listing = await list(dir);
+    for (const p of listing.problems) console.error(`skipped ${p.path}: ${p.reason}`);
+    if (listing.items.length === 0) throw new Error(`no ${corpus} clips found under ${dir}`);
+    items.push(...listing.items);
+    roots[corpus] = dir;
+  }
+  items.sort((a, b) => a.path < b.path ? -1 : 1);
+  const split = splitBy(protocol, items, seededRandom(seed));
+  console.error(
+    `${items.length} clips: ${split.train.length} train, ${split.val.length} validation, ${split.test.length} test (${protocol} split)`,
+  );
+
+  const store = new FeatureStore();
+  const missing: string[] = [];
+  for (const item of items) {
+    try {
+      await Deno.stat(store.entryPath(await sha256Hex(await Deno.readFile(item.path))));
+    } catch {
+      missing.push(item.path);
+    }
+  }
+  if (missing.length > 0) {
+    const workers = intFlag("workers", values.workers, navigator.hardwareConcurrency);
+    const bar = new ProgressBar({ label: "features", total: missing.length });
+    await fillFeatureCache(missing, { workers, onProgress: (n) => bar.tick(n) });
+    bar.done();
+  }
+  const input: InputConfig = {
+    pipelineVersion: PIPELINE_VERSION,
+    frames: frameCount(MODEL_INPUT_SAMPLES),
+    normalisation: values.normalise as InputConfig["normalisation"],
+    deltas: deltas as InputConfig["deltas"],
+  };
+  const trainSet = toArraySet(split.train, await loadFeatures(split.train, store), input);
+  const valSet = toArraySet(split.val, await loadFeatures(split.val, store), input);
+
+  const settings = { architecture, protocol, seed, batchSize, learningRate, input };
+  const model = buildModel({
+    architecture,
+    frames: input.frames,
+    width: trainSet.width,
+    classes: EMOTION_LABELS.length,
+    seed,
+    learningRate,
+  });
+  let resumed = null;
+  if (values.resume) {
+    resumed = await loadCheckpoint(checkpointDir, model);
+    if (resumed && JSON.stringify(resumed.settings) !== JSON.stringify(settings)) {
+      throw new UsageError(`the checkpoint in ${checkpointDir} was made with other settings`);
+    }
+    if (resumed) console.error(`resuming after epoch ${resumed.history.length}`);
+  }
+
+  const config: ModelConfig = {
+    name,
+    architecture,
+    labels: [...EMOTION_LABELS],
+    input,
+    protocol,
+    seed,
+    batchSize,
+    learningRate,
+    epochs,
+    bestEpoch: 0,
+    counts: { train: split.train.length, val: split.val.length, test: split.test.length },
+  };
+  const files = modelFiles(out);
+  await Deno.mkdir(out, { recursive: true });
+  await Deno.writeTextFile(
+    files.split,
+    JSON.stringify({
+      roots: Object.keys(roots),
+      val: split.val.map(relativeItem(roots)),
+      test: split.test.map(relativeItem(roots)),
+    }),
+  );
+
+  const history = [...(resumed?.history ?? [])];
+  let best = resumed?.best ?? { epoch: 0, valAccuracy: -1, valLoss: Infinity };
+  let bar: ProgressBar | null = null;
+  const result = await fit(model, trainSet, valSet, {
+    epochs,
+    batchSize,
+    seed,
+    classes: EMOTION_LABELS.length,
+    history: resumed?.history,
+    best: resumed?.best,
+    onBatch({ batch, batches, loss, accuracy }) {
+      if (batch === 1) {
+        bar = new ProgressBar({ label: `epoch ${history.length + 1}`, total: batches });
+      }
+      bar!.tick(1, { loss, acc: accuracy });
+    },
+    async onEpoch(record, improved) {
+      bar?.done();
+      console.error(
+        `epoch ${record.epoch}/${epochs}  loss ${record.loss.toFixed(4)}  acc ${
+          record.accuracy.toFixed(4)
+        }  val_loss ${record.valLoss.toFixed(4)}  val_acc ${record.valAccuracy.toFixed(4)}  ${
+          record.seconds.toFixed(1)
+        }s${improved ? "  (best, saved)" : ""}`,
+      );
+      history.push(record);
+      if (improved) {
+        best = { epoch: record.epoch, valAccuracy: record.valAccuracy, valLoss: record.valLoss };
+        config.bestEpoch = record.epoch;
+        await model.save(fileSystemSaveHandler(out));
+        await Deno.writeTextFile(files.labels, JSON.stringify(EMOTION_LABELS) + "\n");
+        await Deno.writeTextFile(files.config, JSON.stringify(config, null, 2) + "\n");
+      }
+      await Deno.writeTextFile(files.history, JSON.stringify(history, null, 2) + "\n");
+      await saveCheckpoint(checkpointDir, model, { settings, history, best });
+    },
+  });
+  const bestRecord = result.history.find((r) => r.epoch === result.bestEpoch);
+  console.log(JSON.stringify({
+    model: out,
+    bestEpoch: result.bestEpoch,
+    valAccuracy: bestRecord?.valAccuracy ?? null,
+  }));
+  tf.disposeVariables();
+}
+
+if (import.meta.main) {
+  tf.enableProdMode();
+  await main(Deno.args).catch((err) => failAndExit("train", err));
+}
