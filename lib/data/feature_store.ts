@@ -157,6 +157,31 @@ export class FeatureStore {
     return { ...matrix, sha256, cached: false };
   }
 
+  /**
+   * Features stored under an explicit `key` (64 hex digits, e.g. the SHA-256 of a source
+   * file and an augmentation), computed by `compute` on a miss. For derived audio whose
+   * bytes are expensive to make just to look them up.
+   */
+  async derived(key: string, compute: () => FeatureMatrix): Promise<StoredFeatures> {
+    if (!/^[0-9a-f]{64}$/.test(key)) {
+      throw new RangeError(`Expected a 64-digit hex key, but got "${key}"`);
+    }
+    const entry = this.entryPath(key);
+    try {
+      const cached = decodeEntry(await Deno.readFile(entry));
+      if (cached) {
+        this.stats.hits++;
+        return { ...cached, sha256: key, cached: true };
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    const matrix = compute();
+    await this.#write(entry, encodeEntry(matrix));
+    this.stats.misses++;
+    return { ...matrix, sha256: key, cached: false };
+  }
+
   async #write(entry: string, bytes: Uint8Array): Promise<void> {
     this.#ready ??= Deno.mkdir(this.entryDir, { recursive: true });
     await this.#ready;

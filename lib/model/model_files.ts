@@ -27,6 +27,8 @@ export interface ModelConfig {
   epochs: number;
   bestEpoch: number;
   counts: { train: number; val: number; test: number };
+  /** Augmented copies per training clip. */
+  augmentCopies: number;
 }
 
 /** A clip of a split, with its path relative to its corpus folder. */

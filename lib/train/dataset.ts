@@ -2,8 +2,13 @@
  * Turning listed clips into training arrays: features from the cache (computed on every
  * core when missing), the model input transform, and one-hot-ready label indices.
  */
-import type { FeatureMatrix } from "../audio/features.ts";
-import { FeatureStore } from "../data/feature_store.ts";
+import { extractFeatures, type FeatureMatrix } from "../audio/features.ts";
+import { preprocess } from "../audio/preprocess.ts";
+import { resample } from "../audio/resample.ts";
+import { decodeAudio } from "../audio/wav.ts";
+import { MODEL_SAMPLE_RATE_HZ } from "../audio/constants.ts";
+import { FeatureStore, sha256Hex } from "../data/feature_store.ts";
+import { augmentClip, type AugmentSpec } from "./augment.ts";
 import { labelIndex } from "../data/labels.ts";
 import type { DatasetItem } from "../data/types.ts";
 import { type InputConfig, inputWidth, modelInput } from "../model/input.ts";
@@ -17,16 +22,39 @@ export interface ArraySet {
   width: number;
 }
 
+/** One clip to extract features from, optionally augmented first. */
+export interface FeatureJob {
+  path: string;
+  augment?: AugmentSpec;
+}
+
+/** Cache key of an augmented clip: SHA-256 of the source's hash and the spec. */
+async function augmentedKey(sourceSha: string, spec: AugmentSpec): Promise<string> {
+  return await sha256Hex(new TextEncoder().encode(`${sourceSha} ${JSON.stringify(spec)}`));
+}
+
+/** Features of a job from `store`, computing (and caching) them when missing. */
+export async function featuresForJob(store: FeatureStore, job: FeatureJob): Promise<FeatureMatrix> {
+  if (!job.augment) return await store.features(job.path);
+  const bytes = await Deno.readFile(job.path);
+  const spec = job.augment;
+  return await store.derived(await augmentedKey(await sha256Hex(bytes), spec), () => {
+    const { samples, sampleRateHz } = decodeAudio(bytes);
+    const audio = resample(samples, sampleRateHz, MODEL_SAMPLE_RATE_HZ);
+    return extractFeatures(preprocess(augmentClip(audio, spec), MODEL_SAMPLE_RATE_HZ));
+  });
+}
+
 /**
- * Makes sure every clip's features are in the cache, using `workers` worker threads.
+ * Makes sure every job's features are in the cache, using `workers` worker threads.
  * `onProgress(done)` is called as clips finish.
  */
 export async function fillFeatureCache(
-  paths: readonly string[],
+  jobs: readonly FeatureJob[],
   options: { workers: number; cacheDir?: string; onProgress?: (done: number) => void },
 ): Promise<void> {
-  const shards = Array.from({ length: Math.max(1, options.workers) }, () => [] as string[]);
-  paths.forEach((p, i) => shards[i % shards.length].push(p));
+  const shards = Array.from({ length: Math.max(1, options.workers) }, () => [] as FeatureJob[]);
+  jobs.forEach((p, i) => shards[i % shards.length].push(p));
   await Promise.all(
     shards.filter((s) => s.length > 0).map((shard) =>
       new Promise<void>((resolve, reject) => {
@@ -45,19 +73,19 @@ export async function fillFeatureCache(
           worker.terminate();
           reject(new Error(`feature worker crashed: ${e.message}`));
         };
-        worker.postMessage({ paths: shard, cacheDir: options.cacheDir });
+        worker.postMessage({ jobs: shard, cacheDir: options.cacheDir });
       })
     ),
   );
 }
 
-/** Reads each clip's features (from the cache, computing any that are missing). */
+/** Reads each job's features (from the cache, computing any that are missing). */
 export async function loadFeatures(
-  items: readonly DatasetItem[],
+  jobs: readonly FeatureJob[],
   store: FeatureStore = new FeatureStore(),
 ): Promise<FeatureMatrix[]> {
   const out: FeatureMatrix[] = [];
-  for (const item of items) out.push(await store.features(item.path));
+  for (const job of jobs) out.push(await featuresForJob(store, job));
   return out;
 }
 

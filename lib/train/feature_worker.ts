@@ -1,20 +1,22 @@
 /**
  * Worker that fills the feature cache for a share of the clips, so feature extraction
- * uses every core. Receives `{ paths, cacheDir }`, answers `{ done: n }` after each clip
- * and `{ finished: true }` (or `{ error }`) at the end.
+ * uses every core. Receives `{ jobs, cacheDir }` (each job a clip path, optionally with
+ * an augmentation), answers `{ done: 1 }` after each clip and `{ finished: true }` (or
+ * `{ error }`) at the end.
  */
 /// <reference lib="deno.worker" />
 import { FeatureStore } from "../data/feature_store.ts";
+import { type FeatureJob, featuresForJob } from "./dataset.ts";
 
-self.onmessage = async (event: MessageEvent<{ paths: string[]; cacheDir?: string }>) => {
+self.onmessage = async (event: MessageEvent<{ jobs: FeatureJob[]; cacheDir?: string }>) => {
   const store = new FeatureStore({ dir: event.data.cacheDir });
   try {
-    for (const path of event.data.paths) {
-      await store.features(path);
+    for (const job of event.data.jobs) {
+      await featuresForJob(store, job);
       self.postMessage({ done: 1 });
     }
     self.postMessage({ finished: true });
   } catch (error) {
-    self.postMessage({ error: `${event.data.paths.length} clips: ${(error as Error).message}` });
+    self.postMessage({ error: (error as Error).message });
   }
 };

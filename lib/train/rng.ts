@@ -1,22 +1,14 @@
 /**
- * A small seeded pseudo-random generator (mulberry32) so that splits, shuffles and
+ * Seeded randomness (the audio module's mulberry32) so that splits, shuffles and
  * augmentation are reproducible from one `--seed`.
  */
 
+import { seededRandom } from "../audio/synth.ts";
+
+export { seededRandom };
+
 /** A function returning uniform numbers in [0, 1). */
 export type Random = () => number;
-
-/** mulberry32: 32-bit state, fast, good enough for shuffling and augmentation. */
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return function next() {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Fisher–Yates shuffle of a copy of `items`. */
 export function shuffled<T>(items: readonly T[], random: Random): T[] {
