@@ -35,7 +35,7 @@ import {
   expectPowerOfTwo,
 } from "./errors.ts";
 import { hannWindow } from "./features.ts";
-import { fftFor } from "./fft.ts";
+import { realFftFor } from "./fft.ts";
 
 /** Options of {@link reduceNoiseStationary}; defaults are noisereduce's. */
 export interface SpectralGateOptions {
@@ -167,8 +167,10 @@ function setupGate(sampleRateHz: number, options: SpectralGateOptions): GateSetu
  * flagged and skipped (their spectrum is exactly zero).
  */
 interface FrameSpectra {
-  /** Interleaved re/im of bins 0…nFft/2, scaled by 1/sum(window); frame-major. Empty if not kept. */
-  spectrum: Float64Array;
+  /** Real parts of bins 0…nFft/2, scaled by 1/sum(window); frame-major. Empty if not kept. */
+  spectrumRe: Float64Array;
+  /** Imaginary parts, laid out as {@link spectrumRe}. */
+  spectrumIm: Float64Array;
   /** Scaled power |X|², frame-major. */
   power: Float64Array;
   /** 1 when the frame touches any signal sample. */
@@ -187,69 +189,47 @@ function frameSpectra(
   keepSpectrum: boolean,
 ): FrameSpectra {
   const { nFft, winLength, hopLength, bins, window, spectrumScale } = setup;
-  const spectrum = workBuffer("spectrum", keepSpectrum ? frames * bins * 2 : 0);
+  const spectrumRe = workBuffer("spectrumRe", keepSpectrum ? frames * bins : 0);
+  const spectrumIm = workBuffer("spectrumIm", keepSpectrum ? frames * bins : 0);
   const power = workBuffer("power", frames * bins);
   const nonZero = new Uint8Array(frames);
-  const { fft, out } = fftFor(nFft);
-  const packed = fft.createComplexArray();
-  const signalFrames: number[] = [];
+  const fft = realFftFor(nFft);
+  const signalFrames = new Int32Array(frames);
+  let count = 0;
   for (let f = 0; f < frames; f++) {
     const start = frameOrigin + (firstFrame + f) * hopLength;
     if (Math.min(start + winLength, sourceEnd) > Math.max(start, sourceStart)) {
       nonZero[f] = 1;
-      signalFrames.push(f);
+      signalFrames[count++] = f;
     } else {
       power.fill(0, f * bins, (f + 1) * bins);
-      if (keepSpectrum) spectrum.fill(0, 2 * f * bins, 2 * (f + 1) * bins);
-    }
-  }
-  // Two real frames per complex FFT (a in the real lane, b in the imaginary lane), separated
-  // by Hermitian symmetry: Xa[k] = (Z[k] + conj Z[N−k]) / 2, Xb[k] = (Z[k] − conj Z[N−k]) / 2i.
-  for (let p = 0; p < signalFrames.length; p += 2) {
-    for (let lane = 0; lane < 2; lane++) {
-      const f = p + lane < signalFrames.length ? signalFrames[p + lane] : -1;
-      if (f < 0) {
-        for (let i = 0; i < nFft; i++) packed[2 * i + lane] = 0;
-        continue;
-      }
-      const start = frameOrigin + (firstFrame + f) * hopLength;
-      const lo = Math.max(start, sourceStart) - start;
-      const hi = Math.min(start + winLength, sourceEnd) - start;
-      for (let i = 0; i < lo; i++) packed[2 * i + lane] = 0;
-      for (let i = lo; i < hi; i++) packed[2 * i + lane] = source[start + i] * window[i];
-      for (let i = hi; i < nFft; i++) packed[2 * i + lane] = 0;
-    }
-    fft.transform(out, packed);
-    const fa = signalFrames[p];
-    const fb = p + 1 < signalFrames.length ? signalFrames[p + 1] : -1;
-    const half = 0.5 * spectrumScale;
-    const baseA = fa * bins;
-    const baseB = fb * bins;
-    for (let k = 0; k < bins; k++) {
-      const m = k === 0 ? 0 : nFft - k;
-      const zr = out[2 * k];
-      const zi = out[2 * k + 1];
-      const wr = out[2 * m];
-      const wi = out[2 * m + 1];
-      const aRe = half * (zr + wr);
-      const aIm = half * (zi - wi);
-      power[baseA + k] = aRe * aRe + aIm * aIm;
       if (keepSpectrum) {
-        spectrum[2 * (baseA + k)] = aRe;
-        spectrum[2 * (baseA + k) + 1] = aIm;
-      }
-      if (fb >= 0) {
-        const bRe = half * (zi + wi);
-        const bIm = half * (wr - zr);
-        power[baseB + k] = bRe * bRe + bIm * bIm;
-        if (keepSpectrum) {
-          spectrum[2 * (baseB + k)] = bRe;
-          spectrum[2 * (baseB + k) + 1] = bIm;
-        }
+        spectrumRe.fill(0, f * bins, (f + 1) * bins);
+        spectrumIm.fill(0, f * bins, (f + 1) * bins);
       }
     }
   }
-  return { spectrum, power, nonZero, frames };
+  for (let p = 0; p < count; p += 2) {
+    const pair = [signalFrames[p], p + 1 < count ? signalFrames[p + 1] : -1];
+    for (let lane = 0; lane < 2; lane++) {
+      const f = pair[lane];
+      const start = frameOrigin + (firstFrame + f) * hopLength;
+      const lo = f < 0 ? 0 : Math.max(start, sourceStart) - start;
+      const hi = f < 0 ? 0 : Math.min(start + winLength, sourceEnd) - start;
+      fft.load(lane, source, start, lo, hi);
+    }
+    fft.forward(window, spectrumScale, keepSpectrum);
+    for (let lane = 0; lane < 2; lane++) {
+      const f = pair[lane];
+      if (f < 0) continue;
+      power.set(fft.power[lane], f * bins);
+      if (keepSpectrum) {
+        spectrumRe.set(fft.spectrumRe[lane], f * bins);
+        spectrumIm.set(fft.spectrumIm[lane], f * bins);
+      }
+    }
+  }
+  return { spectrumRe, spectrumIm, power, nonZero, frames };
 }
 
 /** noisereduce's `_amp_to_db` of one magnitude, before the per-row floor. */
@@ -470,7 +450,7 @@ function gateChunk(
     setup,
     true,
   );
-  const { power, nonZero, spectrum } = spectra;
+  const { power, nonZero, spectrumRe, spectrumIm } = spectra;
 
   // Row maxima of the dB spectrogram over the whole chunk, from the largest power per row.
   const rowMaxPower = new Float64Array(bins);
@@ -529,26 +509,17 @@ function gateChunk(
   // Overlap-add of the masked frames that touch the kept region. A frame whose mask is 1 in
   // every bin gives back its windowed input (x·w·w after scipy's window compensation), one
   // whose mask is 0 everywhere gives nothing; only the rest need an inverse FFT, done two at
-  // a time as one forward complex FFT: ifft(Z) = conj(fft(conj Z)) / N.
+  // a time.
   const keepLength = keepEnd - start;
   const accum = workBuffer("accum", keepLength).fill(0);
-  const { fft, out: timeData } = fftFor(nFft);
-  const packed = fft.createComplexArray();
+  const fft = realFftFor(nFft);
   const windowSum = 1 / setup.spectrumScale;
-  const addFrame = (
-    f: number,
-    source: ArrayLike<number>,
-    stride: number,
-    at: number,
-    scale: number,
-  ) => {
+  const addFrame = (f: number, lane: number) => {
     const frameFirst = frameStart(first + f);
     const lo = Math.max(frameFirst, start);
     const hi = Math.min(frameFirst + winLength, keepEnd);
-    for (let i = lo; i < hi; i++) {
-      const j = i - frameFirst;
-      accum[i - start] += source[at + stride * j] * scale * window[j];
-    }
+    const frame = fft.frame[lane];
+    for (let i = lo; i < hi; i++) accum[i - start] += frame[i - frameFirst];
   };
   const addUnmaskedFrame = (f: number) => {
     const frameFirst = frameStart(first + f);
@@ -559,40 +530,24 @@ function gateChunk(
       accum[i - start] += samples[i] * w * w;
     }
   };
-  const pending: number[] = [];
-  const nyquist = nFft / 2;
-  const flush = () => {
-    // conj(Z) for Z = Xa + i·Xb over the Hermitian spectra of both frames:
-    // bin k gets conj(Xa[k]) − i·conj(Xb[k]), bin N−k gets Xa[k] − i·Xb[k].
-    const a = pending[0] * bins;
-    const b = pending.length > 1 ? pending[1] * bins : -1;
-    for (let k = 0; k <= nyquist; k++) {
-      const ma = mask[a + k];
-      const ar = spectrum[2 * (a + k)] * ma;
-      const ai = spectrum[2 * (a + k) + 1] * ma;
-      let br = 0;
-      let bi = 0;
-      if (b >= 0) {
-        const mb = mask[b + k];
-        br = spectrum[2 * (b + k)] * mb;
-        bi = spectrum[2 * (b + k) + 1] * mb;
+  let pending = -1;
+  const flush = (second: number) => {
+    [pending, second].forEach((f, lane) => {
+      if (f < 0) {
+        fft.gain[lane].fill(0);
+        fft.spectrumRe[lane].fill(0);
+        fft.spectrumIm[lane].fill(0);
+        return;
       }
-      if (k === 0 || k === nyquist) {
-        // irfft ignores the imaginary parts of the DC and Nyquist bins.
-        packed[2 * k] = ar;
-        packed[2 * k + 1] = -br;
-        continue;
-      }
-      packed[2 * k] = ar - bi;
-      packed[2 * k + 1] = -ai - br;
-      packed[2 * (nFft - k)] = ar + bi;
-      packed[2 * (nFft - k) + 1] = ai - br;
-    }
-    fft.transform(timeData, packed);
-    // z = conj(result) / N: frame a is Re/N, frame b is −Im/N.
-    addFrame(pending[0], timeData, 2, 0, windowSum / nFft);
-    if (pending.length > 1) addFrame(pending[1], timeData, 2, 1, -windowSum / nFft);
-    pending.length = 0;
+      fft.spectrumRe[lane].set(spectrumRe.subarray(f * bins, (f + 1) * bins));
+      fft.spectrumIm[lane].set(spectrumIm.subarray(f * bins, (f + 1) * bins));
+      fft.gain[lane].set(mask.subarray(f * bins, (f + 1) * bins));
+    });
+    // scipy's istft undoes the 1/sum(window) scaling, then windows and overlap-adds.
+    fft.inverse(window, windowSum);
+    addFrame(pending, 0);
+    if (second >= 0) addFrame(second, 1);
+    pending = -1;
   };
   for (let f = 0; f < frames; f++) {
     if (!nonZero[f]) continue;
@@ -612,10 +567,10 @@ function gateChunk(
       addUnmaskedFrame(f);
       continue;
     }
-    pending.push(f);
-    if (pending.length === 2) flush();
+    if (pending < 0) pending = f;
+    else flush(f);
   }
-  if (pending.length > 0) flush();
+  if (pending >= 0) flush(-1);
 
   // scipy's inverse yields (frames − 1)·hop + winLength − 2·half samples, which can be a few
   // short of the chunk; noisereduce leaves the rest of the chunk at zero.

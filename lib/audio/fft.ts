@@ -1,20 +1,481 @@
 /**
- * Shared fft.js instances. Building an FFT's twiddle table costs more than a transform, so
- * each size is built once; the output buffer is reused, which is safe because every caller
- * consumes it before the next transform (JavaScript runs one call at a time).
+ * Real FFTs for the feature and noise-gate STFTs, two frames at a time.
+ *
+ * A real frame of N samples is transformed as N/2 complex points (even samples as real
+ * parts, odd samples as imaginary parts) and split into its N/2 + 1 bins afterwards, which
+ * halves the work of a complex transform. Two frames travel side by side in "lanes": complex
+ * point i of lane l sits at index `2i + l` of the work arrays, so every butterfly does the
+ * same arithmetic on both lanes. That is the layout a two-lane SIMD register wants, and it
+ * lets one pass over the twiddles serve two frames. Where WebAssembly SIMD is available the
+ * loops run as the kernels in fft_simd.ts, otherwise as the scalar code here; both perform
+ * the same floating-point operations in the same order, so they give identical results.
+ *
+ * The complex transform is an in-place radix-4 decimation in time (one radix-2 pass first
+ * when log2(N/2) is odd); the windowed samples are scattered into bit-reversed order as they
+ * are loaded, so windowing and reordering cost one pass together.
+ *
+ * @module
  */
 
-import FFT from "fft.js";
+import { type SimdFftKernels, simdFftKernels } from "./fft_simd.ts";
 
-const fftCache = new Map<number, { fft: FFT; out: number[] }>();
-
-/** A cached fft.js instance and output buffer for one size; not part of the public API. */
-export function fftFor(size: number): { fft: FFT; out: number[] } {
-  let entry = fftCache.get(size);
-  if (!entry) {
-    const fft = new FFT(size);
-    entry = { fft, out: fft.createComplexArray() };
-    fftCache.set(size, entry);
+/** `[cos(2πk/n), sin(2πk/n)]`, reduced to the first octant so that the quarter points are exact. */
+function unitRoot(k: number, n: number): [number, number] {
+  k %= n;
+  if (8 * k > 4 * n) {
+    // Second half: cos(2π − θ) = cos θ, sin(2π − θ) = −sin θ.
+    const [c, s] = unitRoot(n - k, n);
+    return [c, -s];
   }
-  return entry;
+  if (4 * k > n) {
+    // Second quadrant: θ = π/2 + φ.
+    const [c, s] = unitRoot(k - n / 4, n);
+    return [-s, c];
+  }
+  if (8 * k > n) {
+    // Second octant: θ = π/2 − φ.
+    const [c, s] = unitRoot(n / 4 - k, n);
+    return [s, c];
+  }
+  const angle = (2 * Math.PI * k) / n;
+  return [Math.cos(angle), Math.sin(angle)];
+}
+
+type LanePair = readonly [Float64Array, Float64Array];
+
+/**
+ * Forward real FFT of two frames at once, and the inverse. One instance per size serves all
+ * callers (see {@link realFftFor}); its arrays are scratch space that a caller fills and reads
+ * between two calls, which is safe because DSP calls never interleave.
+ *
+ * @example
+ * const fft = realFftFor(1024);
+ * fft.frame[0].set(first); fft.frame[1].set(second);
+ * fft.forward(hannWindow(1024), 1, false); // fft.power[0], fft.power[1]: |X[k]|²
+ */
+export class PairedRealFft {
+  /** Real samples per frame, N. */
+  readonly size: number;
+  /** Bins of the half spectrum, N/2 + 1. */
+  readonly bins: number;
+  /** Time samples of each lane (N): the input of {@link forward}, the output of {@link inverse}. */
+  readonly frame: LanePair;
+  /** Real parts of each lane's half spectrum: output of {@link forward}, input of {@link inverse}. */
+  readonly spectrumRe: LanePair;
+  /** Imaginary parts of each lane's half spectrum, as {@link spectrumRe}. */
+  readonly spectrumIm: LanePair;
+  /** `|X[k]|²` of each lane after {@link forward}. */
+  readonly power: LanePair;
+  /** Per-bin factor of each lane that {@link inverse} applies to the spectrum. */
+  readonly gain: LanePair;
+
+  private readonly points: number;
+  /** Complex points, lanes interleaved. */
+  private readonly re: Float64Array;
+  private readonly im: Float64Array;
+  /** Index in {@link re} of point n's lane 0 in bit-reversed order: 2·reverse(n). */
+  private readonly slot: Int32Array;
+  /** Per radix-4 pass, the offset of its twiddles in {@link twiddles}. */
+  private readonly stageOffsets: number[];
+  /**
+   * Per radix-4 pass and index j of its span, w¹, w², w³ (w = e^(−2πij/(4·span))) as
+   * re, im, each written twice (once per lane): 12 values per j.
+   */
+  private readonly twiddles: Float64Array;
+  private readonly radix2First: boolean;
+  /** `cos(2πk/N)` and `sin(2πk/N)` for k = 0 … N/4, used to split and merge the halves. */
+  private readonly splitCos: Float64Array;
+  private readonly splitSin: Float64Array;
+  /** The window last copied into {@link windowBuffer}, zero-extended to N. */
+  private loadedWindow: ArrayLike<number> | null = null;
+  private readonly windowBuffer: Float64Array;
+  private readonly simd: SimdFftKernels | null;
+  /** Byte addresses of the arrays in the SIMD kernels' memory. */
+  private readonly at:
+    & Record<
+      "re" | "im" | "twiddles" | "cos" | "sin" | "frameA" | "frameB" | "window" | "outA" | "outB",
+      number
+    >
+    & { gainA: number; gainB: number; slot: number };
+
+  /**
+   * Tables for transforms of `size` (a power of two ≥ 2) samples. `useSimd: false` forces the
+   * scalar route, which tests compare with the SIMD one.
+   */
+  constructor(size: number, useSimd = true) {
+    if (!Number.isInteger(size) || size < 2 || (size & (size - 1)) !== 0) {
+      throw new RangeError(`Expected an FFT size that is a power of two >= 2, but got ${size}`);
+    }
+    this.size = size;
+    const bins = size / 2 + 1;
+    this.bins = bins;
+    const points = size / 2;
+    this.points = points;
+    const bits = Math.round(Math.log2(points));
+    this.radix2First = bits % 2 === 1;
+    this.stageOffsets = [];
+    let twiddleCount = 0;
+    for (let span = this.radix2First ? 2 : 1; 4 * span <= points; span *= 4) {
+      this.stageOffsets.push(twiddleCount);
+      twiddleCount += 12 * span;
+    }
+    const quarter = Math.floor(size / 4);
+    // Every array lives in one block: WebAssembly memory when SIMD is available.
+    const lengths = {
+      re: 2 * points,
+      im: 2 * points,
+      twiddles: twiddleCount,
+      cos: quarter + 1,
+      sin: quarter + 1,
+      frameA: size,
+      frameB: size,
+      window: size,
+      outA: 3 * bins,
+      outB: 3 * bins,
+      gainA: bins,
+      gainB: bins,
+      slot: Math.ceil(points / 2), // i32 byte offsets for the kernels
+    };
+    const offsets: Record<string, number> = {};
+    let doubles = 0;
+    for (const [key, length] of Object.entries(lengths)) {
+      offsets[key] = doubles;
+      doubles += length + (length & 1); // keep 16-byte alignment
+    }
+    this.simd = useSimd && points >= 4 ? simdFftKernels(8 * doubles) : null;
+    const buffer = this.simd ? this.simd.memory.buffer : new ArrayBuffer(8 * doubles);
+    const view = (key: keyof typeof lengths, from = 0, length = lengths[key] - from) =>
+      new Float64Array(buffer, 8 * (offsets[key] + from), length);
+    this.at = Object.fromEntries(
+      Object.entries(offsets).map(([key, offset]) => [key, 8 * offset]),
+    ) as PairedRealFft["at"];
+    this.re = view("re");
+    this.im = view("im");
+    this.twiddles = view("twiddles");
+    this.splitCos = view("cos");
+    this.splitSin = view("sin");
+    this.windowBuffer = view("window");
+    this.frame = [view("frameA"), view("frameB")];
+    this.spectrumRe = [view("outA", 0, bins), view("outB", 0, bins)];
+    this.spectrumIm = [view("outA", bins, bins), view("outB", bins, bins)];
+    this.power = [view("outA", 2 * bins, bins), view("outB", 2 * bins, bins)];
+    this.gain = [view("gainA"), view("gainB")];
+
+    this.slot = new Int32Array(points);
+    const slotBytes = new Int32Array(buffer, 8 * offsets.slot, points);
+    for (let i = 0; i < points; i++) {
+      let reversed = 0;
+      for (let b = 0; b < bits; b++) reversed |= ((i >> b) & 1) << (bits - 1 - b);
+      this.slot[i] = 2 * reversed;
+      slotBytes[i] = 16 * reversed;
+    }
+    let stage = 0;
+    for (let span = this.radix2First ? 2 : 1; 4 * span <= points; span *= 4) {
+      const base = this.stageOffsets[stage++];
+      for (let j = 0; j < span; j++) {
+        for (let p = 1; p <= 3; p++) {
+          const [c, s] = unitRoot(p * j, 4 * span);
+          const at = base + 12 * j + 4 * (p - 1);
+          this.twiddles[at] = this.twiddles[at + 1] = c;
+          this.twiddles[at + 2] = this.twiddles[at + 3] = -s;
+        }
+      }
+    }
+    for (let k = 0; k <= quarter; k++) {
+      [this.splitCos[k], this.splitSin[k]] = unitRoot(k, size);
+    }
+  }
+
+  /**
+   * Sets `frame[lane]` to `source[start + i]` for `lo ≤ i < hi` and to zero elsewhere: a
+   * frame that reaches past the signal, or a silent lane (`lo = hi`).
+   */
+  load(lane: number, source: ArrayLike<number>, start: number, lo: number, hi: number): void {
+    const frame = this.frame[lane];
+    if (hi <= lo) {
+      frame.fill(0);
+      return;
+    }
+    frame.fill(0, 0, lo);
+    if (source instanceof Float32Array || source instanceof Float64Array) {
+      frame.set(source.subarray(start + lo, start + hi), lo);
+    } else {
+      for (let i = lo; i < hi; i++) frame[i] = source[start + i];
+    }
+    frame.fill(0, hi);
+  }
+
+  /**
+   * Transforms `window · frame[lane]` for both lanes (the window may be shorter than N; it is
+   * zero-extended). Afterwards {@link power} holds `scale² · |X[k]|²` and, with
+   * `withSpectrum`, {@link spectrumRe}/{@link spectrumIm} hold `scale · X[k]`.
+   */
+  forward(window: ArrayLike<number>, scale: number, withSpectrum: boolean): void {
+    this.useWindow(window);
+    const { points, bins, simd, at } = this;
+    if (simd) {
+      simd.gather(at.frameA, at.frameB, at.window, at.slot, at.re, at.im, 16 * points);
+      this.transform(false);
+      const split = withSpectrum ? simd.splitSpectrum : simd.splitPower;
+      split(
+        at.re,
+        at.im,
+        at.cos,
+        at.sin,
+        at.outA,
+        at.outB,
+        8 * bins,
+        4 * points,
+        scale,
+        0.5 * scale,
+      );
+      return;
+    }
+    const { re, im, slot, windowBuffer: w } = this;
+    const [a, b] = this.frame;
+    for (let n = 0; n < points; n++) {
+      const s = slot[n];
+      re[s] = a[2 * n] * w[2 * n];
+      re[s + 1] = b[2 * n] * w[2 * n];
+      im[s] = a[2 * n + 1] * w[2 * n + 1];
+      im[s + 1] = b[2 * n + 1] * w[2 * n + 1];
+    }
+    this.transform(false);
+    const { splitCos, splitSin } = this;
+    const h = 0.5 * scale;
+    for (let lane = 0; lane < 2; lane++) {
+      const outRe = this.spectrumRe[lane], outIm = this.spectrumIm[lane];
+      const outPower = this.power[lane];
+      const dc = scale * (re[lane] + im[lane]);
+      const nyquist = scale * (re[lane] - im[lane]);
+      outPower[0] = dc * dc;
+      outPower[points] = nyquist * nyquist;
+      if (withSpectrum) {
+        outRe[0] = dc;
+        outIm[0] = 0;
+        outRe[points] = nyquist;
+        outIm[points] = 0;
+      }
+      for (let k = 1, q = 2 * (points - 1) + lane; 2 * k <= points; k++, q -= 2) {
+        const p = 2 * k + lane;
+        const zr = re[p], zi = im[p], yr = re[q], yi = im[q];
+        const sr = zr + yr, di = zi - yi, or = zi + yi, oi = yr - zr;
+        const c = splitCos[k], s = splitSin[k];
+        const wr = c * or + s * oi, wi = c * oi - s * or;
+        const ar = h * (sr + wr), ai = h * (di + wi);
+        const br = h * (sr - wr), bi = h * (wi - di);
+        outPower[k] = ar * ar + ai * ai;
+        outPower[points - k] = br * br + bi * bi;
+        if (withSpectrum) {
+          outRe[k] = ar;
+          outIm[k] = ai;
+          outRe[points - k] = br;
+          outIm[points - k] = bi;
+        }
+      }
+    }
+  }
+
+  /**
+   * Inverse of {@link forward} (numpy's `irfft`; the imaginary parts of the DC and Nyquist
+   * bins are ignored) of `scale · gain[lane] · spectrum[lane]` for both lanes, multiplied by
+   * `window` (zero-extended to N): the result is in {@link frame}.
+   */
+  inverse(window: ArrayLike<number>, scale: number): void {
+    this.useWindow(window);
+    const { points, bins, simd, at } = this;
+    // The 1/N of the inverse DFT, with the ½ of the split formulas.
+    const h = (0.5 * scale) / points;
+    if (simd) {
+      simd.merge(
+        at.outA,
+        at.outB,
+        at.gainA,
+        at.gainB,
+        at.slot,
+        at.slot + 4 * points,
+        at.cos,
+        at.sin,
+        at.re,
+        at.im,
+        8 * bins,
+        4 * points,
+        h,
+      );
+      this.transform(true);
+      simd.unpack(at.re, at.im, at.window, at.frameA, at.frameB, 16 * points);
+      return;
+    }
+    const { re, im, slot, splitCos, splitSin } = this;
+    for (let lane = 0; lane < 2; lane++) {
+      const specRe = this.spectrumRe[lane], specIm = this.spectrumIm[lane];
+      const gain = this.gain[lane];
+      const first = specRe[0] * gain[0];
+      const last = specRe[points] * gain[points];
+      re[slot[0] + lane] = h * (first + last);
+      im[slot[0] + lane] = h * (first - last);
+      for (let k = 1; 2 * k <= points; k++) {
+        const gk = gain[k], gq = gain[points - k];
+        const xr = specRe[k] * gk, xi = specIm[k] * gk;
+        const yr = specRe[points - k] * gq, yi = specIm[points - k] * gq;
+        const sr = xr + yr, di = xi - yi, dr = xr - yr, si = xi + yi;
+        const c = splitCos[k], s = splitSin[k];
+        const or = dr * c - si * s, oi = dr * s + si * c;
+        const p = slot[k] + lane, q = slot[points - k] + lane;
+        re[p] = h * (sr - oi);
+        im[p] = h * (di + or);
+        re[q] = h * (sr + oi);
+        im[q] = h * (or - di);
+      }
+    }
+    // A forward transform with real and imaginary parts swapped is N times the inverse.
+    this.transform(true);
+    const w = this.windowBuffer;
+    const [a, b] = this.frame;
+    for (let n = 0; n < points; n++) {
+      a[2 * n] = re[2 * n] * w[2 * n];
+      a[2 * n + 1] = im[2 * n] * w[2 * n + 1];
+      b[2 * n] = re[2 * n + 1] * w[2 * n];
+      b[2 * n + 1] = im[2 * n + 1] * w[2 * n + 1];
+    }
+  }
+
+  private useWindow(window: ArrayLike<number>): void {
+    if (window === this.loadedWindow) return;
+    if (window.length > this.size) {
+      throw new RangeError(
+        `Expected a window of at most ${this.size} samples, got ${window.length}`,
+      );
+    }
+    this.windowBuffer.fill(0);
+    for (let i = 0; i < window.length; i++) this.windowBuffer[i] = window[i];
+    this.loadedWindow = window;
+  }
+
+  /**
+   * In-place complex FFT of both lanes of `re` + i·`im`, or with `swapped`, of `im` + i·`re`
+   * (which makes it N times the inverse transform).
+   */
+  private transform(swapped: boolean): void {
+    const total = 2 * this.points;
+    if (this.simd) {
+      const { radix2, radix4Unit, radix4 } = this.simd;
+      const bytes = 8 * total;
+      const a = swapped ? this.at.im : this.at.re;
+      const b = swapped ? this.at.re : this.at.im;
+      let quarter = 16;
+      if (this.radix2First) {
+        radix2(a, b, bytes);
+        quarter = 32;
+      }
+      for (const offset of this.stageOffsets) {
+        const tw = this.at.twiddles + 8 * offset;
+        if (quarter === 16) radix4Unit(a, b, bytes, quarter, tw);
+        else radix4(a, b, bytes, quarter, tw);
+        quarter *= 4;
+      }
+      return;
+    }
+    const a = swapped ? this.im : this.re;
+    const b = swapped ? this.re : this.im;
+    const twiddles = this.twiddles;
+    if (this.radix2First) {
+      for (let i = 0; i < total; i += 4) {
+        for (let p = i; p < i + 2; p++) {
+          const ar = a[p], ai = b[p], br = a[p + 2], bi = b[p + 2];
+          a[p] = ar + br;
+          b[p] = ai + bi;
+          a[p + 2] = ar - br;
+          b[p + 2] = ai - bi;
+        }
+      }
+    }
+    let quarter = this.radix2First ? 4 : 2; // distance between the four inputs, lanes included
+    for (const offset of this.stageOffsets) {
+      if (quarter === 2) {
+        for (let i = 0; i < total; i += 8) {
+          butterfly4(a, b, i, 2);
+          butterfly4(a, b, i + 1, 2);
+        }
+      } else {
+        for (let base = 0; base < total; base += 4 * quarter) {
+          for (let j = 0; j < quarter; j++) {
+            twiddledButterfly4(a, b, base + j, quarter, twiddles, offset + 12 * (j >> 1) + (j & 1));
+          }
+        }
+      }
+      quarter *= 4;
+    }
+  }
+}
+
+/** Radix-4 butterfly on points p, p+q, p+2q, p+3q without twiddles. */
+function butterfly4(a: Float64Array, b: Float64Array, p: number, q: number): void {
+  const p1 = p + q, p2 = p1 + q, p3 = p2 + q;
+  const ar = a[p], ai = b[p];
+  const br = a[p1], bi = b[p1];
+  const cr = a[p2], ci = b[p2];
+  const dr = a[p3], di = b[p3];
+  // Inputs in bit-reversed order: (p, p1) and (p2, p3) are the two half-size pairs.
+  const s1r = ar + br, s1i = ai + bi, d1r = ar - br, d1i = ai - bi;
+  const s2r = cr + dr, s2i = ci + di, d2r = cr - dr, d2i = ci - di;
+  a[p] = s1r + s2r;
+  b[p] = s1i + s2i;
+  a[p2] = s1r - s2r;
+  b[p2] = s1i - s2i;
+  a[p1] = d1r + d2i;
+  b[p1] = d1i - d2r;
+  a[p3] = d1r - d2i;
+  b[p3] = d1i + d2r;
+}
+
+/**
+ * Radix-4 butterfly with twiddles w² on p+q, w¹ on p+2q and w³ on p+3q (the bit-reversed
+ * order of the inputs puts w² second), read from `table` at `t`, `t + 4`, `t + 8` with the
+ * imaginary part 2 further on.
+ */
+function twiddledButterfly4(
+  a: Float64Array,
+  b: Float64Array,
+  p: number,
+  q: number,
+  table: Float64Array,
+  t: number,
+): void {
+  const p1 = p + q, p2 = p1 + q, p3 = p2 + q;
+  const w1r = table[t], w1i = table[t + 2];
+  const w2r = table[t + 4], w2i = table[t + 6];
+  const w3r = table[t + 8], w3i = table[t + 10];
+  const ar = a[p], ai = b[p];
+  const xr = a[p1], xi = b[p1];
+  const br = xr * w2r - xi * w2i, bi = xr * w2i + xi * w2r;
+  const yr = a[p2], yi = b[p2];
+  const cr = yr * w1r - yi * w1i, ci = yr * w1i + yi * w1r;
+  const zr = a[p3], zi = b[p3];
+  const dr = zr * w3r - zi * w3i, di = zr * w3i + zi * w3r;
+  const s1r = ar + br, s1i = ai + bi, d1r = ar - br, d1i = ai - bi;
+  const s2r = cr + dr, s2i = ci + di, d2r = cr - dr, d2i = ci - di;
+  a[p] = s1r + s2r;
+  b[p] = s1i + s2i;
+  a[p2] = s1r - s2r;
+  b[p2] = s1i - s2i;
+  a[p1] = d1r + d2i;
+  b[p1] = d1i - d2r;
+  a[p3] = d1r - d2i;
+  b[p3] = d1i + d2r;
+}
+
+const realFftCache = new Map<number, PairedRealFft>();
+
+/**
+ * The shared {@link PairedRealFft} for one size. Building the tables costs more than a
+ * transform, so each size is built once; not part of the public API.
+ */
+export function realFftFor(size: number): PairedRealFft {
+  let fft = realFftCache.get(size);
+  if (!fft) {
+    fft = new PairedRealFft(size);
+    realFftCache.set(size, fft);
+  }
+  return fft;
 }
