@@ -4,12 +4,14 @@
  * Usage:
  *   deno task train --ravdess DIR --tess DIR [--arch lstm|bilstm|lstm-pool]
  *     [--split random|speakers] [--epochs N] [--batch N] [--seed S] [--lr X]
- *     [--normalise none|utterance] [--deltas 0|1|2] [--augment K] [--out models/NAME]
- *     [--resume]
+ *     [--normalise none|utterance] [--deltas 0|1|2] [--augment K [--augment-corpus C]]
+ *     [--out models/NAME] [--resume]
  *
  * Features come from the cache in `.cache/features` (computed on every core when
  * missing). `--augment K` adds K augmented copies of every training clip (speed 0.9–1.1,
- * noise at 5–20 dB SNR; see `lib/train/augment.ts`). After every epoch a checkpoint goes to `.cache/checkpoints/NAME` (`--resume`
+ * noise at 5–20 dB SNR; see `lib/train/augment.ts`), or only of one corpus's clips with
+ * `--augment-corpus ravdess` (which also evens out RAVDESS's 14 training actors against
+ * TESS's 2800 clips). After every epoch a checkpoint goes to `.cache/checkpoints/NAME` (`--resume`
  * continues from it) and, when validation accuracy improved, the model is written to
  * `--out` with `labels.json`, `config.json`, `history.json` and `split.json` (the
  * validation and test clips, for `deno task eval`).
@@ -56,6 +58,7 @@ async function main(argv: string[]) {
     resume: { type: "boolean", default: false },
     workers: { type: "string" },
     augment: { type: "string", default: "0" },
+    "augment-corpus": { type: "string" },
   });
   if (!values.ravdess && !values.tess) throw new UsageError("Give --ravdess DIR and/or --tess DIR");
   if (!(ARCHITECTURES as readonly string[]).includes(values.arch!)) {
@@ -102,16 +105,17 @@ async function main(argv: string[]) {
   );
 
   const copies = intFlag("augment", values.augment, 0);
+  const augmentCorpus = values["augment-corpus"];
+  const augmented = split.train.flatMap((item, i) =>
+    augmentCorpus && item.corpus !== augmentCorpus
+      ? []
+      : augmentSpecs(i, copies, seed).map((augment) => ({ item, augment }))
+  );
   const trainJobs: FeatureJob[] = [
     ...split.train,
-    ...split.train.flatMap((item, i) =>
-      augmentSpecs(i, copies, seed).map((augment) => ({ path: item.path, augment }))
-    ),
+    ...augmented.map(({ item, augment }) => ({ path: item.path, augment })),
   ];
-  const trainItems = [
-    ...split.train,
-    ...split.train.flatMap((item) => new Array(copies).fill(item)),
-  ];
+  const trainItems = [...split.train, ...augmented.map(({ item }) => item)];
   const store = new FeatureStore();
   const allJobs = [...trainJobs, ...split.val, ...split.test];
   const workers = intFlag("workers", values.workers, navigator.hardwareConcurrency);
@@ -127,7 +131,16 @@ async function main(argv: string[]) {
   const trainSet = toArraySet(trainItems, await loadFeatures(trainJobs, store), input);
   const valSet = toArraySet(split.val, await loadFeatures(split.val, store), input);
 
-  const settings = { architecture, protocol, seed, batchSize, learningRate, input, copies };
+  const settings = {
+    architecture,
+    protocol,
+    seed,
+    batchSize,
+    learningRate,
+    input,
+    copies,
+    augmentCorpus,
+  };
   const model = buildModel({
     architecture,
     frames: input.frames,
@@ -158,6 +171,7 @@ async function main(argv: string[]) {
     bestEpoch: 0,
     counts: { train: split.train.length, val: split.val.length, test: split.test.length },
     augmentCopies: copies,
+    augmentCorpus,
   };
   const files = modelFiles(out);
   await Deno.mkdir(out, { recursive: true });

@@ -27,8 +27,9 @@ export interface ModelConfig {
   epochs: number;
   bestEpoch: number;
   counts: { train: number; val: number; test: number };
-  /** Augmented copies per training clip. */
+  /** Augmented copies per training clip (of `augmentCorpus` only, when set). */
   augmentCopies: number;
+  augmentCorpus?: string;
 }
 
 /** A clip of a split, with its path relative to its corpus folder. */
