@@ -2,6 +2,7 @@
  * Horizontal bars for one value per category (e.g. accuracy per emotion), as SVG with a
  * value label on each bar.
  */
+import { ChartFrame } from "./ChartFrame.tsx";
 import { scaleBand, scaleLinear } from "./scales.ts";
 
 /** One bar. */
@@ -32,20 +33,14 @@ export function BarChart(
   const x = scaleLinear().domain([0, max]).range([margin.left, width - margin.right]);
   const y = scaleBand<number>().domain(bars.map((_, i) => i))
     .range([margin.top, height - margin.bottom]).padding(0.2);
-  const id = title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
   return (
-    <svg
-      xmlns="http://www.w3.org/2000/svg"
-      viewBox={`0 0 ${width} ${height}`}
+    <ChartFrame
+      title={title}
+      description={description}
       width={width}
       height={height}
-      role="img"
-      aria-labelledby={`${id}-title ${id}-desc`}
-      font-family="system-ui, sans-serif"
-      font-size="12"
+      fontSize={12}
     >
-      <title id={`${id}-title`}>{title}</title>
-      <desc id={`${id}-desc`}>{description}</desc>
       <text x={margin.left} y={16} font-size="13" font-weight="600" fill="currentColor">
         {title}
       </text>
@@ -77,6 +72,6 @@ export function BarChart(
           </text>
         </g>
       ))}
-    </svg>
+    </ChartFrame>
   );
 }

@@ -2,6 +2,7 @@
  * A confusion matrix as an SVG heat map: rows are true emotions, columns predictions,
  * each cell shaded by the row's share and labelled with its count.
  */
+import { ChartFrame } from "./ChartFrame.tsx";
 import { scaleBand } from "./scales.ts";
 
 /** Props of {@link ConfusionMatrixChart}. */
@@ -25,24 +26,16 @@ export function ConfusionMatrixChart(
     .range([margin.left, width - margin.right]).padding(0.04);
   const y = scaleBand<number>().domain(labels.map((_, i) => i))
     .range([margin.top + headerHeight, height - margin.bottom]).padding(0.04);
-  const id = title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
   const total = matrix.flat().reduce((a, b) => a + b, 0);
   const right = matrix.reduce((a, row, i) => a + row[i], 0);
   return (
-    <svg
-      xmlns="http://www.w3.org/2000/svg"
-      viewBox={`0 0 ${width} ${height}`}
+    <ChartFrame
+      title={title}
+      description={`Rows are true emotions, columns predicted ones; ${right} of ${total} clips on the diagonal.`}
       width={width}
       height={height}
-      role="img"
-      aria-labelledby={`${id}-title ${id}-desc`}
-      font-family="system-ui, sans-serif"
-      font-size="11"
+      fontSize={11}
     >
-      <title id={`${id}-title`}>{title}</title>
-      <desc id={`${id}-desc`}>
-        {`Rows are true emotions, columns predicted ones; ${right} of ${total} clips on the diagonal.`}
-      </desc>
       <text x={margin.left} y={14} font-size="13" font-weight="600" fill="currentColor">
         {title}
       </text>
@@ -97,6 +90,6 @@ export function ConfusionMatrixChart(
           </g>
         );
       })}
-    </svg>
+    </ChartFrame>
   );
 }

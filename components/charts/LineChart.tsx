@@ -3,6 +3,7 @@
  * `<title>`/`<desc>` for screen readers. Text and axes use `currentColor`, so the chart
  * follows the page's light or dark scheme.
  */
+import { ChartFrame } from "./ChartFrame.tsx";
 import { line, scaleLinear } from "./scales.ts";
 
 /** One line: a name for the legend, a colour and y values at x = 1, 2, … */
@@ -39,20 +40,14 @@ export function LineChart(
   const x = scaleLinear().domain([1, Math.max(2, n)]).range([margin.left, width - margin.right]);
   const y = scaleLinear().domain(domain).nice().range([height - margin.bottom, margin.top]);
   const path = line<number>().x((_, i) => x(i + 1)).y((v) => y(v));
-  const id = title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
   return (
-    <svg
-      xmlns="http://www.w3.org/2000/svg"
-      viewBox={`0 0 ${width} ${height}`}
+    <ChartFrame
+      title={title}
+      description={description}
       width={width}
       height={height}
-      role="img"
-      aria-labelledby={`${id}-title ${id}-desc`}
-      font-family="system-ui, sans-serif"
-      font-size="12"
+      fontSize={12}
     >
-      <title id={`${id}-title`}>{title}</title>
-      <desc id={`${id}-desc`}>{description}</desc>
       {y.ticks(5).map((t) => (
         <g key={t}>
           <line
@@ -124,6 +119,6 @@ export function LineChart(
           <text x="26" y="0" fill="currentColor">{s.name}</text>
         </g>
       ))}
-    </svg>
+    </ChartFrame>
   );
 }
