@@ -293,76 +293,121 @@ export function noiseThresholdDb(
   return threshold;
 }
 
-/**
- * Replaces one line of `n` values (stride `stride` from `offset`) by its convolution with the
- * triangle `1, 2, …, h+1, …, 2, 1` (zero outside), unnormalised. The triangle is two boxes of
- * length `h+1`, done as running sums; on a 0/1 mask every partial sum is a small integer, so
- * the result is exact. `scratch` needs `2n + 2h + 1` entries.
- */
-function triangleSmoothLine(
-  data: Float64Array,
-  offset: number,
-  stride: number,
-  n: number,
-  h: number,
-  scratch: Float64Array,
-): void {
-  // box[j + h] = Σ data[j … j+h] for j = −h … n−1 (indices outside [0, n) are zero).
-  const box = scratch;
-  let running = 0;
-  for (let j = -h; j < n; j++) {
-    const enter = j + h;
-    if (enter < n) running += data[offset + enter * stride];
-    box[j + h] = running;
-    if (j >= 0) running -= data[offset + j * stride];
-  }
-  // triangle[i] = Σ box[j] for j = i−h … i.
-  running = 0;
-  for (let j = -h; j < 0; j++) running += box[j + h];
-  for (let i = 0; i < n; i++) {
-    running += box[i + h];
-    data[offset + i * stride] = running;
-    running -= box[i];
-  }
-}
+/** {@link smoothMask} found every value of a frame equal to 1. */
+const ALL_ONE = 1;
+/** {@link smoothMask} found every value of a frame equal to 0. */
+const ALL_ZERO = 2;
 
 /**
- * The time-direction counterpart of {@link triangleSmoothLine} for a frame-major matrix,
- * working on whole frames at a time so memory is read in order rather than with a stride of
- * one frame per step.
+ * Convolves a frame-major `frames × bins` mask with the separable triangle
+ * `1, 2, …, h+1, …, 2, 1` (half-width `hTime` frames by `hFreq` bins, zero outside), divides
+ * by the filter's total and returns, per frame, {@link ALL_ONE} / {@link ALL_ZERO} flags.
+ * Each triangle is two boxes of length `h+1` done as running sums; on a 0/1 mask every
+ * partial sum is a small integer, so the result is exact (and does not depend on the order
+ * of the two directions).
  */
-function triangleSmoothFrames(data: Float64Array, frames: number, bins: number, h: number): void {
-  // box row (j + h) = Σ rows j … j+h, for j = −h … frames−1.
+function smoothMask(
+  mask: Float64Array,
+  frames: number,
+  bins: number,
+  hFreq: number,
+  hTime: number,
+): Uint8Array {
+  // Time: box row r = Σ rows r−h … r (rows outside [0, frames) are zero), r < frames + h;
+  // then row i = Σ box rows i … i+h, written over the mask (whose rows are no longer needed).
+  const h = hTime;
   const box = workBuffer("box", (frames + h) * bins);
-  const running = new Float64Array(bins);
-  for (let j = -h; j < frames; j++) {
-    const enter = j + h;
-    if (enter < frames) {
-      const e = enter * bins;
-      for (let k = 0; k < bins; k++) running[k] += data[e + k];
-    }
-    box.set(running, (j + h) * bins);
-    if (j >= 0) {
-      const l = j * bins;
-      for (let k = 0; k < bins; k++) running[k] -= data[l + k];
+  for (let r = 0; r < frames + h; r++) {
+    const at = r * bins;
+    const enter = r < frames ? at : -1;
+    const leave = r - h - 1 >= 0 ? (r - h - 1) * bins : -1;
+    const previous = at - bins;
+    if (r === 0) {
+      for (let k = 0; k < bins; k++) box[k] = mask[k];
+    } else if (enter >= 0 && leave >= 0) {
+      for (let k = 0; k < bins; k++) {
+        box[at + k] = box[previous + k] + mask[enter + k] - mask[leave + k];
+      }
+    } else if (enter >= 0) {
+      for (let k = 0; k < bins; k++) box[at + k] = box[previous + k] + mask[enter + k];
+    } else if (leave >= 0) {
+      for (let k = 0; k < bins; k++) box[at + k] = box[previous + k] - mask[leave + k];
+    } else {
+      box.copyWithin(at, previous, at);
     }
   }
-  // output row i = Σ box rows i−h … i, i.e. box indices i … i+h.
-  running.fill(0);
-  for (let j = 0; j < h; j++) {
-    const b = j * bins;
-    for (let k = 0; k < bins; k++) running[k] += box[b + k];
+  const running = workBuffer("running", bins).fill(0);
+  for (let r = 0; r < h; r++) {
+    for (let k = 0; k < bins; k++) running[k] += box[r * bins + k];
   }
   for (let i = 0; i < frames; i++) {
     const enter = (i + h) * bins;
-    const out = i * bins;
     const leave = i * bins;
+    const out = i * bins;
     for (let k = 0; k < bins; k++) {
       const sum = running[k] + box[enter + k];
-      data[out + k] = sum;
+      mask[out + k] = sum;
       running[k] = sum - box[leave + k];
     }
   }
+
+  // Frequency, one frame at a time: line[j + hFreq] = Σ row[j … j+hFreq] for j = −hFreq … bins−1,
+  // then row[i] = Σ line[i … i+hFreq] / total.
+  const total = (hFreq + 1) ** 2 * (hTime + 1) ** 2;
+  const line = workBuffer("line", bins + hFreq);
+  const flags = new Uint8Array(frames);
+  const lead = Math.min(hFreq, bins);
+  const inner = Math.max(0, bins - hFreq);
+  for (let f = 0; f < frames; f++) {
+    const row = f * bins;
+    let sum = 0;
+    for (let e = 0; e < lead; e++) {
+      sum += mask[row + e];
+      line[e] = sum;
+    }
+    for (let e = lead; e < hFreq; e++) line[e] = sum;
+    for (let j = 0; j < inner; j++) {
+      sum += mask[row + j + hFreq];
+      line[j + hFreq] = sum;
+      sum -= mask[row + j];
+    }
+    for (let j = inner; j < bins; j++) {
+      line[j + hFreq] = sum;
+      sum -= mask[row + j];
+    }
+    sum = 0;
+    for (let j = 0; j < hFreq; j++) sum += line[j];
+    let lowest = Infinity;
+    let highest = -Infinity;
+    for (let i = 0; i < bins; i++) {
+      sum += line[i + hFreq];
+      // Dividing (not multiplying by a reciprocal) keeps a full count at exactly 1.
+      const value = sum / total;
+      mask[row + i] = value;
+      if (value < lowest) lowest = value;
+      if (value > highest) highest = value;
+      sum -= line[i];
+    }
+    flags[f] = (lowest === 1 && highest === 1 ? ALL_ONE : 0) |
+      (lowest === 0 && highest === 0 ? ALL_ZERO : 0);
+  }
+  return flags;
+}
+
+/** The {@link ALL_ONE} / {@link ALL_ZERO} flags of each frame of an unsmoothed mask. */
+function maskFlags(mask: Float64Array, frames: number, bins: number): Uint8Array {
+  const flags = new Uint8Array(frames);
+  for (let f = 0; f < frames; f++) {
+    let lowest = Infinity;
+    let highest = -Infinity;
+    for (let k = f * bins; k < (f + 1) * bins; k++) {
+      if (mask[k] < lowest) lowest = mask[k];
+      if (mask[k] > highest) highest = mask[k];
+    }
+    flags[f] = (lowest === 1 && highest === 1 ? ALL_ONE : 0) |
+      (lowest === 0 && highest === 0 ? ALL_ZERO : 0);
+  }
+  return flags;
 }
 
 /**
@@ -493,18 +538,11 @@ function gateChunk(
     }
   }
 
-  if (setup.smooth) {
-    // Zero boundary only at the chunk's first and last frames: the frame window [first, last]
-    // carries `radius` frames of context wherever the chunk has them.
-    const scratch = new Float64Array(2 * bins + 2 * nGradFreq + 1);
-    for (let f = 0; f < frames; f++) {
-      triangleSmoothLine(mask, f * bins, 1, bins, nGradFreq, scratch);
-    }
-    triangleSmoothFrames(mask, frames, bins, nGradTime);
-    // Dividing (not multiplying by a reciprocal) keeps a full count at exactly 1.
-    const total = (nGradFreq + 1) ** 2 * (nGradTime + 1) ** 2;
-    for (let i = 0; i < mask.length; i++) mask[i] /= total;
-  }
+  // Zero boundary only at the chunk's first and last frames: the frame window [first, last]
+  // carries `radius` frames of context wherever the chunk has them.
+  const flags = setup.smooth
+    ? smoothMask(mask, frames, bins, nGradFreq, nGradTime)
+    : maskFlags(mask, frames, bins);
 
   // Overlap-add of the masked frames that touch the kept region. A frame whose mask is 1 in
   // every bin gives back its windowed input (x·w·w after scipy's window compensation), one
@@ -553,14 +591,8 @@ function gateChunk(
     if (!nonZero[f]) continue;
     const frameFirst = frameStart(first + f);
     if (frameFirst + winLength <= start || frameFirst >= keepEnd) continue;
-    const base = f * bins;
-    let allOne = true;
-    let allZero = true;
-    for (let k = 0; k < bins && (allOne || allZero); k++) {
-      const m = mask[base + k];
-      if (m !== 1) allOne = false;
-      if (m !== 0) allZero = false;
-    }
+    const allOne = (flags[f] & ALL_ONE) !== 0;
+    const allZero = (flags[f] & ALL_ZERO) !== 0;
     if (allZero) continue;
     if (allOne && nFft === winLength) {
       // irfft of the unmasked frame is the windowed input divided by sum(window).
@@ -582,11 +614,12 @@ function gateChunk(
   const normByPhase = new Float64Array(hopLength);
   for (let j = 0; j < winLength; j++) normByPhase[j % hopLength] += window[j] * window[j];
   const lastFrameStart = (totalFrames - 1) * hopLength;
-  for (let i = start; i < keepEnd; i++) {
-    const e = i - chunkOrigin + half; // position in the extended chunk
+  let e = start - chunkOrigin + half; // position in the extended chunk
+  let phase = e % hopLength;
+  for (let i = start; i < keepEnd; i++, e++) {
     let norm: number;
     if (e >= winLength - 1 && e <= lastFrameStart) {
-      norm = normByPhase[e % hopLength];
+      norm = normByPhase[phase];
     } else {
       const tLo = Math.max(0, Math.ceil((e - winLength + 1) / hopLength));
       const tHi = Math.min(totalFrames - 1, Math.floor(e / hopLength));
@@ -596,6 +629,7 @@ function gateChunk(
         norm += w * w;
       }
     }
+    if (++phase === hopLength) phase = 0;
     const value = accum[i - start];
     out[i] = i >= synthesisedEnd ? 0 : norm > 1e-10 ? value / norm : value;
   }

@@ -4,140 +4,39 @@
  * scalar ones; the arithmetic is the scalar arithmetic operation for operation (no fused
  * multiply-add), so results are bit-identical to the scalar route in fft.ts.
  *
- * The module is assembled here from its opcodes (about 2 kB) rather than shipped as a binary
- * built by another toolchain: there is nothing to rebuild, and the kernels can be read below.
- * All addresses and lengths are in bytes.
+ * The module is assembled here from its opcodes (about 2 kB, with wasm_encoder.ts) rather than
+ * shipped as a binary built by another toolchain: there is nothing to rebuild, and the kernels
+ * can be read below. All addresses and lengths are in bytes.
  *
  * @module
  */
 
-// --- A minimal WebAssembly encoder: just what the kernels below need. ---
-
-type Code = number[];
-
-function uleb(n: number): Code {
-  const out: Code = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): Code {
-  const out: Code = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
-function section(id: number, body: Code): Code {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function name(text: string): Code {
-  const bytes = [...new TextEncoder().encode(text)];
-  return [...uleb(bytes.length), ...bytes];
-}
-
-const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b;
-
-// Expressions are byte arrays that leave one value on the stack.
-const get = (local: number): Code => [0x20, ...uleb(local)];
-const set = (local: number, value: Code): Code => [...value, 0x21, ...uleb(local)];
-const i32 = (value: number): Code => [0x41, ...sleb(value)];
-const add = (x: Code, y: Code): Code => [...x, ...y, 0x6a];
-const sub = (x: Code, y: Code): Code => [...x, ...y, 0x6b];
-const ltU = (x: Code, y: Code): Code => [...x, ...y, 0x49];
-const leU = (x: Code, y: Code): Code => [...x, ...y, 0x4d];
-const simd = (opcode: number) => (x: Code, y: Code): Code => [...x, ...y, 0xfd, ...uleb(opcode)];
-const fadd = simd(0xf0), fsub = simd(0xf1), fmul = simd(0xf2);
-/** i32.load from `address` (offset 0). */
-const loadI32 = (address: Code): Code => [...address, 0x28, 2, 0];
-/** v128.load from `address + offset`. */
-const load = (address: Code, offset = 0): Code => [...address, 0xfd, 0x00, 4, ...uleb(offset)];
-/** The f64 at `address`, in both lanes. */
-const loadSplat = (address: Code): Code => [...address, 0xfd, 0x0a, 3, 0];
-/** `[f64 at a, f64 at b]`. */
-const loadPair = (a: Code, b: Code): Code => [...b, ...a, 0xfd, 0x5d, 3, 0, 0xfd, 0x57, 3, 0, 1];
-const store = (address: Code, value: Code, offset = 0): Code => [
-  ...address,
-  ...value,
-  0xfd,
-  0x0b,
-  4,
-  ...uleb(offset),
-];
-/** Stores lane `lane` of `value` as an f64 at `address`. */
-const storeLane = (address: Code, value: Code, lane: number): Code => [
-  ...address,
-  ...value,
-  0xfd,
-  0x5b,
-  3,
-  0,
-  lane,
-];
-/** `[x[lane0], y[lane1]]`-style selection of f64 lanes: 0, 1 from x, 2, 3 from y. */
-const shuffle = (x: Code, y: Code, first: number, second: number): Code => [
-  ...x,
-  ...y,
-  0xfd,
-  0x0d,
-  ...[first, second].flatMap((lane) => Array.from({ length: 8 }, (_, b) => 8 * lane + b)),
-];
-const splat = (value: Code): Code => [...value, 0xfd, 0x14];
-/** `do { body } while (counter < limit)`, counter advanced by `step` each time. */
-const doWhile = (counter: number, step: Code, limit: Code, body: Code, inclusive = false): Code => [
-  0x03,
-  0x40,
-  ...body,
-  ...set(counter, add(get(counter), step)),
-  ...(inclusive ? leU : ltU)(get(counter), limit),
-  0x0d,
-  0,
-  0x0b,
-];
-
-/** A function under construction: its parameter and local types, and its code. */
-class Kernel {
-  readonly params: number[] = [];
-  readonly locals: number[] = [];
-  code: Code = [];
-  constructor(readonly exportName: string) {}
-  param(type: number): number {
-    if (this.locals.length > 0) throw new Error("parameters come before locals");
-    this.params.push(type);
-    return this.params.length - 1;
-  }
-  local(type: number): number {
-    this.locals.push(type);
-    return this.params.length + this.locals.length - 1;
-  }
-  emit(...parts: Code[]): void {
-    for (const part of parts) this.code.push(...part);
-  }
-  body(): Code {
-    // Locals are declared as runs of one type.
-    const runs: Code[] = [];
-    for (let i = 0; i < this.locals.length;) {
-      let j = i;
-      while (j < this.locals.length && this.locals[j] === this.locals[i]) j++;
-      runs.push([...uleb(j - i), this.locals[i]]);
-      i = j;
-    }
-    const body = [...uleb(runs.length), ...runs.flat(), ...this.code, 0x0b];
-    return [...uleb(body.length), ...body];
-  }
-}
+import {
+  add,
+  type Code,
+  compileKernels,
+  doWhile,
+  F64,
+  fadd,
+  fmul,
+  fsub,
+  get,
+  I32,
+  i32,
+  instantiate,
+  Kernel,
+  load,
+  loadI32,
+  loadPair,
+  loadSplat,
+  set,
+  shuffle,
+  splat,
+  store,
+  storeLane,
+  sub,
+  V128,
+} from "./wasm_encoder.ts";
 
 // --- Kernels. Lane-interleaved arrays hold one f64x2 (16 bytes) per complex point. ---
 
@@ -399,20 +298,6 @@ function unpack(): Kernel {
   return k;
 }
 
-function assemble(kernels: Kernel[]): Uint8Array<ArrayBuffer> {
-  const types = kernels.map((k) => [0x60, ...uleb(k.params.length), ...k.params, 0]);
-  const exports = kernels.map((k, i) => [...name(k.exportName), 0x00, ...uleb(i)]);
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, [...uleb(types.length), ...types.flat()]),
-    // The memory is imported, so that every FFT size can own one and keep its views valid.
-    ...section(2, [...uleb(1), ...name("env"), ...name("memory"), 0x02, 0x00, ...uleb(1)]),
-    ...section(3, [...uleb(kernels.length), ...kernels.map((_, i) => i)]),
-    ...section(7, [...uleb(exports.length), ...exports.flat()]),
-    ...section(10, [...uleb(kernels.length), ...kernels.flatMap((k) => k.body())]),
-  ]);
-}
-
 /** The kernels bound to one memory; every address and length is in bytes. */
 export interface SimdFftKernels {
   /** The memory all arrays live in, at least as large as asked for. */
@@ -486,24 +371,18 @@ let compiled: WebAssembly.Module | null | undefined;
  */
 export function simdFftKernels(bytes: number): SimdFftKernels | null {
   if (compiled === undefined) {
-    try {
-      const wasm = assemble([
-        radix2(),
-        radix4(false),
-        radix4(true),
-        gather(),
-        split(true),
-        split(false),
-        merge(),
-        unpack(),
-      ]);
-      compiled = WebAssembly.validate(wasm) ? new WebAssembly.Module(wasm) : null;
-    } catch {
-      compiled = null;
-    }
+    compiled = compileKernels(() => [
+      radix2(),
+      radix4(false),
+      radix4(true),
+      gather(),
+      split(true),
+      split(false),
+      merge(),
+      unpack(),
+    ]);
   }
   if (compiled === null) return null;
-  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-  const { exports } = new WebAssembly.Instance(compiled, { env: { memory } });
+  const { memory, exports } = instantiate(compiled, bytes);
   return { memory, ...exports } as unknown as SimdFftKernels;
 }

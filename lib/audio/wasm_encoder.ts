@@ -1,0 +1,253 @@
+/**
+ * A minimal WebAssembly encoder for the SIMD kernels of the audio code (fft_simd.ts,
+ * log_simd.ts): expression helpers that build a function body as bytes, a {@link Kernel}
+ * that collects parameters, locals and code, and {@link compileKernels}, which assembles a
+ * module that imports its memory. Only what those kernels use is here.
+ *
+ * Expressions are byte arrays that leave one value on the stack, so kernels read like
+ * `set(sum, fadd(get(a), load(get(p))))`. Opcodes are those of the WebAssembly 2.0 core and
+ * fixed-width SIMD specifications.
+ *
+ * @module
+ */
+
+/** Encoded WebAssembly bytes. */
+export type Code = number[];
+
+/** Unsigned LEB128. */
+export function uleb(n: number): Code {
+  const out: Code = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+/** Signed LEB128 of a 32-bit integer. */
+export function sleb(n: number): Code {
+  const out: Code = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+function section(id: number, body: Code): Code {
+  return [id, ...uleb(body.length), ...body];
+}
+
+function name(text: string): Code {
+  const bytes = [...new TextEncoder().encode(text)];
+  return [...uleb(bytes.length), ...bytes];
+}
+
+/** Value types. */
+export const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b;
+
+/** `local.get`. */
+export const get = (local: number): Code => [0x20, ...uleb(local)];
+/** `local.set` of an expression. */
+export const set = (local: number, value: Code): Code => [...value, 0x21, ...uleb(local)];
+/** `i32.const`. */
+export const i32 = (value: number): Code => [0x41, ...sleb(value)];
+/** `i32.add`. */
+export const add = (x: Code, y: Code): Code => [...x, ...y, 0x6a];
+/** `i32.sub`. */
+export const sub = (x: Code, y: Code): Code => [...x, ...y, 0x6b];
+
+const simdBinary = (opcode: number) => (x: Code, y: Code): Code => [
+  ...x,
+  ...y,
+  0xfd,
+  ...uleb(opcode),
+];
+/** `f64x2` arithmetic (IEEE, lane by lane, no fusing). */
+export const fadd = simdBinary(0xf0), fsub = simdBinary(0xf1), fmul = simdBinary(0xf2);
+/** `f64x2.div`. */
+export const fdiv = simdBinary(0xf3);
+/** `f64x2.lt`: all ones in lanes where x < y. */
+export const flt = simdBinary(0x49);
+/** `f64x2.sqrt`. */
+export const fsqrt = (x: Code): Code => [...x, 0xfd, ...uleb(0xef)];
+/** `v128` bitwise operations. */
+export const and = simdBinary(0x4e), or = simdBinary(0x50), xor = simdBinary(0x51);
+/** `i64x2` arithmetic and signed comparisons (all ones where true). */
+export const iadd = simdBinary(0xce), isub = simdBinary(0xd1);
+/** `i64x2.lt_s` and `i64x2.gt_s`. */
+export const ilt = simdBinary(0xd8), igt = simdBinary(0xd9);
+/** `i64x2` shifts by a constant. */
+export const ishl = (x: Code, bits: number): Code => [...x, ...i32(bits), 0xfd, ...uleb(0xcb)];
+/** `i64x2.shr_s` by a constant. */
+export const ishr = (x: Code, bits: number): Code => [...x, ...i32(bits), 0xfd, ...uleb(0xcc)];
+/** `v128.bitselect`: bits of `x` where `mask` is 1, of `y` elsewhere. */
+export const select = (x: Code, y: Code, mask: Code): Code => [...x, ...y, ...mask, 0xfd, 0x52];
+/** `v128.const` with both lanes set to the double `value`. */
+export const f64x2 = (value: number): Code => {
+  const bytes = new Uint8Array(new Float64Array([value, value]).buffer);
+  return [0xfd, 0x0c, ...bytes];
+};
+/** `v128.const` with both lanes set to the 64-bit integer `value`. */
+export const i64x2 = (value: bigint): Code => {
+  const bytes = new Uint8Array(new BigInt64Array([value, value]).buffer);
+  return [0xfd, 0x0c, ...bytes];
+};
+/** `f64x2.splat` of an f64 expression. */
+export const splat = (value: Code): Code => [...value, 0xfd, 0x14];
+/** `i32.lt_u`. */
+export const ltU = (x: Code, y: Code): Code => [...x, ...y, 0x49];
+/** `i32.le_u`. */
+export const leU = (x: Code, y: Code): Code => [...x, ...y, 0x4d];
+/** `i32.load` from `address`. */
+export const loadI32 = (address: Code): Code => [...address, 0x28, 2, 0];
+/** `v128.load` from `address + offset`. */
+export const load = (address: Code, offset = 0): Code => [
+  ...address,
+  0xfd,
+  0x00,
+  4,
+  ...uleb(offset),
+];
+/** The f64 at `address` in both lanes (`v128.load64_splat`). */
+export const loadSplat = (address: Code): Code => [...address, 0xfd, 0x0a, 3, 0];
+/** `[f64 at a, f64 at b]` (`v128.load64_zero`, then `v128.load64_lane` into lane 1). */
+export const loadPair = (a: Code, b: Code): Code => [
+  ...b,
+  ...a,
+  0xfd,
+  0x5d,
+  3,
+  0,
+  0xfd,
+  0x57,
+  3,
+  0,
+  1,
+];
+/** `v128.store` to `address + offset`. */
+export const store = (address: Code, value: Code, offset = 0): Code => [
+  ...address,
+  ...value,
+  0xfd,
+  0x0b,
+  4,
+  ...uleb(offset),
+];
+/** Stores lane `lane` of `value` as an f64 at `address` (`v128.store64_lane`). */
+export const storeLane = (address: Code, value: Code, lane: number): Code => [
+  ...address,
+  ...value,
+  0xfd,
+  0x5b,
+  3,
+  0,
+  lane,
+];
+/** `[lane first, lane second]` of the four f64 lanes of x (0, 1) and y (2, 3). */
+export const shuffle = (x: Code, y: Code, first: number, second: number): Code => [
+  ...x,
+  ...y,
+  0xfd,
+  0x0d,
+  ...[first, second].flatMap((lane) => Array.from({ length: 8 }, (_, b) => 8 * lane + b)),
+];
+/** `do { body } while (counter < limit)` (or `<=`), counter advanced by `step` each time. */
+export const doWhile = (
+  counter: number,
+  step: Code,
+  limit: Code,
+  body: Code,
+  inclusive = false,
+): Code => [
+  0x03,
+  0x40,
+  ...body,
+  ...set(counter, add(get(counter), step)),
+  ...(inclusive ? leU : ltU)(get(counter), limit),
+  0x0d,
+  0,
+  0x0b,
+];
+
+/** A function under construction: its export name, parameter and local types, and code. */
+export class Kernel {
+  /** Parameter types, in order. */
+  readonly params: number[] = [];
+  /** Local types, in order, after the parameters. */
+  readonly locals: number[] = [];
+  /** The body's instructions. */
+  readonly code: Code = [];
+  constructor(readonly exportName: string) {}
+  /** Declares the next parameter and returns its index. */
+  param(type: number): number {
+    if (this.locals.length > 0) throw new Error("parameters come before locals");
+    this.params.push(type);
+    return this.params.length - 1;
+  }
+  /** Declares a local and returns its index. */
+  local(type: number): number {
+    this.locals.push(type);
+    return this.params.length + this.locals.length - 1;
+  }
+  /** Appends instructions. */
+  emit(...parts: Code[]): void {
+    for (const part of parts) this.code.push(...part);
+  }
+  /** The encoded body: locals as runs of one type, the code, `end`. */
+  body(): Code {
+    const runs: Code[] = [];
+    for (let i = 0; i < this.locals.length;) {
+      let j = i;
+      while (j < this.locals.length && this.locals[j] === this.locals[i]) j++;
+      runs.push([...uleb(j - i), this.locals[i]]);
+      i = j;
+    }
+    const body = [...uleb(runs.length), ...runs.flat(), ...this.code, 0x0b];
+    return [...uleb(body.length), ...body];
+  }
+}
+
+/** The module bytes: one exported function per kernel, memory imported as `env.memory`. */
+export function assemble(kernels: Kernel[]): Uint8Array<ArrayBuffer> {
+  const types = kernels.map((k) => [0x60, ...uleb(k.params.length), ...k.params, 0]);
+  const exports = kernels.map((k, i) => [...name(k.exportName), 0x00, ...uleb(i)]);
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, [...uleb(types.length), ...types.flat()]),
+    // The memory is imported, so that each user can own one and keep its views valid.
+    ...section(2, [...uleb(1), ...name("env"), ...name("memory"), 0x02, 0x00, ...uleb(1)]),
+    ...section(3, [...uleb(kernels.length), ...kernels.map((_, i) => i)]),
+    ...section(7, [...uleb(exports.length), ...exports.flat()]),
+    ...section(10, [...uleb(kernels.length), ...kernels.flatMap((k) => k.body())]),
+  ]);
+}
+
+/**
+ * Compiles the kernels into a module, or returns null where the runtime rejects it (no
+ * WebAssembly, or no SIMD); callers then use their scalar route.
+ */
+export function compileKernels(kernels: () => Kernel[]): WebAssembly.Module | null {
+  try {
+    const bytes = assemble(kernels());
+    return WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** An instance of `module` on a fresh memory of at least `bytes` bytes, and that memory. */
+export function instantiate(
+  module: WebAssembly.Module,
+  bytes: number,
+): { memory: WebAssembly.Memory; exports: WebAssembly.Exports } {
+  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+  const { exports } = new WebAssembly.Instance(module, { env: { memory } });
+  return { memory, exports };
+}
