@@ -36,6 +36,7 @@ import {
 } from "./errors.ts";
 import { hannWindow } from "./features.ts";
 import { realFftFor } from "./fft.ts";
+import { DB_PER_NEPER, naturalLog, powerToAmplitudeDb } from "./log_simd.ts";
 
 /** Options of {@link reduceNoiseStationary}; defaults are noisereduce's. */
 export interface SpectralGateOptions {
@@ -232,13 +233,13 @@ function frameSpectra(
   return { spectrumRe, spectrumIm, power, nonZero, frames };
 }
 
-/** noisereduce's `_amp_to_db` of one magnitude, before the per-row floor. */
+/**
+ * noisereduce's `_amp_to_db` of one magnitude, before the per-row floor, with the same
+ * logarithm as {@link powerToAmplitudeDb} uses for whole spectrograms.
+ */
 function ampToDb(magnitude: number): number {
-  return DB_PER_NEPER * Math.log(magnitude + Number.EPSILON);
+  return DB_PER_NEPER * naturalLog(magnitude + Number.EPSILON);
 }
-
-/** 20 / ln(10): `20·log10(x) = DB_PER_NEPER·ln(x)`, and `Math.log` is the faster call. */
-const DB_PER_NEPER = 20 / Math.LN10;
 
 /**
  * Per-frequency gate threshold in dB, noisereduce's `noise_thresh`: mean plus `nStdThresh`
@@ -259,13 +260,12 @@ export function noiseThresholdDb(
   const frames = Math.floor(noise.length / hopLength) + 1;
   const spectra = frameSpectra(noise, 0, noise.length, -half, 0, frames, setup, false);
   const db = spectra.power;
+  powerToAmplitudeDb(db);
   const rowMax = new Float64Array(bins).fill(-Infinity);
   for (let f = 0; f < frames; f++) {
     const base = f * bins;
     for (let k = 0; k < bins; k++) {
-      const value = ampToDb(Math.sqrt(db[base + k]));
-      db[base + k] = value;
-      if (value > rowMax[k]) rowMax[k] = value;
+      if (db[base + k] > rowMax[k]) rowMax[k] = db[base + k];
     }
   }
   const mean = new Float64Array(bins);
@@ -532,9 +532,10 @@ function gateChunk(
       for (let k = 0; k < bins; k++) mask[base + k] = zeroFramePasses[k] * p + (1 - p);
       continue;
     }
+    // 0/1 numbers instead of branches: which bins pass is too irregular to predict.
     for (let k = 0; k < bins; k++) {
-      const passes = floorPasses[k] === 1 || power[base + k] > minPower[k];
-      mask[base + k] = (passes ? 1 : 0) * p + (1 - p);
+      const passes = floorPasses[k] | +(power[base + k] > minPower[k]);
+      mask[base + k] = passes * p + (1 - p);
     }
   }
 

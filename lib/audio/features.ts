@@ -602,10 +602,12 @@ export function zeroCrossingRate(
   const frames = framesFor(n, frameLength, hopLength, center);
   // crossingsUpTo[i] = number of sign changes between neighbours (j−1, j) for 1 ≤ j ≤ i.
   const crossingsUpTo = new Int32Array(Math.max(1, n));
-  let previousNegative = n > 0 && samples[0] < -threshold;
+  // Signs as 0/1 numbers and XOR rather than a branch: speech changes sign so irregularly
+  // that a branch per sample would mostly be mispredicted.
+  let previousNegative = n > 0 ? +(samples[0] < -threshold) : 0;
   for (let i = 1; i < n; i++) {
-    const negative = samples[i] < -threshold;
-    crossingsUpTo[i] = crossingsUpTo[i - 1] + (negative !== previousNegative ? 1 : 0);
+    const negative = +(samples[i] < -threshold);
+    crossingsUpTo[i] = crossingsUpTo[i - 1] + (negative ^ previousNegative);
     previousNegative = negative;
   }
   // Edge padding repeats the end samples, which adds no sign change, so a frame's count is

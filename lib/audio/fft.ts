@@ -17,7 +17,7 @@
  * @module
  */
 
-import { type SimdFftKernels, simdFftKernels } from "./fft_simd.ts";
+import { type SimdFft, simdFft } from "./fft_simd.ts";
 
 /** `[cos(2πk/n), sin(2πk/n)]`, reduced to the first octant so that the quarter points are exact. */
 function unitRoot(k: number, n: number): [number, number] {
@@ -89,14 +89,7 @@ export class PairedRealFft {
   /** The window last copied into {@link windowBuffer}, zero-extended to N. */
   private loadedWindow: ArrayLike<number> | null = null;
   private readonly windowBuffer: Float64Array;
-  private readonly simd: SimdFftKernels | null;
-  /** Byte addresses of the arrays in the SIMD kernels' memory. */
-  private readonly at:
-    & Record<
-      "re" | "im" | "twiddles" | "cos" | "sin" | "frameA" | "frameB" | "window" | "outA" | "outB",
-      number
-    >
-    & { gainA: number; gainB: number; slot: number };
+  private readonly simd: SimdFft | null;
 
   /**
    * Tables for transforms of `size` (a power of two ≥ 2) samples. `useSimd: false` forces the
@@ -142,13 +135,30 @@ export class PairedRealFft {
       offsets[key] = doubles;
       doubles += length + (length & 1); // keep 16-byte alignment
     }
-    this.simd = useSimd && points >= 4 ? simdFftKernels(8 * doubles) : null;
+    const at = (key: keyof typeof lengths) => 8 * offsets[key];
+    this.simd = useSimd && points >= 4
+      ? simdFft({
+        points,
+        re: at("re"),
+        im: at("im"),
+        cos: at("cos"),
+        sin: at("sin"),
+        frameA: at("frameA"),
+        frameB: at("frameB"),
+        window: at("window"),
+        outA: at("outA"),
+        outB: at("outB"),
+        gainA: at("gainA"),
+        gainB: at("gainB"),
+        slot: at("slot"),
+        radix2First: this.radix2First,
+        stageTwiddles: this.stageOffsets.map((offset) => at("twiddles") + 8 * offset),
+        bytes: 8 * doubles,
+      })
+      : null;
     const buffer = this.simd ? this.simd.memory.buffer : new ArrayBuffer(8 * doubles);
     const view = (key: keyof typeof lengths, from = 0, length = lengths[key] - from) =>
       new Float64Array(buffer, 8 * (offsets[key] + from), length);
-    this.at = Object.fromEntries(
-      Object.entries(offsets).map(([key, offset]) => [key, 8 * offset]),
-    ) as PairedRealFft["at"];
     this.re = view("re");
     this.im = view("im");
     this.twiddles = view("twiddles");
@@ -212,23 +222,10 @@ export class PairedRealFft {
    */
   forward(window: ArrayLike<number>, scale: number, withSpectrum: boolean): void {
     this.useWindow(window);
-    const { points, bins, simd, at } = this;
+    const { points, simd } = this;
     if (simd) {
-      simd.gather(at.frameA, at.frameB, at.window, at.slot, at.re, at.im, 16 * points);
-      this.transform(false);
-      const split = withSpectrum ? simd.splitSpectrum : simd.splitPower;
-      split(
-        at.re,
-        at.im,
-        at.cos,
-        at.sin,
-        at.outA,
-        at.outB,
-        8 * bins,
-        4 * points,
-        scale,
-        0.5 * scale,
-      );
+      if (withSpectrum) simd.forwardSpectrum(scale, 0.5 * scale);
+      else simd.forwardPower(scale, 0.5 * scale);
       return;
     }
     const { re, im, slot, windowBuffer: w } = this;
@@ -283,27 +280,11 @@ export class PairedRealFft {
    */
   inverse(window: ArrayLike<number>, scale: number): void {
     this.useWindow(window);
-    const { points, bins, simd, at } = this;
+    const { points, simd } = this;
     // The 1/N of the inverse DFT, with the ½ of the split formulas.
     const h = (0.5 * scale) / points;
     if (simd) {
-      simd.merge(
-        at.outA,
-        at.outB,
-        at.gainA,
-        at.gainB,
-        at.slot,
-        at.slot + 4 * points,
-        at.cos,
-        at.sin,
-        at.re,
-        at.im,
-        8 * bins,
-        4 * points,
-        h,
-      );
-      this.transform(true);
-      simd.unpack(at.re, at.im, at.window, at.frameA, at.frameB, 16 * points);
+      simd.inverse(h);
       return;
     }
     const { re, im, slot, splitCos, splitSin } = this;
@@ -358,24 +339,6 @@ export class PairedRealFft {
    */
   private transform(swapped: boolean): void {
     const total = 2 * this.points;
-    if (this.simd) {
-      const { radix2, radix4Unit, radix4 } = this.simd;
-      const bytes = 8 * total;
-      const a = swapped ? this.at.im : this.at.re;
-      const b = swapped ? this.at.re : this.at.im;
-      let quarter = 16;
-      if (this.radix2First) {
-        radix2(a, b, bytes);
-        quarter = 32;
-      }
-      for (const offset of this.stageOffsets) {
-        const tw = this.at.twiddles + 8 * offset;
-        if (quarter === 16) radix4Unit(a, b, bytes, quarter, tw);
-        else radix4(a, b, bytes, quarter, tw);
-        quarter *= 4;
-      }
-      return;
-    }
     const a = swapped ? this.im : this.re;
     const b = swapped ? this.re : this.im;
     const twiddles = this.twiddles;

@@ -1,12 +1,14 @@
 /**
- * The inner loops of {@link PairedRealFft} as WebAssembly SIMD. Each `f64x2` register holds
- * the same quantity for the two lanes (two frames), so one instruction does the work of two
- * scalar ones; the arithmetic is the scalar arithmetic operation for operation (no fused
+ * The inner loops of `PairedRealFft` (fft.ts) as WebAssembly SIMD. Each `f64x2` register
+ * holds the same quantity for the two lanes (two frames), so one instruction does the work of
+ * two scalar ones; the arithmetic is the scalar arithmetic operation for operation (no fused
  * multiply-add), so results are bit-identical to the scalar route in fft.ts.
  *
- * The module is assembled here from its opcodes (about 2 kB, with wasm_encoder.ts) rather than
- * shipped as a binary built by another toolchain: there is nothing to rebuild, and the kernels
- * can be read below. All addresses and lengths are in bytes.
+ * A module is assembled (with wasm_encoder.ts) for each FFT size, with every array address
+ * and butterfly distance written into the code as constants: loads and stores then need no
+ * address arithmetic, which is a third of the instructions of a generic radix-4 butterfly.
+ * There is nothing to rebuild, and the kernels can be read below. Addresses are in bytes; a
+ * lane-interleaved complex component takes 16.
  *
  * @module
  */
@@ -34,355 +36,319 @@ import {
   splat,
   store,
   storeLane,
-  sub,
   V128,
 } from "./wasm_encoder.ts";
 
-// --- Kernels. Lane-interleaved arrays hold one f64x2 (16 bytes) per complex point. ---
-
-// radix2(a, b, bytes): a/b real/imaginary arrays; pairs of neighbouring points, no twiddles.
-function radix2(): Kernel {
-  const k = new Kernel("radix2");
-  const [a, b, bytes] = [k.param(I32), k.param(I32), k.param(I32)];
-  const i = k.local(I32);
-  const [xr, xi, yr, yi] = [k.local(V128), k.local(V128), k.local(V128), k.local(V128)];
-  const pa = add(get(a), get(i)), pb = add(get(b), get(i));
-  k.emit(
-    set(i, i32(0)),
-    doWhile(i, i32(32), get(bytes), [
-      ...set(xr, load(pa)),
-      ...set(xi, load(pb)),
-      ...set(yr, load(pa, 16)),
-      ...set(yi, load(pb, 16)),
-      ...store(pa, fadd(get(xr), get(yr))),
-      ...store(pb, fadd(get(xi), get(yi))),
-      ...store(pa, fsub(get(xr), get(yr)), 16),
-      ...store(pb, fsub(get(xi), get(yi)), 16),
-    ]),
-  );
-  return k;
+/** Where `PairedRealFft` keeps its arrays (byte addresses) and the shape of its transform. */
+export interface SimdFftLayout {
+  /** Complex points N/2 (at least 4). */
+  points: number;
+  /** Lane-interleaved real and imaginary parts of the points. */
+  re: number;
+  im: number;
+  /** Split twiddles cos(2πk/N), sin(2πk/N), one f64 per k. */
+  cos: number;
+  sin: number;
+  /** Time frames of lanes 0 and 1 and the window, N f64 each. */
+  frameA: number;
+  frameB: number;
+  window: number;
+  /** Per lane: real parts, imaginary parts and powers of the N/2 + 1 bins, one after the other. */
+  outA: number;
+  outB: number;
+  /** Per-bin gains of lanes 0 and 1 for the inverse. */
+  gainA: number;
+  gainB: number;
+  /** i32 byte offset of each point's bit-reversed position. */
+  slot: number;
+  /** Whether a radix-2 pass comes first (log2(N/2) odd). */
+  radix2First: boolean;
+  /** Radix-4 passes in order: the twiddles' address (w¹, w², w³, 96 bytes per 16 of span). */
+  stageTwiddles: number[];
+  /** Total bytes of memory needed. */
+  bytes: number;
 }
 
-// radix4(a, b, bytes, q, tw): for every block of 4q bytes and j = 0, 16, …, q − 16, the
-// butterfly on points block + j + {0, q, 2q, 3q}, with w¹, w², w³ (re, im; 96 bytes) at tw
-// + 6j. The point at distance q takes w², at 2q w¹, at 3q w³, as inputs are bit-reversed.
-// radix4Unit is the first pass (q = 16), whose twiddles are all 1; tw is ignored.
-function radix4(twiddled: boolean): Kernel {
-  const k = new Kernel(twiddled ? "radix4" : "radix4Unit");
-  const [a, b, bytes, q, tw] = [
-    k.param(I32),
-    k.param(I32),
-    k.param(I32),
-    k.param(I32),
-    k.param(I32),
-  ];
-  const [q2, q3, base, j, pa, pb, t] = Array.from({ length: 7 }, () => k.local(I32));
+/** The size-specific kernels and the memory they work in. */
+export interface SimdFft {
+  memory: WebAssembly.Memory;
+  /** Window, transform and split; writes powers (×scale²) to outA/outB. `half` = scale/2. */
+  forwardPower(scale: number, half: number): void;
+  /** As {@link forwardPower}, and the spectra (×scale) as well. */
+  forwardSpectrum(scale: number, half: number): void;
+  /** Merge the gained spectra, transform back, window into frameA/frameB; `h` = scale/N. */
+  inverse(h: number): void;
+}
+
+// In-place complex FFT of both lanes, real parts at `a`, imaginary parts at `b` (constant
+// addresses; swapping them gives N times the inverse).
+function transformCode(k: Kernel, layout: SimdFftLayout, a: number, b: number): Code {
+  const bytes = 16 * layout.points;
+  const [p, base, j, t] = [k.local(I32), k.local(I32), k.local(I32), k.local(I32)];
   const v = () => k.local(V128);
   const [ar, ai, br, bi, cr, ci, dr, di, xr, xi] = Array.from({ length: 10 }, v);
   const [s1r, s1i, d1r, d1i, s2r, s2i, d2r, d2i] = Array.from({ length: 8 }, v);
-  const offsets = [q, q2, q3];
-  const at = (p: number, distance: number) =>
-    distance === 0 ? get(p) : add(get(p), get(offsets[distance - 1]));
-  const butterfly: Code = [];
-  const emit = (...parts: Code[]) => parts.forEach((part) => butterfly.push(...part));
-  emit(set(ar, load(get(pa))), set(ai, load(get(pb))));
-  const twiddle = (re: number, im: number, distance: number, power: number) => {
-    if (!twiddled) {
-      emit(set(re, load(at(pa, distance))), set(im, load(at(pb, distance))));
-      return;
-    }
-    emit(set(xr, load(at(pa, distance))), set(xi, load(at(pb, distance))));
-    const wr = load(get(t), 32 * (power - 1));
-    const wi = load(get(t), 32 * (power - 1) + 16);
-    emit(set(re, fsub(fmul(get(xr), wr), fmul(get(xi), wi))));
-    emit(set(im, fadd(fmul(get(xr), wi), fmul(get(xi), wr))));
+  const code: Code = [];
+  const emit = (...parts: Code[]) => parts.forEach((part) => code.push(...part));
+
+  if (layout.radix2First) {
+    emit(
+      set(p, i32(0)),
+      doWhile(p, i32(32), i32(bytes), [
+        ...set(ar, load(get(p), a)),
+        ...set(ai, load(get(p), b)),
+        ...set(br, load(get(p), a + 16)),
+        ...set(bi, load(get(p), b + 16)),
+        ...store(get(p), fadd(get(ar), get(br)), a),
+        ...store(get(p), fadd(get(ai), get(bi)), b),
+        ...store(get(p), fsub(get(ar), get(br)), a + 16),
+        ...store(get(p), fsub(get(ai), get(bi)), b + 16),
+      ]),
+    );
+  }
+
+  // Radix-4 butterfly on the points at p + {0, q, 2q, 3q}; twiddles w², w¹, w³ on the last
+  // three (inputs are bit-reversed), read from t, or none when `t` is null.
+  const butterfly = (q: number, twiddles: number | null): Code => {
+    const out: Code = [];
+    const put = (...parts: Code[]) => parts.forEach((part) => out.push(...part));
+    put(set(ar, load(get(p), a)), set(ai, load(get(p), b)));
+    const twiddle = (re: number, im: number, distance: number, power: number) => {
+      const x = load(get(p), a + distance * q), y = load(get(p), b + distance * q);
+      if (twiddles === null) {
+        put(set(re, x), set(im, y));
+        return;
+      }
+      put(set(xr, x), set(xi, y));
+      const wr = load(get(t), 32 * (power - 1));
+      const wi = load(get(t), 32 * (power - 1) + 16);
+      put(set(re, fsub(fmul(get(xr), wr), fmul(get(xi), wi))));
+      put(set(im, fadd(fmul(get(xr), wi), fmul(get(xi), wr))));
+    };
+    twiddle(br, bi, 1, 2);
+    twiddle(cr, ci, 2, 1);
+    twiddle(dr, di, 3, 3);
+    put(set(s1r, fadd(get(ar), get(br))), set(s1i, fadd(get(ai), get(bi))));
+    put(set(d1r, fsub(get(ar), get(br))), set(d1i, fsub(get(ai), get(bi))));
+    put(set(s2r, fadd(get(cr), get(dr))), set(s2i, fadd(get(ci), get(di))));
+    put(set(d2r, fsub(get(cr), get(dr))), set(d2i, fsub(get(ci), get(di))));
+    put(store(get(p), fadd(get(s1r), get(s2r)), a), store(get(p), fadd(get(s1i), get(s2i)), b));
+    put(store(get(p), fsub(get(s1r), get(s2r)), a + 2 * q));
+    put(store(get(p), fsub(get(s1i), get(s2i)), b + 2 * q));
+    put(store(get(p), fadd(get(d1r), get(d2i)), a + q));
+    put(store(get(p), fsub(get(d1i), get(d2r)), b + q));
+    put(store(get(p), fsub(get(d1r), get(d2i)), a + 3 * q));
+    put(store(get(p), fadd(get(d1i), get(d2r)), b + 3 * q));
+    return out;
   };
-  twiddle(br, bi, 1, 2);
-  twiddle(cr, ci, 2, 1);
-  twiddle(dr, di, 3, 3);
-  emit(set(s1r, fadd(get(ar), get(br))), set(s1i, fadd(get(ai), get(bi))));
-  emit(set(d1r, fsub(get(ar), get(br))), set(d1i, fsub(get(ai), get(bi))));
-  emit(set(s2r, fadd(get(cr), get(dr))), set(s2i, fadd(get(ci), get(di))));
-  emit(set(d2r, fsub(get(cr), get(dr))), set(d2i, fsub(get(ci), get(di))));
-  emit(store(get(pa), fadd(get(s1r), get(s2r))), store(get(pb), fadd(get(s1i), get(s2i))));
-  emit(store(at(pa, 2), fsub(get(s1r), get(s2r))), store(at(pb, 2), fsub(get(s1i), get(s2i))));
-  emit(store(at(pa, 1), fadd(get(d1r), get(d2i))), store(at(pb, 1), fsub(get(d1i), get(d2r))));
-  emit(store(at(pa, 3), fsub(get(d1r), get(d2i))), store(at(pb, 3), fadd(get(d1i), get(d2r))));
-  const inner: Code = [
-    ...set(pa, add(add(get(a), get(base)), get(j))),
-    ...set(pb, add(add(get(b), get(base)), get(j))),
-    ...butterfly,
-    ...(twiddled ? set(t, add(get(t), i32(96))) : []),
-  ];
-  k.emit(
-    set(q2, add(get(q), get(q))),
-    set(q3, add(get(q2), get(q))),
-    set(base, i32(0)),
-    doWhile(base, add(get(q2), get(q2)), get(bytes), [
-      ...set(j, i32(0)),
-      ...set(t, get(tw)),
-      ...doWhile(j, i32(16), get(q), inner),
-    ]),
-  );
-  return k;
+
+  let q = layout.radix2First ? 32 : 16;
+  for (const twiddles of layout.stageTwiddles) {
+    if (q === 16) {
+      emit(set(p, i32(0)), doWhile(p, i32(64), i32(bytes), butterfly(16, null)));
+    } else {
+      emit(
+        set(base, i32(0)),
+        doWhile(base, i32(4 * q), i32(bytes), [
+          ...set(j, i32(0)),
+          ...set(t, i32(twiddles)),
+          ...doWhile(j, i32(16), i32(q), [
+            ...set(p, add(get(base), get(j))),
+            ...butterfly(q, twiddles),
+            ...set(t, add(get(t), i32(96))),
+          ]),
+        ]),
+      );
+    }
+    q *= 4;
+  }
+  return code;
 }
 
-// gather(frameA, frameB, window, slot, re, im, bytes): for n = 0 … N/2 − 1 (bytes = 16·N/2),
-// samples 2n, 2n+1 of both frames times the window go to point slot[n] (a byte offset):
-// re gets [a₂ₙ·w₂ₙ, b₂ₙ·w₂ₙ], im gets [a₂ₙ₊₁·w₂ₙ₊₁, b₂ₙ₊₁·w₂ₙ₊₁].
-function gather(): Kernel {
-  const k = new Kernel("gather");
-  const [frameA, frameB, window, slot, re, im, bytes] = Array.from(
-    { length: 7 },
-    () => k.param(I32),
-  );
+// Samples 2n, 2n+1 of both frames times the window go to point slot[n]: re gets
+// [a₂ₙ·w₂ₙ, b₂ₙ·w₂ₙ], im gets [a₂ₙ₊₁·w₂ₙ₊₁, b₂ₙ₊₁·w₂ₙ₊₁].
+function gatherCode(k: Kernel, layout: SimdFftLayout): Code {
   const [n, s, target] = [k.local(I32), k.local(I32), k.local(I32)];
   const [w, a, b] = [k.local(V128), k.local(V128), k.local(V128)];
-  k.emit(
-    set(n, i32(0)),
-    set(s, get(slot)),
-    doWhile(n, i32(16), get(bytes), [
-      ...set(w, load(add(get(window), get(n)))),
-      ...set(a, fmul(load(add(get(frameA), get(n))), get(w))),
-      ...set(b, fmul(load(add(get(frameB), get(n))), get(w))),
-      ...set(target, loadI32(get(s))),
-      ...store(add(get(re), get(target)), shuffle(get(a), get(b), 0, 2)),
-      ...store(add(get(im), get(target)), shuffle(get(a), get(b), 1, 3)),
+  return [
+    ...set(n, i32(0)),
+    ...set(s, i32(0)),
+    ...doWhile(n, i32(16), i32(16 * layout.points), [
+      ...set(w, load(get(n), layout.window)),
+      ...set(a, fmul(load(get(n), layout.frameA), get(w))),
+      ...set(b, fmul(load(get(n), layout.frameB), get(w))),
+      ...set(target, loadI32(get(s), layout.slot)),
+      ...store(get(target), shuffle(get(a), get(b), 0, 2), layout.re),
+      ...store(get(target), shuffle(get(a), get(b), 1, 3), layout.im),
       ...set(s, add(get(s), i32(4))),
     ]),
-  );
-  return k;
+  ];
 }
 
-// split(re, im, cos, sin, outA, outB, binBytes, quarterBytes, scale, h): the forward split
-// of the natural-order points into the two half spectra (as PairedRealFft's scalar route),
-// with binBytes = 8·(N/2 + 1) and quarterBytes = 8·N/4. Each output block holds re, im and
-// power of the N/2 + 1 bins one after the other; `splitPower` writes only the power.
-function split(spectrum: boolean): Kernel {
-  const k = new Kernel(spectrum ? "splitSpectrum" : "splitPower");
-  const [re, im, cos, sin, outA, outB, binBytes, quarterBytes] = Array.from(
-    { length: 8 },
-    () => k.param(I32),
-  );
-  const [scale, half] = [k.param(F64), k.param(F64)];
-  const [k8, q8] = [k.local(I32), k.local(I32)];
+// The forward split of the natural-order points into the two half spectra (see
+// PairedRealFft.forward); with `spectrum` false only the powers are written.
+function splitCode(k: Kernel, layout: SimdFftLayout, spectrum: boolean): Code {
+  const { points } = layout;
+  const binBytes = 8 * (points + 1);
+  const [k8, q8, k16, q16] = Array.from({ length: 4 }, () => k.local(I32));
   const v = () => k.local(V128);
   const [sc, h, zr, zi, yr, yi, sr, di, or, oi, c, s, wr, wi, ar, ai, br, bi, zero] = Array
     .from({ length: 19 }, v);
-  // Stores bin `offset` (bytes) of both lanes: x → re, y → im, x² + y² → power.
-  const outputs = (offset: Code, x: number, y: number): Code => {
+  // Bin at byte offset `at` (+ the constant `extra`) of both lanes: x → re, y → im, x² + y².
+  const outputs = (at: number, extra: number, x: number, y: number): Code => {
     const code: Code = [];
     const power = fadd(fmul(get(x), get(x)), fmul(get(y), get(y)));
-    [outA, outB].forEach((out, lane) => {
+    [layout.outA, layout.outB].forEach((out, lane) => {
       if (spectrum) {
-        code.push(...storeLane(add(get(out), offset), get(x), lane));
-        code.push(...storeLane(add(add(get(out), get(binBytes)), offset), get(y), lane));
+        code.push(...storeLane(get(at), get(x), lane, out + extra));
+        code.push(...storeLane(get(at), get(y), lane, out + binBytes + extra));
       }
-      const powerAt = add(add(add(get(out), get(binBytes)), get(binBytes)), offset);
-      code.push(...storeLane(powerAt, power, lane));
+      code.push(...storeLane(get(at), power, lane, out + 2 * binBytes + extra));
     });
     return code;
   };
-  k.emit(
-    set(sc, splat(get(scale))),
-    set(h, splat(get(half))),
+  const scale = 0, half = 1; // the kernel's f64 parameters
+  return [
+    ...set(sc, splat(get(scale))),
+    ...set(h, splat(get(half))),
     // DC and Nyquist: scale·(re₀ ± im₀), imaginary parts zero.
-    set(zr, load(get(re))),
-    set(zi, load(get(im))),
-    set(ar, fmul(get(sc), fadd(get(zr), get(zi)))),
-    set(br, fmul(get(sc), fsub(get(zr), get(zi)))),
-    outputs(i32(0), ar, zero),
-    outputs(sub(get(binBytes), i32(8)), br, zero),
-    set(k8, i32(8)),
-    doWhile(k8, i32(8), get(quarterBytes), [
-      ...set(q8, sub(sub(get(binBytes), i32(8)), get(k8))),
-      ...set(zr, load(add(get(re), add(get(k8), get(k8))))),
-      ...set(zi, load(add(get(im), add(get(k8), get(k8))))),
-      ...set(yr, load(add(get(re), add(get(q8), get(q8))))),
-      ...set(yi, load(add(get(im), add(get(q8), get(q8))))),
+    ...set(zr, load(i32(0), layout.re)),
+    ...set(zi, load(i32(0), layout.im)),
+    ...set(ar, fmul(get(sc), fadd(get(zr), get(zi)))),
+    ...set(br, fmul(get(sc), fsub(get(zr), get(zi)))),
+    ...set(k8, i32(0)),
+    ...outputs(k8, 0, ar, zero),
+    ...outputs(k8, 8 * points, br, zero),
+    ...set(k8, i32(8)),
+    ...set(k16, i32(16)),
+    ...set(q8, i32(8 * (points - 1))),
+    ...set(q16, i32(16 * (points - 1))),
+    ...doWhile(k8, i32(8), i32(4 * points), [
+      ...set(zr, load(get(k16), layout.re)),
+      ...set(zi, load(get(k16), layout.im)),
+      ...set(yr, load(get(q16), layout.re)),
+      ...set(yi, load(get(q16), layout.im)),
       ...set(sr, fadd(get(zr), get(yr))),
       ...set(di, fsub(get(zi), get(yi))),
       ...set(or, fadd(get(zi), get(yi))),
       ...set(oi, fsub(get(yr), get(zr))),
-      ...set(c, loadSplat(add(get(cos), get(k8)))),
-      ...set(s, loadSplat(add(get(sin), get(k8)))),
+      ...set(c, loadSplat(get(k8), layout.cos)),
+      ...set(s, loadSplat(get(k8), layout.sin)),
       ...set(wr, fadd(fmul(get(c), get(or)), fmul(get(s), get(oi)))),
       ...set(wi, fsub(fmul(get(c), get(oi)), fmul(get(s), get(or)))),
       ...set(ar, fmul(get(h), fadd(get(sr), get(wr)))),
       ...set(ai, fmul(get(h), fadd(get(di), get(wi)))),
       ...set(br, fmul(get(h), fsub(get(sr), get(wr)))),
       ...set(bi, fmul(get(h), fsub(get(wi), get(di)))),
-      ...outputs(get(k8), ar, ai),
-      ...outputs(get(q8), br, bi),
+      ...outputs(k8, 0, ar, ai),
+      ...outputs(q8, 0, br, bi),
+      ...set(k16, add(get(k16), i32(16))),
+      ...set(q8, add(get(q8), i32(-8))),
+      ...set(q16, add(get(q16), i32(-16))),
     ], true),
-  );
-  return k;
+  ];
 }
 
-// merge(specA, specB, gainA, gainB, slot, slotEnd, cos, sin, re, im, binBytes, quarterBytes,
-// h): the inverse split (as PairedRealFft's scalar route): the half spectra (re then im,
-// binBytes each) times their gains, merged into points stored at their bit-reversed slots
-// (an i32 byte offset per point from `slot` to `slotEnd`).
-function merge(): Kernel {
-  const k = new Kernel("merge");
-  const [specA, specB, gainA, gainB, slot, slotEnd, cos, sin, re, im, binBytes, quarterBytes] =
-    Array.from({ length: 12 }, () => k.param(I32));
-  const half = k.param(F64);
+// The inverse split: the half spectra times their gains, merged into points stored at their
+// bit-reversed positions (see PairedRealFft.inverse).
+function mergeCode(k: Kernel, layout: SimdFftLayout): Code {
+  const { points, outA, outB, gainA, gainB } = layout;
+  const binBytes = 8 * (points + 1);
   const [k8, q8, sk, sq, p, q] = Array.from({ length: 6 }, () => k.local(I32));
   const v = () => k.local(V128);
   const [h, gk, gq, xr, xi, yr, yi, sr, di, dr, si, c, s, or, oi] = Array.from({ length: 15 }, v);
-  const spectrumPair = (imaginary: boolean, offset: Code): Code => {
-    const shift = (base: number) =>
-      imaginary ? add(add(get(base), get(binBytes)), offset) : add(get(base), offset);
-    return loadPair(shift(specA), shift(specB));
-  };
-  const gainPair = (offset: Code) => loadPair(add(get(gainA), offset), add(get(gainB), offset));
-  k.emit(
-    set(h, splat(get(half))),
-    set(q8, sub(get(binBytes), i32(8))),
-    set(xr, fmul(spectrumPair(false, i32(0)), gainPair(i32(0)))),
-    set(yr, fmul(spectrumPair(false, get(q8)), gainPair(get(q8)))),
-    set(p, loadI32(get(slot))),
-    store(add(get(re), get(p)), fmul(get(h), fadd(get(xr), get(yr)))),
-    store(add(get(im), get(p)), fmul(get(h), fsub(get(xr), get(yr)))),
-    set(k8, i32(8)),
-    set(sk, add(get(slot), i32(4))),
-    set(sq, sub(get(slotEnd), i32(4))),
-    doWhile(k8, i32(8), get(quarterBytes), [
-      ...set(q8, sub(sub(get(binBytes), i32(8)), get(k8))),
-      ...set(gk, gainPair(get(k8))),
-      ...set(gq, gainPair(get(q8))),
-      ...set(xr, fmul(spectrumPair(false, get(k8)), get(gk))),
-      ...set(xi, fmul(spectrumPair(true, get(k8)), get(gk))),
-      ...set(yr, fmul(spectrumPair(false, get(q8)), get(gq))),
-      ...set(yi, fmul(spectrumPair(true, get(q8)), get(gq))),
+  const re = (at: number) => loadPair(get(at), get(at), outA, outB);
+  const im = (at: number) => loadPair(get(at), get(at), outA + binBytes, outB + binBytes);
+  const gain = (at: number) => loadPair(get(at), get(at), gainA, gainB);
+  const half = 0; // the kernel's f64 parameter
+  return [
+    ...set(h, splat(get(half))),
+    ...set(k8, i32(0)),
+    ...set(q8, i32(8 * points)),
+    ...set(xr, fmul(re(k8), gain(k8))),
+    ...set(yr, fmul(re(q8), gain(q8))),
+    ...set(p, loadI32(i32(0), layout.slot)),
+    ...store(get(p), fmul(get(h), fadd(get(xr), get(yr))), layout.re),
+    ...store(get(p), fmul(get(h), fsub(get(xr), get(yr))), layout.im),
+    ...set(k8, i32(8)),
+    ...set(q8, i32(8 * (points - 1))),
+    ...set(sk, i32(4)),
+    ...set(sq, i32(4 * (points - 1))),
+    ...doWhile(k8, i32(8), i32(4 * points), [
+      ...set(gk, gain(k8)),
+      ...set(gq, gain(q8)),
+      ...set(xr, fmul(re(k8), get(gk))),
+      ...set(xi, fmul(im(k8), get(gk))),
+      ...set(yr, fmul(re(q8), get(gq))),
+      ...set(yi, fmul(im(q8), get(gq))),
       ...set(sr, fadd(get(xr), get(yr))),
       ...set(di, fsub(get(xi), get(yi))),
       ...set(dr, fsub(get(xr), get(yr))),
       ...set(si, fadd(get(xi), get(yi))),
-      ...set(c, loadSplat(add(get(cos), get(k8)))),
-      ...set(s, loadSplat(add(get(sin), get(k8)))),
+      ...set(c, loadSplat(get(k8), layout.cos)),
+      ...set(s, loadSplat(get(k8), layout.sin)),
       ...set(or, fsub(fmul(get(dr), get(c)), fmul(get(si), get(s)))),
       ...set(oi, fadd(fmul(get(dr), get(s)), fmul(get(si), get(c)))),
-      ...set(p, loadI32(get(sk))),
-      ...set(q, loadI32(get(sq))),
-      ...store(add(get(re), get(p)), fmul(get(h), fsub(get(sr), get(oi)))),
-      ...store(add(get(im), get(p)), fmul(get(h), fadd(get(di), get(or)))),
-      ...store(add(get(re), get(q)), fmul(get(h), fadd(get(sr), get(oi)))),
-      ...store(add(get(im), get(q)), fmul(get(h), fsub(get(or), get(di)))),
+      ...set(p, loadI32(get(sk), layout.slot)),
+      ...set(q, loadI32(get(sq), layout.slot)),
+      ...store(get(p), fmul(get(h), fsub(get(sr), get(oi))), layout.re),
+      ...store(get(p), fmul(get(h), fadd(get(di), get(or))), layout.im),
+      ...store(get(q), fmul(get(h), fadd(get(sr), get(oi))), layout.re),
+      ...store(get(q), fmul(get(h), fsub(get(or), get(di))), layout.im),
+      ...set(q8, add(get(q8), i32(-8))),
       ...set(sk, add(get(sk), i32(4))),
-      ...set(sq, sub(get(sq), i32(4))),
+      ...set(sq, add(get(sq), i32(-4))),
     ], true),
-  );
-  return k;
+  ];
 }
 
-// unpack(re, im, window, frameA, frameB, bytes): the time samples of both lanes after the
-// inverse transform, times the window: frameA[2n], frameA[2n+1] = re[n], im[n] of lane 0
-// (and lane 1 for frameB), for n = 0 … N/2 − 1 (bytes = 16·N/2).
-function unpack(): Kernel {
-  const k = new Kernel("unpack");
-  const [re, im, window, frameA, frameB, bytes] = Array.from({ length: 6 }, () => k.param(I32));
+// The time samples of both lanes after the inverse transform, times the window:
+// frameA[2n], frameA[2n+1] = re[n], im[n] of lane 0 (lane 1 for frameB).
+function unpackCode(k: Kernel, layout: SimdFftLayout): Code {
   const n = k.local(I32);
   const [w, r, i] = [k.local(V128), k.local(V128), k.local(V128)];
-  k.emit(
-    set(n, i32(0)),
-    doWhile(n, i32(16), get(bytes), [
-      ...set(w, load(add(get(window), get(n)))),
-      ...set(r, load(add(get(re), get(n)))),
-      ...set(i, load(add(get(im), get(n)))),
-      ...store(add(get(frameA), get(n)), fmul(shuffle(get(r), get(i), 0, 2), get(w))),
-      ...store(add(get(frameB), get(n)), fmul(shuffle(get(r), get(i), 1, 3), get(w))),
+  return [
+    ...set(n, i32(0)),
+    ...doWhile(n, i32(16), i32(16 * layout.points), [
+      ...set(w, load(get(n), layout.window)),
+      ...set(r, load(get(n), layout.re)),
+      ...set(i, load(get(n), layout.im)),
+      ...store(get(n), fmul(shuffle(get(r), get(i), 0, 2), get(w)), layout.frameA),
+      ...store(get(n), fmul(shuffle(get(r), get(i), 1, 3), get(w)), layout.frameB),
     ]),
-  );
+  ];
+}
+
+function forwardKernel(layout: SimdFftLayout, spectrum: boolean): Kernel {
+  const k = new Kernel(spectrum ? "forwardSpectrum" : "forwardPower");
+  k.param(F64); // scale
+  k.param(F64); // half
+  k.emit(gatherCode(k, layout));
+  k.emit(transformCode(k, layout, layout.re, layout.im));
+  k.emit(splitCode(k, layout, spectrum));
   return k;
 }
 
-/** The kernels bound to one memory; every address and length is in bytes. */
-export interface SimdFftKernels {
-  /** The memory all arrays live in, at least as large as asked for. */
-  memory: WebAssembly.Memory;
-  radix2(a: number, b: number, bytes: number): void;
-  radix4Unit(a: number, b: number, bytes: number, q: number, tw: number): void;
-  radix4(a: number, b: number, bytes: number, q: number, tw: number): void;
-  gather(
-    frameA: number,
-    frameB: number,
-    window: number,
-    slot: number,
-    re: number,
-    im: number,
-    bytes: number,
-  ): void;
-  splitSpectrum(
-    re: number,
-    im: number,
-    cos: number,
-    sin: number,
-    outA: number,
-    outB: number,
-    binBytes: number,
-    quarterBytes: number,
-    scale: number,
-    half: number,
-  ): void;
-  splitPower(
-    re: number,
-    im: number,
-    cos: number,
-    sin: number,
-    outA: number,
-    outB: number,
-    binBytes: number,
-    quarterBytes: number,
-    scale: number,
-    half: number,
-  ): void;
-  merge(
-    specA: number,
-    specB: number,
-    gainA: number,
-    gainB: number,
-    slot: number,
-    slotEnd: number,
-    cos: number,
-    sin: number,
-    re: number,
-    im: number,
-    binBytes: number,
-    quarterBytes: number,
-    half: number,
-  ): void;
-  unpack(
-    re: number,
-    im: number,
-    window: number,
-    frameA: number,
-    frameB: number,
-    bytes: number,
-  ): void;
+function inverseKernel(layout: SimdFftLayout): Kernel {
+  const k = new Kernel("inverse");
+  k.param(F64); // h
+  k.emit(mergeCode(k, layout));
+  k.emit(transformCode(k, layout, layout.im, layout.re));
+  k.emit(unpackCode(k, layout));
+  return k;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-
 /**
- * The kernels with a fresh memory of at least `bytes` bytes, or null where WebAssembly SIMD
- * is not available (callers then use the scalar route, which computes the same values).
+ * The kernels for one layout with a fresh memory of `layout.bytes`, or null where WebAssembly
+ * SIMD is not available (callers then use the scalar route, which computes the same values).
  */
-export function simdFftKernels(bytes: number): SimdFftKernels | null {
-  if (compiled === undefined) {
-    compiled = compileKernels(() => [
-      radix2(),
-      radix4(false),
-      radix4(true),
-      gather(),
-      split(true),
-      split(false),
-      merge(),
-      unpack(),
-    ]);
-  }
+export function simdFft(layout: SimdFftLayout): SimdFft | null {
+  const compiled = compileKernels(() => [
+    forwardKernel(layout, false),
+    forwardKernel(layout, true),
+    inverseKernel(layout),
+  ]);
   if (compiled === null) return null;
-  const { memory, exports } = instantiate(compiled, bytes);
-  return { memory, ...exports } as unknown as SimdFftKernels;
+  const { memory, exports } = instantiate(compiled, layout.bytes);
+  return { memory, ...exports } as unknown as SimdFft;
 }

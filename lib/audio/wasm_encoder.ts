@@ -87,6 +87,10 @@ export const ilt = simdBinary(0xd8), igt = simdBinary(0xd9);
 export const ishl = (x: Code, bits: number): Code => [...x, ...i32(bits), 0xfd, ...uleb(0xcb)];
 /** `i64x2.shr_s` by a constant. */
 export const ishr = (x: Code, bits: number): Code => [...x, ...i32(bits), 0xfd, ...uleb(0xcc)];
+/** `i64x2.shr_u` by a constant. */
+export const ishrU = (x: Code, bits: number): Code => [...x, ...i32(bits), 0xfd, ...uleb(0xcd)];
+/** Lane `lane` of an `i64x2`, wrapped to i32 (`i64x2.extract_lane`, `i32.wrap_i64`). */
+export const laneI32 = (x: Code, lane: number): Code => [...x, 0xfd, 0x1d, lane, 0xa7];
 /** `v128.bitselect`: bits of `x` where `mask` is 1, of `y` elsewhere. */
 export const select = (x: Code, y: Code, mask: Code): Code => [...x, ...y, ...mask, 0xfd, 0x52];
 /** `v128.const` with both lanes set to the double `value`. */
@@ -105,8 +109,8 @@ export const splat = (value: Code): Code => [...value, 0xfd, 0x14];
 export const ltU = (x: Code, y: Code): Code => [...x, ...y, 0x49];
 /** `i32.le_u`. */
 export const leU = (x: Code, y: Code): Code => [...x, ...y, 0x4d];
-/** `i32.load` from `address`. */
-export const loadI32 = (address: Code): Code => [...address, 0x28, 2, 0];
+/** `i32.load` from `address + offset`. */
+export const loadI32 = (address: Code, offset = 0): Code => [...address, 0x28, 2, ...uleb(offset)];
 /** `v128.load` from `address + offset`. */
 export const load = (address: Code, offset = 0): Code => [
   ...address,
@@ -115,20 +119,29 @@ export const load = (address: Code, offset = 0): Code => [
   4,
   ...uleb(offset),
 ];
-/** The f64 at `address` in both lanes (`v128.load64_splat`). */
-export const loadSplat = (address: Code): Code => [...address, 0xfd, 0x0a, 3, 0];
-/** `[f64 at a, f64 at b]` (`v128.load64_zero`, then `v128.load64_lane` into lane 1). */
-export const loadPair = (a: Code, b: Code): Code => [
+/** The f64 at `address + offset` in both lanes (`v128.load64_splat`). */
+export const loadSplat = (address: Code, offset = 0): Code => [
+  ...address,
+  0xfd,
+  0x0a,
+  3,
+  ...uleb(offset),
+];
+/**
+ * `[f64 at a + offsetA, f64 at b + offsetB]` (`v128.load64_zero`, then `v128.load64_lane`
+ * into lane 1).
+ */
+export const loadPair = (a: Code, b: Code, offsetA = 0, offsetB = 0): Code => [
   ...b,
   ...a,
   0xfd,
   0x5d,
   3,
-  0,
+  ...uleb(offsetA),
   0xfd,
   0x57,
   3,
-  0,
+  ...uleb(offsetB),
   1,
 ];
 /** `v128.store` to `address + offset`. */
@@ -140,14 +153,14 @@ export const store = (address: Code, value: Code, offset = 0): Code => [
   4,
   ...uleb(offset),
 ];
-/** Stores lane `lane` of `value` as an f64 at `address` (`v128.store64_lane`). */
-export const storeLane = (address: Code, value: Code, lane: number): Code => [
+/** Stores lane `lane` of `value` as an f64 at `address + offset` (`v128.store64_lane`). */
+export const storeLane = (address: Code, value: Code, lane: number, offset = 0): Code => [
   ...address,
   ...value,
   0xfd,
   0x5b,
   3,
-  0,
+  ...uleb(offset),
   lane,
 ];
 /** `[lane first, lane second]` of the four f64 lanes of x (0, 1) and y (2, 3). */
