@@ -36,7 +36,8 @@ import {
 } from "./errors.ts";
 import { hannWindow } from "./features.ts";
 import { realFftFor } from "./fft.ts";
-import { DB_PER_NEPER, naturalLog, powerToAmplitudeDb } from "./log_simd.ts";
+import { ALL_ONE, ALL_ZERO, GateMatrices } from "./gate_matrix.ts";
+import { DB_PER_NEPER, naturalLog } from "./log_simd.ts";
 
 /** Options of {@link reduceNoiseStationary}; defaults are noisereduce's. */
 export interface SpectralGateOptions {
@@ -164,19 +165,18 @@ function setupGate(sampleRateHz: number, options: SpectralGateOptions): GateSetu
 
 /**
  * STFT of frames `firstFrame …` of a signal that is zero outside `[sourceStart, sourceEnd)`;
- * frame `t` starts at signal index `frameOrigin + t·hop`. Frames holding no signal sample are
- * flagged and skipped (their spectrum is exactly zero).
+ * frame `t` starts at signal index `frameOrigin + t·hop`. The scaled power of frame f goes
+ * to row f of `power` (row stride `stride`); with `keepSpectrum`, the spectrum goes to the
+ * returned frame-major arrays. Frames holding no signal sample are flagged and not
+ * transformed (their spectrum is exactly zero).
  */
 interface FrameSpectra {
   /** Real parts of bins 0…nFft/2, scaled by 1/sum(window); frame-major. Empty if not kept. */
   spectrumRe: Float64Array;
   /** Imaginary parts, laid out as {@link spectrumRe}. */
   spectrumIm: Float64Array;
-  /** Scaled power |X|², frame-major. */
-  power: Float64Array;
   /** 1 when the frame touches any signal sample. */
   nonZero: Uint8Array;
-  frames: number;
 }
 
 function frameSpectra(
@@ -187,12 +187,13 @@ function frameSpectra(
   firstFrame: number,
   frames: number,
   setup: GateSetup,
+  power: Float64Array,
+  stride: number,
   keepSpectrum: boolean,
 ): FrameSpectra {
   const { nFft, winLength, hopLength, bins, window, spectrumScale } = setup;
   const spectrumRe = workBuffer("spectrumRe", keepSpectrum ? frames * bins : 0);
   const spectrumIm = workBuffer("spectrumIm", keepSpectrum ? frames * bins : 0);
-  const power = workBuffer("power", frames * bins);
   const nonZero = new Uint8Array(frames);
   const fft = realFftFor(nFft);
   const signalFrames = new Int32Array(frames);
@@ -203,7 +204,7 @@ function frameSpectra(
       nonZero[f] = 1;
       signalFrames[count++] = f;
     } else {
-      power.fill(0, f * bins, (f + 1) * bins);
+      power.fill(0, f * stride, f * stride + bins);
       if (keepSpectrum) {
         spectrumRe.fill(0, f * bins, (f + 1) * bins);
         spectrumIm.fill(0, f * bins, (f + 1) * bins);
@@ -223,14 +224,21 @@ function frameSpectra(
     for (let lane = 0; lane < 2; lane++) {
       const f = pair[lane];
       if (f < 0) continue;
-      power.set(fft.power[lane], f * bins);
+      power.set(fft.power[lane], f * stride);
       if (keepSpectrum) {
         spectrumRe.set(fft.spectrumRe[lane], f * bins);
         spectrumIm.set(fft.spectrumIm[lane], f * bins);
       }
     }
   }
-  return { spectrumRe, spectrumIm, power, nonZero, frames };
+  return { spectrumRe, spectrumIm, nonZero };
+}
+
+/** The gate's working matrices, shared by all calls (which never overlap). */
+let sharedMatrices: GateMatrices | null = null;
+function gateMatrices(): GateMatrices {
+  sharedMatrices ??= new GateMatrices();
+  return sharedMatrices;
 }
 
 /**
@@ -258,156 +266,30 @@ export function noiseThresholdDb(
   const { winLength, hopLength, bins } = setup;
   const half = Math.floor(winLength / 2);
   const frames = Math.floor(noise.length / hopLength) + 1;
-  const spectra = frameSpectra(noise, 0, noise.length, -half, 0, frames, setup, false);
-  const db = spectra.power;
-  powerToAmplitudeDb(db);
-  const rowMax = new Float64Array(bins).fill(-Infinity);
-  for (let f = 0; f < frames; f++) {
-    const base = f * bins;
-    for (let k = 0; k < bins; k++) {
-      if (db[base + k] > rowMax[k]) rowMax[k] = db[base + k];
-    }
-  }
-  const mean = new Float64Array(bins);
-  for (let f = 0; f < frames; f++) {
-    const base = f * bins;
-    for (let k = 0; k < bins; k++) {
-      const value = Math.max(db[base + k], rowMax[k] - AMP_TO_DB_TOP_DB);
-      db[base + k] = value;
-      mean[k] += value;
-    }
-  }
-  for (let k = 0; k < bins; k++) mean[k] /= frames;
-  const squares = new Float64Array(bins);
-  for (let f = 0; f < frames; f++) {
-    const base = f * bins;
-    for (let k = 0; k < bins; k++) {
-      const d = db[base + k] - mean[k];
-      squares[k] += d * d;
-    }
-  }
+  const matrices = gateMatrices();
+  matrices.prepare(frames, bins);
+  frameSpectra(
+    noise,
+    0,
+    noise.length,
+    -half,
+    0,
+    frames,
+    setup,
+    matrices.spectrum,
+    matrices.stride,
+    false,
+  );
+  matrices.spectrumToAmplitudeDb();
+  const rowMax = matrices.spectrumColumnMax(-Infinity);
+  const floor = rowMax.map((max) => max - AMP_TO_DB_TOP_DB);
+  const mean = matrices.clampSpectrumAndSum(floor).map((sum) => sum / frames);
+  const squares = matrices.spectrumSquaredDeviations(mean);
   const threshold = new Float64Array(bins);
   for (let k = 0; k < bins; k++) {
     threshold[k] = mean[k] + nStdThresh * Math.sqrt(squares[k] / frames);
   }
   return threshold;
-}
-
-/** {@link smoothMask} found every value of a frame equal to 1. */
-const ALL_ONE = 1;
-/** {@link smoothMask} found every value of a frame equal to 0. */
-const ALL_ZERO = 2;
-
-/**
- * Convolves a frame-major `frames × bins` mask with the separable triangle
- * `1, 2, …, h+1, …, 2, 1` (half-width `hTime` frames by `hFreq` bins, zero outside), divides
- * by the filter's total and returns, per frame, {@link ALL_ONE} / {@link ALL_ZERO} flags.
- * Each triangle is two boxes of length `h+1` done as running sums; on a 0/1 mask every
- * partial sum is a small integer, so the result is exact (and does not depend on the order
- * of the two directions).
- */
-function smoothMask(
-  mask: Float64Array,
-  frames: number,
-  bins: number,
-  hFreq: number,
-  hTime: number,
-): Uint8Array {
-  // Time: box row r = Σ rows r−h … r (rows outside [0, frames) are zero), r < frames + h;
-  // then row i = Σ box rows i … i+h, written over the mask (whose rows are no longer needed).
-  const h = hTime;
-  const box = workBuffer("box", (frames + h) * bins);
-  for (let r = 0; r < frames + h; r++) {
-    const at = r * bins;
-    const enter = r < frames ? at : -1;
-    const leave = r - h - 1 >= 0 ? (r - h - 1) * bins : -1;
-    const previous = at - bins;
-    if (r === 0) {
-      for (let k = 0; k < bins; k++) box[k] = mask[k];
-    } else if (enter >= 0 && leave >= 0) {
-      for (let k = 0; k < bins; k++) {
-        box[at + k] = box[previous + k] + mask[enter + k] - mask[leave + k];
-      }
-    } else if (enter >= 0) {
-      for (let k = 0; k < bins; k++) box[at + k] = box[previous + k] + mask[enter + k];
-    } else if (leave >= 0) {
-      for (let k = 0; k < bins; k++) box[at + k] = box[previous + k] - mask[leave + k];
-    } else {
-      box.copyWithin(at, previous, at);
-    }
-  }
-  const running = workBuffer("running", bins).fill(0);
-  for (let r = 0; r < h; r++) {
-    for (let k = 0; k < bins; k++) running[k] += box[r * bins + k];
-  }
-  for (let i = 0; i < frames; i++) {
-    const enter = (i + h) * bins;
-    const leave = i * bins;
-    const out = i * bins;
-    for (let k = 0; k < bins; k++) {
-      const sum = running[k] + box[enter + k];
-      mask[out + k] = sum;
-      running[k] = sum - box[leave + k];
-    }
-  }
-
-  // Frequency, one frame at a time: line[j + hFreq] = Σ row[j … j+hFreq] for j = −hFreq … bins−1,
-  // then row[i] = Σ line[i … i+hFreq] / total.
-  const total = (hFreq + 1) ** 2 * (hTime + 1) ** 2;
-  const line = workBuffer("line", bins + hFreq);
-  const flags = new Uint8Array(frames);
-  const lead = Math.min(hFreq, bins);
-  const inner = Math.max(0, bins - hFreq);
-  for (let f = 0; f < frames; f++) {
-    const row = f * bins;
-    let sum = 0;
-    for (let e = 0; e < lead; e++) {
-      sum += mask[row + e];
-      line[e] = sum;
-    }
-    for (let e = lead; e < hFreq; e++) line[e] = sum;
-    for (let j = 0; j < inner; j++) {
-      sum += mask[row + j + hFreq];
-      line[j + hFreq] = sum;
-      sum -= mask[row + j];
-    }
-    for (let j = inner; j < bins; j++) {
-      line[j + hFreq] = sum;
-      sum -= mask[row + j];
-    }
-    sum = 0;
-    for (let j = 0; j < hFreq; j++) sum += line[j];
-    let lowest = Infinity;
-    let highest = -Infinity;
-    for (let i = 0; i < bins; i++) {
-      sum += line[i + hFreq];
-      // Dividing (not multiplying by a reciprocal) keeps a full count at exactly 1.
-      const value = sum / total;
-      mask[row + i] = value;
-      if (value < lowest) lowest = value;
-      if (value > highest) highest = value;
-      sum -= line[i];
-    }
-    flags[f] = (lowest === 1 && highest === 1 ? ALL_ONE : 0) |
-      (lowest === 0 && highest === 0 ? ALL_ZERO : 0);
-  }
-  return flags;
-}
-
-/** The {@link ALL_ONE} / {@link ALL_ZERO} flags of each frame of an unsmoothed mask. */
-function maskFlags(mask: Float64Array, frames: number, bins: number): Uint8Array {
-  const flags = new Uint8Array(frames);
-  for (let f = 0; f < frames; f++) {
-    let lowest = Infinity;
-    let highest = -Infinity;
-    for (let k = f * bins; k < (f + 1) * bins; k++) {
-      if (mask[k] < lowest) lowest = mask[k];
-      if (mask[k] > highest) highest = mask[k];
-    }
-    flags[f] = (lowest === 1 && highest === 1 ? ALL_ONE : 0) |
-      (lowest === 0 && highest === 0 ? ALL_ZERO : 0);
-  }
-  return flags;
 }
 
 /**
@@ -485,7 +367,10 @@ function gateChunk(
   const first = Math.max(0, firstTouching - radius);
   const last = Math.min(totalFrames - 1, lastTouching + radius);
   const frames = last - first + 1;
-  const spectra = frameSpectra(
+  const matrices = gateMatrices();
+  matrices.prepare(frames, bins, setup.smooth ? nGradTime : 0, nGradFreq);
+  const { stride } = matrices;
+  const { nonZero, spectrumRe, spectrumIm } = frameSpectra(
     samples,
     sourceStart,
     sourceEnd,
@@ -493,28 +378,20 @@ function gateChunk(
     first,
     frames,
     setup,
+    matrices.spectrum,
+    stride,
     true,
   );
-  const { power, nonZero, spectrumRe, spectrumIm } = spectra;
-
-  // Row maxima of the dB spectrogram over the whole chunk, from the largest power per row.
-  const rowMaxPower = new Float64Array(bins);
   let anyZeroFrame = first > 0 || last < totalFrames - 1;
-  for (let f = 0; f < frames; f++) {
-    if (!nonZero[f]) {
-      anyZeroFrame = true;
-      continue;
-    }
-    const base = f * bins;
-    for (let k = 0; k < bins; k++) {
-      if (power[base + k] > rowMaxPower[k]) rowMaxPower[k] = power[base + k];
-    }
-  }
+  for (let f = 0; f < frames; f++) if (!nonZero[f]) anyZeroFrame = true;
+
+  // Row maxima of the dB spectrogram over the whole chunk, from the largest power per row
+  // (frames outside the signal hold zeros, which never raise a maximum).
+  const rowMaxPower = matrices.spectrumColumnMax(0);
   // The mask test `max(dB, rowMax − 80) > threshold` is decided without a logarithm per bin:
   // dB > threshold ⟺ |X| > 10^(threshold/20) − eps ⟺ |X|² > that², when that is positive.
-  const floorPasses = new Uint8Array(bins);
+  const { floorPasses, minPower } = matrices;
   const zeroFramePasses = new Uint8Array(bins);
-  const minPower = new Float64Array(bins);
   for (let k = 0; k < bins; k++) {
     let rowMaxDb = ampToDb(Math.sqrt(rowMaxPower[k]));
     if (anyZeroFrame) rowMaxDb = Math.max(rowMaxDb, ZERO_BIN_DB);
@@ -525,25 +402,18 @@ function gateChunk(
     minPower[k] = minMagnitude < 0 ? -1 : minMagnitude * minMagnitude;
   }
   const p = setup.propDecrease;
-  const mask = workBuffer("mask", frames * bins);
+  matrices.threshold(1 * p + (1 - p), 0 * p + (1 - p));
+  const { mask } = matrices;
   for (let f = 0; f < frames; f++) {
-    const base = f * bins;
-    if (!nonZero[f]) {
-      for (let k = 0; k < bins; k++) mask[base + k] = zeroFramePasses[k] * p + (1 - p);
-      continue;
-    }
-    // 0/1 numbers instead of branches: which bins pass is too irregular to predict.
-    for (let k = 0; k < bins; k++) {
-      const passes = floorPasses[k] | +(power[base + k] > minPower[k]);
-      mask[base + k] = passes * p + (1 - p);
-    }
+    if (nonZero[f]) continue;
+    for (let k = 0; k < bins; k++) mask[f * stride + k] = zeroFramePasses[k] * p + (1 - p);
   }
 
   // Zero boundary only at the chunk's first and last frames: the frame window [first, last]
   // carries `radius` frames of context wherever the chunk has them.
   const flags = setup.smooth
-    ? smoothMask(mask, frames, bins, nGradFreq, nGradTime)
-    : maskFlags(mask, frames, bins);
+    ? matrices.smooth((nGradFreq + 1) ** 2 * (nGradTime + 1) ** 2)
+    : matrices.maskFlags();
 
   // Overlap-add of the masked frames that touch the kept region. A frame whose mask is 1 in
   // every bin gives back its windowed input (x·w·w after scipy's window compensation), one
@@ -580,7 +450,7 @@ function gateChunk(
       }
       fft.spectrumRe[lane].set(spectrumRe.subarray(f * bins, (f + 1) * bins));
       fft.spectrumIm[lane].set(spectrumIm.subarray(f * bins, (f + 1) * bins));
-      fft.gain[lane].set(mask.subarray(f * bins, (f + 1) * bins));
+      fft.gain[lane].set(mask.subarray(f * stride, f * stride + bins));
     });
     // scipy's istft undoes the 1/sum(window) scaling, then windows and overlap-adds.
     fft.inverse(window, windowSum);

@@ -104,12 +104,23 @@ export function naturalLog(x: number): number {
   return sum + ((head - sum) + r + k * LN2_LO + series(r));
 }
 
-// amplitudeDb(bytes): each f64 p in the block at TABLES_BYTES … + bytes becomes
-// DB_PER_NEPER · naturalLog(√p + ε), with the tables at 0 (centre, inverse, logCentre).
-const TABLES_BYTES = 3 * 8 * TABLE_SIZE;
-function amplitudeDbKernel(): Kernel {
+/** Bytes at the start of a kernel's memory that hold the logarithm's tables. */
+export const LOG_TABLE_BYTES = 3 * 8 * TABLE_SIZE;
+
+/** Writes the tables {@link amplitudeDbKernel} reads into the first bytes of `memory`. */
+export function writeLogTables(memory: WebAssembly.Memory): void {
+  const tables = new Float64Array(memory.buffer, 0, 3 * TABLE_SIZE);
+  [centre, inverse, logCentre].forEach((table, j) => tables.set(table, j * TABLE_SIZE));
+}
+
+/**
+ * The kernel `amplitudeDb(address, bytes)`: each f64 power p at `address … address + bytes`
+ * (an even count) becomes `DB_PER_NEPER · naturalLog(√p + ε)`, the branches of the scalar
+ * code taken per lane. It reads the tables that {@link writeLogTables} puts at address 0.
+ */
+export function amplitudeDbKernel(): Kernel {
   const k = new Kernel("amplitudeDb");
-  const bytes = k.param(I32);
+  const [address, bytes] = [k.param(I32), k.param(I32)];
   const [offset, i0, i1] = [k.local(I32), k.local(I32), k.local(I32)];
   const v = () => k.local(V128);
   const [x, shifted, index, dk, r, head, sum] = Array.from({ length: 7 }, v);
@@ -135,7 +146,7 @@ function amplitudeDbKernel(): Kernel {
     poly = fadd(c(coefficients[j]), fmul(get(r), poly));
   }
   poly = fmul(fmul(get(r), get(r)), poly);
-  const at = add(i32(TABLES_BYTES), get(offset));
+  const at = add(get(address), get(offset));
   const loop: Code = [
     ...set(x, fadd(fsqrt(load(at)), c(Number.EPSILON))),
     ...set(shifted, isub(get(x), n(BigInt(OFFSET_HIGH) << 32n))),
@@ -166,7 +177,7 @@ function amplitudeDbKernel(): Kernel {
 const BLOCK = 8192;
 
 interface Block {
-  run: (bytes: number) => void;
+  run: (address: number, bytes: number) => void;
   values: Float64Array;
 }
 let block: Block | null | undefined;
@@ -177,12 +188,11 @@ function simdBlock(): Block | null {
     if (compiled === null) {
       block = null;
     } else {
-      const { memory, exports } = instantiate(compiled, TABLES_BYTES + 8 * BLOCK);
-      const tables = new Float64Array(memory.buffer, 0, 3 * TABLE_SIZE);
-      [centre, inverse, logCentre].forEach((t, j) => tables.set(t, j * TABLE_SIZE));
+      const { memory, exports } = instantiate(compiled, LOG_TABLE_BYTES + 8 * BLOCK);
+      writeLogTables(memory);
       block = {
-        run: exports.amplitudeDb as (bytes: number) => void,
-        values: new Float64Array(memory.buffer, TABLES_BYTES, BLOCK),
+        run: exports.amplitudeDb as Block["run"],
+        values: new Float64Array(memory.buffer, LOG_TABLE_BYTES, BLOCK),
       };
     }
   }
@@ -197,9 +207,7 @@ function simdBlock(): Block | null {
 export function powerToAmplitudeDb(values: Float64Array, useSimd = true): void {
   const simd = useSimd ? simdBlock() : null;
   if (!simd) {
-    for (let i = 0; i < values.length; i++) {
-      values[i] = DB_PER_NEPER * naturalLog(Math.sqrt(values[i]) + Number.EPSILON);
-    }
+    for (let i = 0; i < values.length; i++) values[i] = amplitudeDb(values[i]);
     return;
   }
   for (let start = 0; start < values.length; start += BLOCK) {
@@ -207,7 +215,12 @@ export function powerToAmplitudeDb(values: Float64Array, useSimd = true): void {
     simd.values.set(values.subarray(start, start + count));
     // An odd count leaves one lane over; give it a harmless value.
     if (count & 1) simd.values[count] = 1;
-    simd.run(8 * (count + (count & 1)));
+    simd.run(LOG_TABLE_BYTES, 8 * (count + (count & 1)));
     values.set(simd.values.subarray(0, count), start);
   }
+}
+
+/** `DB_PER_NEPER · naturalLog(√p + ε)` of one power: the scalar route of the kernel. */
+export function amplitudeDb(power: number): number {
+  return DB_PER_NEPER * naturalLog(Math.sqrt(power) + Number.EPSILON);
 }

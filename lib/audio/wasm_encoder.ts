@@ -81,6 +81,12 @@ export const fsqrt = (x: Code): Code => [...x, 0xfd, ...uleb(0xef)];
 export const and = simdBinary(0x4e), or = simdBinary(0x50), xor = simdBinary(0x51);
 /** `i64x2` arithmetic and signed comparisons (all ones where true). */
 export const iadd = simdBinary(0xce), isub = simdBinary(0xd1);
+/** `f64x2.gt`: all ones in lanes where x > y. */
+export const fgt = simdBinary(0x4a);
+/** `f64x2.max`, with `Math.max`'s treatment of NaN and signed zeros. */
+export const fmax = simdBinary(0xf5);
+/** `f64x2.pmin(x, y)` = `y < x ? y : x` and `f64x2.pmax(x, y)` = `x < y ? y : x`, per lane. */
+export const fpmin = simdBinary(0xf6), fpmax = simdBinary(0xf7);
 /** `i64x2.lt_s` and `i64x2.gt_s`. */
 export const ilt = simdBinary(0xd8), igt = simdBinary(0xd9);
 /** `i64x2` shifts by a constant. */
@@ -105,6 +111,16 @@ export const i64x2 = (value: bigint): Code => {
 };
 /** `f64x2.splat` of an f64 expression. */
 export const splat = (value: Code): Code => [...value, 0xfd, 0x14];
+/** `i32.mul`. */
+export const mul = (x: Code, y: Code): Code => [...x, ...y, 0x6c];
+/** `i32.eq`. */
+export const eq = (x: Code, y: Code): Code => [...x, ...y, 0x46];
+/** `i32.and` of two conditions. */
+export const both = (x: Code, y: Code): Code => [...x, ...y, 0x71];
+/** `i32.lt_s`. */
+export const ltS = (x: Code, y: Code): Code => [...x, ...y, 0x48];
+/** `i32.ge_s`. */
+export const geS = (x: Code, y: Code): Code => [...x, ...y, 0x4e];
 /** `i32.lt_u`. */
 export const ltU = (x: Code, y: Code): Code => [...x, ...y, 0x49];
 /** `i32.le_u`. */
@@ -186,6 +202,32 @@ export const doWhile = (
   ...(inclusive ? leU : ltU)(get(counter), limit),
   0x0d,
   0,
+  0x0b,
+];
+
+/** `if (condition) { then } else { otherwise }`. */
+export const ifElse = (condition: Code, then: Code, otherwise: Code = []): Code => [
+  ...condition,
+  0x04,
+  0x40,
+  ...then,
+  ...(otherwise.length > 0 ? [0x05, ...otherwise] : []),
+  0x0b,
+];
+
+/**
+ * `for (counter = from; counter < to; counter += step) { body }` on unsigned i32 values, which
+ * (unlike {@link doWhile}) may run zero times.
+ */
+export const forRange = (counter: number, from: Code, to: Code, step: Code, body: Code): Code => [
+  0x02,
+  0x40,
+  ...set(counter, from),
+  ...ltU(get(counter), to),
+  0x45, // i32.eqz
+  0x0d,
+  0,
+  ...doWhile(counter, step, to, body),
   0x0b,
 ];
 
