@@ -472,12 +472,25 @@ export function mfccFromDb(
   }
   const basis = dctBasis(nMfcc, nMels);
   const out = new Float64Array(frames * nMfcc);
+  // cos(πk(2(M−1−m)+1)/2M) = (−1)^k·cos(πk(2m+1)/2M): rows m and M−1−m share a basis value,
+  // so each coefficient needs only half the products, on sums (even k) or differences (odd k).
+  const half = nMels >> 1;
+  const middle = nMels & 1 ? half : -1;
+  const sums = new Float64Array(half);
+  const differences = new Float64Array(half);
   for (let t = 0; t < frames; t++) {
     const row = t * nMels;
+    for (let m = 0; m < half; m++) {
+      const a = db[row + m], b = db[row + nMels - 1 - m];
+      sums[m] = a + b;
+      differences[m] = a - b;
+    }
     for (let k = 0; k < nMfcc; k++) {
+      const paired = k & 1 ? differences : sums;
       let sum = 0;
       const b = k * nMels;
-      for (let m = 0; m < nMels; m++) sum += basis[b + m] * db[row + m];
+      for (let m = 0; m < half; m++) sum += basis[b + m] * paired[m];
+      if (middle >= 0) sum += basis[b + middle] * db[row + middle];
       out[t * nMfcc + k] = sum;
     }
   }
@@ -605,9 +618,11 @@ export function zeroCrossingRate(
   // Signs as 0/1 numbers and XOR rather than a branch: speech changes sign so irregularly
   // that a branch per sample would mostly be mispredicted.
   let previousNegative = n > 0 ? +(samples[0] < -threshold) : 0;
+  let crossings = 0;
   for (let i = 1; i < n; i++) {
     const negative = +(samples[i] < -threshold);
-    crossingsUpTo[i] = crossingsUpTo[i - 1] + (negative ^ previousNegative);
+    crossings += negative ^ previousNegative;
+    crossingsUpTo[i] = crossings;
     previousNegative = negative;
   }
   // Edge padding repeats the end samples, which adds no sign change, so a frame's count is
