@@ -81,8 +81,15 @@ export interface SimdFft {
 }
 
 // In-place complex FFT of both lanes, real parts at `a`, imaginary parts at `b` (constant
-// addresses; swapping them gives N times the inverse).
-function transformCode(k: Kernel, layout: SimdFftLayout, a: number, b: number): Code {
+// addresses; swapping them gives N times the inverse). With `firstPassDone`, the first pass
+// (radix-2, or the twiddle-free radix-4) has already been made by gatherCode.
+function transformCode(
+  k: Kernel,
+  layout: SimdFftLayout,
+  a: number,
+  b: number,
+  firstPassDone = false,
+): Code {
   const bytes = 16 * layout.points;
   const [p, base, j, t] = [k.local(I32), k.local(I32), k.local(I32), k.local(I32)];
   const v = () => k.local(V128);
@@ -91,7 +98,7 @@ function transformCode(k: Kernel, layout: SimdFftLayout, a: number, b: number): 
   const code: Code = [];
   const emit = (...parts: Code[]) => parts.forEach((part) => code.push(...part));
 
-  if (layout.radix2First) {
+  if (layout.radix2First && !firstPassDone) {
     emit(
       set(p, i32(0)),
       doWhile(p, i32(32), i32(bytes), [
@@ -144,6 +151,10 @@ function transformCode(k: Kernel, layout: SimdFftLayout, a: number, b: number): 
 
   let q = layout.radix2First ? 32 : 16;
   for (const twiddles of layout.stageTwiddles) {
+    if (q === 16 && firstPassDone) {
+      q *= 4;
+      continue;
+    }
     if (q === 16) {
       emit(set(p, i32(0)), doWhile(p, i32(64), i32(bytes), butterfly(16, null)));
     } else {
@@ -165,24 +176,76 @@ function transformCode(k: Kernel, layout: SimdFftLayout, a: number, b: number): 
   return code;
 }
 
-// Samples 2n, 2n+1 of both frames times the window go to point slot[n]: re gets
-// [a₂ₙ·w₂ₙ, b₂ₙ·w₂ₙ], im gets [a₂ₙ₊₁·w₂ₙ₊₁, b₂ₙ₊₁·w₂ₙ₊₁].
+// Samples 2n, 2n+1 of both frames times the window make point n: re [a₂ₙ·w₂ₙ, b₂ₙ·w₂ₙ],
+// im [a₂ₙ₊₁·w₂ₙ₊₁, b₂ₙ₊₁·w₂ₙ₊₁]. The points go to bit-reversed positions through the first
+// pass of the transform, done here: positions p = slot[n] and p + 1 hold points n and
+// n + N/4 (a radix-2 pass), or p … p + 3 hold n, n + N/4, n + N/8, n + 3N/8 (a radix-4 pass
+// without twiddles), so each group of points is loaded, combined and stored once.
 function gatherCode(k: Kernel, layout: SimdFftLayout): Code {
+  const { points } = layout;
   const [n, s, target] = [k.local(I32), k.local(I32), k.local(I32)];
   const [w, a, b] = [k.local(V128), k.local(V128), k.local(V128)];
-  return [
-    ...set(n, i32(0)),
-    ...set(s, i32(0)),
-    ...doWhile(n, i32(16), i32(16 * layout.points), [
-      ...set(w, load(get(n), layout.window)),
-      ...set(a, fmul(load(get(n), layout.frameA), get(w))),
-      ...set(b, fmul(load(get(n), layout.frameB), get(w))),
+  const v = () => k.local(V128);
+  // Point n + m·points/groups, windowed, as [re, im] locals.
+  const groups = layout.radix2First ? 2 : 4;
+  const point = Array.from({ length: groups }, () => [v(), v()]);
+  const code: Code = [];
+  const emit = (...parts: Code[]) => parts.forEach((part) => code.push(...part));
+  const spacing = (16 * points) / groups; // bytes between the grouped points in a frame
+  const loads: Code = [];
+  point.forEach(([re, im], m) => {
+    const at = m * spacing;
+    loads.push(
+      ...set(w, load(get(n), layout.window + at)),
+      ...set(a, fmul(load(get(n), layout.frameA + at), get(w))),
+      ...set(b, fmul(load(get(n), layout.frameB + at), get(w))),
+      ...set(re, shuffle(get(a), get(b), 0, 2)),
+      ...set(im, shuffle(get(a), get(b), 1, 3)),
+    );
+  });
+  const [[r0, i0], [r1, i1]] = point;
+  let combine: Code;
+  if (groups === 2) {
+    combine = [
+      ...store(get(target), fadd(get(r0), get(r1)), layout.re),
+      ...store(get(target), fadd(get(i0), get(i1)), layout.im),
+      ...store(get(target), fsub(get(r0), get(r1)), layout.re + 16),
+      ...store(get(target), fsub(get(i0), get(i1)), layout.im + 16),
+    ];
+  } else {
+    // Positions p, p+1, p+2, p+3 hold points n, n + N/4, n + N/8, n + 3N/8.
+    const [[r2, i2], [r3, i3]] = [point[2], point[3]];
+    const [s1r, s1i, d1r, d1i, s2r, s2i, d2r, d2i] = Array.from({ length: 8 }, v);
+    combine = [
+      ...set(s1r, fadd(get(r0), get(r2))),
+      ...set(s1i, fadd(get(i0), get(i2))),
+      ...set(d1r, fsub(get(r0), get(r2))),
+      ...set(d1i, fsub(get(i0), get(i2))),
+      ...set(s2r, fadd(get(r1), get(r3))),
+      ...set(s2i, fadd(get(i1), get(i3))),
+      ...set(d2r, fsub(get(r1), get(r3))),
+      ...set(d2i, fsub(get(i1), get(i3))),
+      ...store(get(target), fadd(get(s1r), get(s2r)), layout.re),
+      ...store(get(target), fadd(get(s1i), get(s2i)), layout.im),
+      ...store(get(target), fsub(get(s1r), get(s2r)), layout.re + 32),
+      ...store(get(target), fsub(get(s1i), get(s2i)), layout.im + 32),
+      ...store(get(target), fadd(get(d1r), get(d2i)), layout.re + 16),
+      ...store(get(target), fsub(get(d1i), get(d2r)), layout.im + 16),
+      ...store(get(target), fsub(get(d1r), get(d2i)), layout.re + 48),
+      ...store(get(target), fadd(get(d1i), get(d2r)), layout.im + 48),
+    ];
+  }
+  emit(
+    set(n, i32(0)),
+    set(s, i32(0)),
+    doWhile(n, i32(16), i32(spacing), [
+      ...loads,
       ...set(target, loadI32(get(s), layout.slot)),
-      ...store(get(target), shuffle(get(a), get(b), 0, 2), layout.re),
-      ...store(get(target), shuffle(get(a), get(b), 1, 3), layout.im),
+      ...combine,
       ...set(s, add(get(s), i32(4))),
     ]),
-  ];
+  );
+  return code;
 }
 
 // The forward split of the natural-order points into the two half spectra (see
@@ -324,7 +387,7 @@ function forwardKernel(layout: SimdFftLayout, spectrum: boolean): Kernel {
   k.param(F64); // scale
   k.param(F64); // half
   k.emit(gatherCode(k, layout));
-  k.emit(transformCode(k, layout, layout.re, layout.im));
+  k.emit(transformCode(k, layout, layout.re, layout.im, true));
   k.emit(splitCode(k, layout, spectrum));
   return k;
 }
