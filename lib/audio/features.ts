@@ -24,7 +24,7 @@ import {
   expectPositiveInteger,
   expectPowerOfTwo,
 } from "./errors.ts";
-import { realFftFor } from "./fft.ts";
+import { type PairedRealFft, realFftFor } from "./fft.ts";
 
 /**
  * How samples beyond the signal's ends are filled when frames are centred: `constant` = zeros
@@ -221,33 +221,33 @@ export function stftPower(samples: ArrayLike<number>, options: StftOptions = {})
   const padMode = options.padMode ?? "constant";
   const frames = framesFor(samples.length, nFft, hopLength, true);
   const bins = nFft / 2 + 1;
+  // Silent frames are skipped by forEachFramePair and stay zero.
   const power = new Float64Array(frames * bins);
-  forEachPowerFrame(samples, nFft, hopLength, padMode, (t, framePower) => {
-    power.set(framePower, t * bins);
+  forEachFramePair(samples, nFft, hopLength, padMode, (fft, a, b) => {
+    power.set(fft.power[0], a * bins);
+    if (b >= 0) power.set(fft.power[1], b * bins);
   });
   return { power, frames, bins };
 }
 
 /**
- * Runs the windowed FFT frame by frame and hands each frame's power spectrum to `sink`
- * (a reused buffer), so callers that only need mel energies never hold the full spectrogram.
- * Frames go through the real FFT two at a time (`PairedRealFft` in fft.ts); with constant
- * padding, frames that hold no non-zero sample have an all-zero spectrum and are not
- * transformed.
+ * Runs the windowed FFT over the frames two at a time (`PairedRealFft` in fft.ts) and calls
+ * `onPair(fft, a, b)` after each transform, with frame a in lane 0 and frame b in lane 1
+ * (b = −1 when there is no second frame), so callers that only need mel energies never hold
+ * the full spectrogram. With constant padding, frames that hold no non-zero sample have an
+ * all-zero spectrum: they are neither transformed nor passed on.
  */
-function forEachPowerFrame(
+function forEachFramePair(
   samples: ArrayLike<number>,
   nFft: number,
   hopLength: number,
   padMode: PadMode,
-  sink: (frame: number, power: Float64Array) => void,
-): number {
+  onPair: (fft: PairedRealFft, a: number, b: number) => void,
+): void {
   const n = samples.length;
   const frames = framesFor(n, nFft, hopLength, true);
-  const bins = nFft / 2 + 1;
   const window = hannWindow(nFft);
   const fft = realFftFor(nFft);
-  const zeros = new Float64Array(bins);
   const half = nFft >> 1;
   // Non-zero samples lie in [firstNonZero, lastNonZero]; other frames are silent.
   let firstNonZero = 0;
@@ -266,19 +266,15 @@ function forEachPowerFrame(
       else readFrame(samples, start, nFft, padMode, fft.frame[lane]);
     }
     fft.forward(window, 1, false);
-    for (let lane = 0; lane < pair.length; lane++) sink(pair[lane], fft.power[lane]);
+    onPair(fft, pair[0], pair.length > 1 ? pair[1] : -1);
     pair.length = 0;
   };
   for (let t = 0; t < frames; t++) {
-    if (silent(t)) {
-      sink(t, zeros);
-      continue;
-    }
+    if (silent(t)) continue;
     pair.push(t);
     if (pair.length === 2) flush();
   }
   if (pair.length > 0) flush();
-  return frames;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -511,9 +507,11 @@ function melPowerFrames(
     nMels: options.nMels ?? N_MELS,
   });
   const frames = framesFor(samples.length, nFft, hopLength, true);
+  // Silent frames are skipped by forEachFramePair and stay zero, as applyMel would leave them.
   const mel = new Float64Array(frames * filterbank.nMels);
-  forEachPowerFrame(samples, nFft, hopLength, options.padMode ?? "constant", (t, power) => {
-    applyMel(filterbank, power, mel, t * filterbank.nMels);
+  const { nMels } = filterbank;
+  forEachFramePair(samples, nFft, hopLength, options.padMode ?? "constant", (fft, a, b) => {
+    fft.projectPower(filterbank, mel, a * nMels, b >= 0 ? mel : null, b * nMels);
   });
   return { mel, frames, nMels: filterbank.nMels };
 }

@@ -43,6 +43,21 @@ function unitRoot(k: number, n: number): [number, number] {
 
 type LanePair = readonly [Float64Array, Float64Array];
 
+/** Sparse rows applied to power spectra by {@link PairedRealFft.projectPower}. */
+export interface PowerRows {
+  /** Row-major `[rows][bins]` weights. */
+  weights: Float64Array;
+  /** First bin of each row's support. */
+  start: Int32Array;
+  /** One past the last bin of each row's support (equal to `start` for an empty row). */
+  stop: Int32Array;
+}
+
+// Room reserved in the kernels' memory for PowerRows (a mel filterbank has about 2 weights
+// per bin); larger tables take the scalar route.
+const MAX_ROWS = 512;
+const ROW_WEIGHTS_PER_BIN = 4;
+
 /**
  * Forward real FFT of two frames at once, and the inverse. One instance per size serves all
  * callers (see {@link realFftFor}); its arrays are scratch space that a caller fills and reads
@@ -89,6 +104,11 @@ export class PairedRealFft {
   /** The window last copied into {@link windowBuffer}, zero-extended to N. */
   private loadedWindow: ArrayLike<number> | null = null;
   private readonly windowBuffer: Float64Array;
+  /** The rows last copied into the kernels' memory, their weights, table and outputs. */
+  private loadedRows: PowerRows | null = null;
+  private readonly rowWeights: Float64Array;
+  private readonly rowTable: Int32Array;
+  private readonly rowOutput: Float64Array;
   private readonly simd: SimdFft | null;
 
   /**
@@ -128,6 +148,9 @@ export class PairedRealFft {
       gainA: bins,
       gainB: bins,
       slot: Math.ceil(points / 2), // i32 byte offsets for the kernels
+      rowWeights: ROW_WEIGHTS_PER_BIN * bins,
+      rowTable: Math.ceil((3 * MAX_ROWS) / 2), // three i32 per row
+      rowOutput: 2 * MAX_ROWS,
     };
     const offsets: Record<string, number> = {};
     let doubles = 0;
@@ -150,6 +173,8 @@ export class PairedRealFft {
         outB: at("outB"),
         gainA: at("gainA"),
         gainB: at("gainB"),
+        rowTable: at("rowTable"),
+        rowOutput: at("rowOutput"),
         slot: at("slot"),
         radix2First: this.radix2First,
         stageTwiddles: this.stageOffsets.map((offset) => at("twiddles") + 8 * offset),
@@ -170,6 +195,9 @@ export class PairedRealFft {
     this.spectrumIm = [view("outA", bins, bins), view("outB", bins, bins)];
     this.power = [view("outA", 2 * bins, bins), view("outB", 2 * bins, bins)];
     this.gain = [view("gainA"), view("gainB")];
+    this.rowWeights = view("rowWeights");
+    this.rowTable = new Int32Array(buffer, 8 * offsets.rowTable, 3 * MAX_ROWS);
+    this.rowOutput = view("rowOutput");
 
     this.slot = new Int32Array(points);
     const slotBytes = new Int32Array(buffer, 8 * offsets.slot, points);
@@ -319,6 +347,65 @@ export class PairedRealFft {
       b[2 * n] = re[2 * n + 1] * w[2 * n];
       b[2 * n + 1] = im[2 * n + 1] * w[2 * n + 1];
     }
+  }
+
+  /**
+   * After {@link forward}: `out[offset + m] = Σ weights[m·bins + k]·power[k]` over
+   * `start[m] ≤ k < stop[m]` in ascending k, for lane 0 into `outA` and lane 1 into `outB`
+   * (skipped when null); a mel filterbank applied to both frames at once.
+   */
+  projectPower(
+    rows: PowerRows,
+    outA: Float64Array,
+    offsetA: number,
+    outB: Float64Array | null,
+    offsetB: number,
+  ): void {
+    const count = rows.start.length;
+    if (this.simd && this.useRows(rows)) {
+      this.simd.projectPower(count);
+      const result = this.rowOutput;
+      for (let m = 0; m < count; m++) outA[offsetA + m] = result[2 * m];
+      if (outB) { for (let m = 0; m < count; m++) outB[offsetB + m] = result[2 * m + 1]; }
+      return;
+    }
+    const { weights, start, stop } = rows;
+    const bins = this.bins;
+    [outA, outB].forEach((out, lane) => {
+      if (!out) return;
+      const power = this.power[lane];
+      const offset = lane === 0 ? offsetA : offsetB;
+      for (let m = 0; m < count; m++) {
+        let sum = 0;
+        const row = m * bins;
+        for (let k = start[m]; k < stop[m]; k++) sum += weights[row + k] * power[k];
+        out[offset + m] = sum;
+      }
+    });
+  }
+
+  /** Copies `rows` into the kernels' memory unless already there; false when it does not fit. */
+  private useRows(rows: PowerRows): boolean {
+    if (rows === this.loadedRows) return true;
+    const { weights, start, stop } = rows;
+    let total = 0;
+    for (let m = 0; m < start.length; m++) total += Math.max(0, stop[m] - start[m]);
+    if (start.length > MAX_ROWS || total > this.rowWeights.length) return false;
+    const base = this.rowWeights.byteOffset;
+    let at = 0;
+    for (let m = 0; m < start.length; m++) {
+      const length = Math.max(0, stop[m] - start[m]);
+      this.rowWeights.set(
+        weights.subarray(m * this.bins + start[m], m * this.bins + start[m] + length),
+        at,
+      );
+      this.rowTable[3 * m] = 8 * start[m];
+      this.rowTable[3 * m + 1] = base + 8 * at;
+      this.rowTable[3 * m + 2] = length;
+      at += length;
+    }
+    this.loadedRows = rows;
+    return true;
   }
 
   private useWindow(window: ArrayLike<number>): void {

@@ -19,8 +19,10 @@ import {
   compileKernels,
   doWhile,
   F64,
+  f64x2,
   fadd,
   fmul,
+  forRange,
   fsub,
   get,
   I32,
@@ -31,6 +33,7 @@ import {
   loadI32,
   loadPair,
   loadSplat,
+  mul,
   set,
   shuffle,
   splat,
@@ -61,6 +64,10 @@ export interface SimdFftLayout {
   gainB: number;
   /** i32 byte offset of each point's bit-reversed position. */
   slot: number;
+  /** Sparse rows for `projectPower`: (first bin's byte offset, weights' byte address, count). */
+  rowTable: number;
+  /** Rows' outputs, two lanes interleaved (16 bytes per row). */
+  rowOutput: number;
   /** Whether a radix-2 pass comes first (log2(N/2) odd). */
   radix2First: boolean;
   /** Radix-4 passes in order: the twiddles' address (w¹, w², w³, 96 bytes per 16 of span). */
@@ -78,6 +85,8 @@ export interface SimdFft {
   forwardSpectrum(scale: number, half: number): void;
   /** Merge the gained spectra, transform back, window into frameA/frameB; `h` = scale/N. */
   inverse(h: number): void;
+  /** Weighted sums of both lanes' powers over the `rows` rows of the row table. */
+  projectPower(rows: number): void;
 }
 
 // In-place complex FFT of both lanes, real parts at `a`, imaginary parts at `b` (constant
@@ -382,6 +391,40 @@ function unpackCode(k: Kernel, layout: SimdFftLayout): Code {
   ];
 }
 
+// For each row of the table (i32 first-bin byte offset, i32 weights address, i32 count):
+// Σ weight[j]·power[first + j] over j in order, for both lanes at once.
+function projectKernel(layout: SimdFftLayout): Kernel {
+  const k = new Kernel("projectPower");
+  const rows = k.param(I32);
+  const [row, first, weights, end] = Array.from({ length: 4 }, () => k.local(I32));
+  const sum = k.local(V128);
+  const binBytes = 8 * (layout.points + 1);
+  const powerA = layout.outA + 2 * binBytes, powerB = layout.outB + 2 * binBytes;
+  k.emit(
+    forRange(row, i32(0), get(rows), i32(1), [
+      ...set(first, loadI32(mul(get(row), i32(12)), layout.rowTable)),
+      ...set(weights, loadI32(mul(get(row), i32(12)), layout.rowTable + 4)),
+      ...set(
+        end,
+        add(get(weights), mul(loadI32(mul(get(row), i32(12)), layout.rowTable + 8), i32(8))),
+      ),
+      ...set(sum, f64x2(0)),
+      ...forRange(weights, get(weights), get(end), i32(8), [
+        ...set(
+          sum,
+          fadd(
+            get(sum),
+            fmul(loadSplat(get(weights)), loadPair(get(first), get(first), powerA, powerB)),
+          ),
+        ),
+        ...set(first, add(get(first), i32(8))),
+      ]),
+      ...store(mul(get(row), i32(16)), get(sum), layout.rowOutput),
+    ]),
+  );
+  return k;
+}
+
 function forwardKernel(layout: SimdFftLayout, spectrum: boolean): Kernel {
   const k = new Kernel(spectrum ? "forwardSpectrum" : "forwardPower");
   k.param(F64); // scale
@@ -410,6 +453,7 @@ export function simdFft(layout: SimdFftLayout): SimdFft | null {
     forwardKernel(layout, false),
     forwardKernel(layout, true),
     inverseKernel(layout),
+    projectKernel(layout),
   ]);
   if (compiled === null) return null;
   const { memory, exports } = instantiate(compiled, layout.bytes);

@@ -163,3 +163,34 @@ Deno.test("bad FFT sizes and windows are RangeErrors", () => {
   assert.throws(() => new PairedRealFft(1), RangeError);
   assert.throws(() => new PairedRealFft(8).forward(new Float64Array(9), 1, false), RangeError);
 });
+
+Deno.test("projectPower: weighted sums of both lanes' powers, SIMD equal to scalar", () => {
+  const size = 256;
+  const bins = size / 2 + 1;
+  const random = seededRandom(21);
+  const rows = 20;
+  const start = Int32Array.from({ length: rows }, (_, m) => (m === 3 ? 0 : 6 * m));
+  const stop = Int32Array.from({ length: rows }, (_, m) => (m === 3 ? 0 : 6 * m + 11));
+  const weights = Float64Array.from({ length: rows * bins }, () => random());
+  const filter = { weights, start, stop };
+  const results = [true, false].map((useSimd) => {
+    const fft = new PairedRealFft(size, useSimd);
+    fft.frame[0].set(randomFrame(size, 1));
+    fft.frame[1].set(randomFrame(size, 2));
+    fft.forward(hannWindow(size), 1, false);
+    const a = new Float64Array(rows + 2);
+    const b = new Float64Array(rows + 2);
+    fft.projectPower(filter, a, 1, b, 2);
+    const expected = [0, 1].map((lane) =>
+      Array.from({ length: rows }, (_, m) => {
+        let sum = 0;
+        for (let k = start[m]; k < stop[m]; k++) sum += weights[m * bins + k] * fft.power[lane][k];
+        return sum;
+      })
+    );
+    assert.deepEqual([...a.subarray(1, rows + 1)], expected[0]);
+    assert.deepEqual([...b.subarray(2, rows + 2)], expected[1]);
+    return [a, b];
+  });
+  assert.deepEqual(results[0], results[1]);
+});
