@@ -123,21 +123,23 @@ function transformCode(
     );
   }
 
-  // Radix-4 butterfly on the points at p + {0, q, 2q, 3q}; twiddles w², w¹, w³ on the last
-  // three (inputs are bit-reversed), read from t, or none when `t` is null.
-  const butterfly = (q: number, twiddles: number | null): Code => {
+  // Radix-4 butterfly on the points at p + j + {0, q, 2q, 3q} (j a constant byte offset);
+  // twiddles w², w¹, w³ on the last three (inputs are bit-reversed), read at `twiddleAt`
+  // (a local pointer plus a constant), or none when `twiddleAt` is null.
+  const butterfly = (q: number, twiddleAt: [Code, number] | null, j = 0): Code => {
     const out: Code = [];
     const put = (...parts: Code[]) => parts.forEach((part) => out.push(...part));
-    put(set(ar, load(get(p), a)), set(ai, load(get(p), b)));
+    put(set(ar, load(get(p), a + j)), set(ai, load(get(p), b + j)));
     const twiddle = (re: number, im: number, distance: number, power: number) => {
-      const x = load(get(p), a + distance * q), y = load(get(p), b + distance * q);
-      if (twiddles === null) {
+      const x = load(get(p), a + j + distance * q), y = load(get(p), b + j + distance * q);
+      if (twiddleAt === null) {
         put(set(re, x), set(im, y));
         return;
       }
       put(set(xr, x), set(xi, y));
-      const wr = load(get(t), 32 * (power - 1));
-      const wi = load(get(t), 32 * (power - 1) + 16);
+      const [pointer, offset] = twiddleAt;
+      const wr = load(pointer, offset + 32 * (power - 1));
+      const wi = load(pointer, offset + 32 * (power - 1) + 16);
       put(set(re, fsub(fmul(get(xr), wr), fmul(get(xi), wi))));
       put(set(im, fadd(fmul(get(xr), wi), fmul(get(xi), wr))));
     };
@@ -148,13 +150,14 @@ function transformCode(
     put(set(d1r, fsub(get(ar), get(br))), set(d1i, fsub(get(ai), get(bi))));
     put(set(s2r, fadd(get(cr), get(dr))), set(s2i, fadd(get(ci), get(di))));
     put(set(d2r, fsub(get(cr), get(dr))), set(d2i, fsub(get(ci), get(di))));
-    put(store(get(p), fadd(get(s1r), get(s2r)), a), store(get(p), fadd(get(s1i), get(s2i)), b));
-    put(store(get(p), fsub(get(s1r), get(s2r)), a + 2 * q));
-    put(store(get(p), fsub(get(s1i), get(s2i)), b + 2 * q));
-    put(store(get(p), fadd(get(d1r), get(d2i)), a + q));
-    put(store(get(p), fsub(get(d1i), get(d2r)), b + q));
-    put(store(get(p), fsub(get(d1r), get(d2i)), a + 3 * q));
-    put(store(get(p), fadd(get(d1i), get(d2r)), b + 3 * q));
+    put(store(get(p), fadd(get(s1r), get(s2r)), a + j));
+    put(store(get(p), fadd(get(s1i), get(s2i)), b + j));
+    put(store(get(p), fsub(get(s1r), get(s2r)), a + j + 2 * q));
+    put(store(get(p), fsub(get(s1i), get(s2i)), b + j + 2 * q));
+    put(store(get(p), fadd(get(d1r), get(d2i)), a + j + q));
+    put(store(get(p), fsub(get(d1i), get(d2r)), b + j + q));
+    put(store(get(p), fsub(get(d1r), get(d2i)), a + j + 3 * q));
+    put(store(get(p), fadd(get(d1i), get(d2r)), b + j + 3 * q));
     return out;
   };
 
@@ -166,6 +169,13 @@ function transformCode(
     }
     if (q === 16) {
       emit(set(p, i32(0)), doWhile(p, i32(64), i32(bytes), butterfly(16, null)));
+    } else if (q <= 64) {
+      // A short span: its butterflies are written out, with constant twiddle addresses.
+      const unrolled: Code = [];
+      for (let jj = 0; jj < q; jj += 16) {
+        unrolled.push(...butterfly(q, [i32(0), twiddles + 6 * jj], jj));
+      }
+      emit(set(p, i32(0)), doWhile(p, i32(4 * q), i32(bytes), unrolled));
     } else {
       emit(
         set(base, i32(0)),
@@ -174,7 +184,7 @@ function transformCode(
           ...set(t, i32(twiddles)),
           ...doWhile(j, i32(16), i32(q), [
             ...set(p, add(get(base), get(j))),
-            ...butterfly(q, twiddles),
+            ...butterfly(q, [get(t), 0]),
             ...set(t, add(get(t), i32(96))),
           ]),
         ]),
