@@ -79,27 +79,6 @@ interface GateSetup {
   propDecrease: number;
 }
 
-/** Largest work buffer kept between calls (4 MiB); bigger ones are left to the collector. */
-const MAX_POOLED_LENGTH = 2 ** 19;
-const workBuffers = new Map<string, Float64Array>();
-
-/**
- * A reusable scratch array of `length` entries with arbitrary contents. One gate call on a
- * 3 s window needs several MB of spectra and masks; reusing them keeps the garbage collector
- * from costing as much as the transforms. Calls never overlap (no awaits), so sharing is safe.
- */
-function workBuffer(name: string, length: number): Float64Array {
-  if (length > MAX_POOLED_LENGTH) return new Float64Array(length);
-  let buffer = workBuffers.get(name);
-  if (!buffer || buffer.length < length) {
-    buffer = new Float64Array(
-      Math.min(MAX_POOLED_LENGTH, Math.max(length, 2 * (buffer?.length ?? 0))),
-    );
-    workBuffers.set(name, buffer);
-  }
-  return buffer.subarray(0, length);
-}
-
 /** 20·log10 of float64 machine epsilon: the dB value of an exactly zero bin. */
 const ZERO_BIN_DB = 20 * Math.log10(Number.EPSILON);
 /** Per-row dynamic range kept by noisereduce's `_amp_to_db`. */
@@ -164,22 +143,26 @@ function setupGate(sampleRateHz: number, options: SpectralGateOptions): GateSetu
 }
 
 /**
- * STFT of frames `firstFrame …` of a signal that is zero outside `[sourceStart, sourceEnd)`;
- * frame `t` starts at signal index `frameOrigin + t·hop`. The scaled power of frame f goes
- * to row f of `power` (row stride `stride`); with `keepSpectrum`, the spectrum goes to the
- * returned frame-major arrays. Frames holding no signal sample are flagged and not
- * transformed (their spectrum is exactly zero).
+ * STFT powers of frames `firstFrame …` of a signal that is zero outside
+ * `[sourceStart, sourceEnd)`; frame `t` starts at signal index `frameOrigin + t·hop`. The
+ * source goes once into the FFT's signal region (with `nFft` zeros either side, so that frames
+ * reaching past it read zeros); the scaled power of frame f goes to row f of `power` (row
+ * stride `stride`). Frames holding no signal sample are flagged and not transformed (their
+ * spectrum is exactly zero). With `keepSpectra`, the spectra of the signal frames stay in the
+ * FFT's store, two frames per entry in the order of {@link StftFrames.signalFrames}, and the
+ * accumulator is sized for the overlap-add of those frames.
  */
-interface FrameSpectra {
-  /** Real parts of bins 0…nFft/2, scaled by 1/sum(window); frame-major. Empty if not kept. */
-  spectrumRe: Float64Array;
-  /** Imaginary parts, laid out as {@link spectrumRe}. */
-  spectrumIm: Float64Array;
+interface StftFrames {
   /** 1 when the frame touches any signal sample. */
   nonZero: Uint8Array;
+  /** The frames touching the signal (consecutive), in order; store entry p holds 2p, 2p+1. */
+  signalFrames: Int32Array;
+  /** The accumulator for the frames' overlap-add, and the signal index of its sample 0. */
+  accumulator: Float64Array;
+  accumulatorOrigin: number;
 }
 
-function frameSpectra(
+function stftPowers(
   source: ArrayLike<number>,
   sourceStart: number,
   sourceEnd: number,
@@ -189,49 +172,56 @@ function frameSpectra(
   setup: GateSetup,
   power: Float64Array,
   stride: number,
-  keepSpectrum: boolean,
-): FrameSpectra {
+  keepSpectra: boolean,
+): StftFrames {
   const { nFft, winLength, hopLength, bins, window, spectrumScale } = setup;
-  const spectrumRe = workBuffer("spectrumRe", keepSpectrum ? frames * bins : 0);
-  const spectrumIm = workBuffer("spectrumIm", keepSpectrum ? frames * bins : 0);
   const nonZero = new Uint8Array(frames);
-  const fft = realFftFor(nFft);
-  const signalFrames = new Int32Array(frames);
-  let count = 0;
+  const signalFrames: number[] = [];
   for (let f = 0; f < frames; f++) {
     const start = frameOrigin + (firstFrame + f) * hopLength;
     if (Math.min(start + winLength, sourceEnd) > Math.max(start, sourceStart)) {
       nonZero[f] = 1;
-      signalFrames[count++] = f;
+      signalFrames.push(f);
     } else {
       power.fill(0, f * stride, f * stride + bins);
-      if (keepSpectrum) {
-        spectrumRe.fill(0, f * bins, (f + 1) * bins);
-        spectrumIm.fill(0, f * bins, (f + 1) * bins);
-      }
     }
   }
-  for (let p = 0; p < count; p += 2) {
-    const pair = [signalFrames[p], p + 1 < count ? signalFrames[p + 1] : -1];
-    for (let lane = 0; lane < 2; lane++) {
-      const f = pair[lane];
-      const start = frameOrigin + (firstFrame + f) * hopLength;
-      const lo = f < 0 ? 0 : Math.max(start, sourceStart) - start;
-      const hi = f < 0 ? 0 : Math.min(start + winLength, sourceEnd) - start;
-      fft.load(lane, source, start, lo, hi);
-    }
-    fft.forward(window, spectrumScale, keepSpectrum);
-    for (let lane = 0; lane < 2; lane++) {
-      const f = pair[lane];
-      if (f < 0) continue;
-      power.set(fft.power[lane], f * stride);
-      if (keepSpectrum) {
-        spectrumRe.set(fft.spectrumRe[lane], f * bins);
-        spectrumIm.set(fft.spectrumIm[lane], f * bins);
-      }
-    }
+  const count = signalFrames.length;
+  const pairs = Math.ceil(count / 2);
+  const accumulatorOrigin = count > 0
+    ? frameOrigin + (firstFrame + signalFrames[0]) * hopLength
+    : 0;
+  const accumulatorLength = keepSpectra && count > 0 ? (count - 1) * hopLength + nFft : 0;
+  const fft = realFftFor(nFft);
+  const span = Math.max(0, sourceEnd - sourceStart);
+  const { signal, accumulator } = fft.prepareRegions(
+    span + 2 * nFft,
+    keepSpectra ? pairs : 0,
+    accumulatorLength,
+  );
+  signal.fill(0, 0, nFft);
+  if (source instanceof Float32Array || source instanceof Float64Array) {
+    signal.set(source.subarray(sourceStart, sourceEnd), nFft);
+  } else {
+    for (let i = 0; i < span; i++) signal[nFft + i] = source[sourceStart + i];
   }
-  return { spectrumRe, spectrumIm, nonZero };
+  signal.fill(0, nFft + span);
+  // Region index of frame f's first sample.
+  const at = (f: number) => frameOrigin + (firstFrame + f) * hopLength - sourceStart + nFft;
+  for (let p = 0; p < pairs; p++) {
+    const a = signalFrames[2 * p];
+    const b = 2 * p + 1 < count ? signalFrames[2 * p + 1] : -1;
+    // A missing second frame repeats the first; its results are not used.
+    fft.forwardFrom(window, spectrumScale, at(a), at(b < 0 ? a : b), keepSpectra ? p : -1);
+    power.set(fft.power[0], a * stride);
+    if (b >= 0) power.set(fft.power[1], b * stride);
+  }
+  return {
+    nonZero,
+    signalFrames: Int32Array.from(signalFrames),
+    accumulator,
+    accumulatorOrigin,
+  };
 }
 
 /** The gate's working matrices, shared by all calls (which never overlap). */
@@ -268,7 +258,7 @@ export function noiseThresholdDb(
   const frames = Math.floor(noise.length / hopLength) + 1;
   const matrices = gateMatrices();
   matrices.prepare(frames, bins);
-  frameSpectra(
+  stftPowers(
     noise,
     0,
     noise.length,
@@ -370,7 +360,7 @@ function gateChunk(
   const matrices = gateMatrices();
   matrices.prepare(frames, bins, setup.smooth ? nGradTime : 0, nGradFreq);
   const { stride } = matrices;
-  const { nonZero, spectrumRe, spectrumIm } = frameSpectra(
+  const { nonZero, signalFrames, accumulator, accumulatorOrigin } = stftPowers(
     samples,
     sourceStart,
     sourceEnd,
@@ -415,65 +405,53 @@ function gateChunk(
     ? matrices.smooth((nGradFreq + 1) ** 2 * (nGradTime + 1) ** 2)
     : matrices.maskFlags();
 
-  // Overlap-add of the masked frames that touch the kept region. A frame whose mask is 1 in
-  // every bin gives back its windowed input (x·w·w after scipy's window compensation), one
-  // whose mask is 0 everywhere gives nothing; only the rest need an inverse FFT, done two at
-  // a time.
-  const keepLength = keepEnd - start;
-  const accum = workBuffer("accum", keepLength).fill(0);
+  // Overlap-add of the masked frames that touch the kept region, from the spectra kept in the
+  // FFT's store, two frames at a time. A frame whose mask is 1 in every bin gives back its
+  // windowed input (x·w·w after scipy's window compensation), and one whose mask is 0
+  // everywhere gives nothing: neither needs an inverse FFT (its lane gets a zero gain, which
+  // adds zeros), and a pair with neither needing one is skipped.
   const fft = realFftFor(nFft);
   const windowSum = 1 / setup.spectrumScale;
-  const addFrame = (f: number, lane: number) => {
-    const frameFirst = frameStart(first + f);
-    const lo = Math.max(frameFirst, start);
-    const hi = Math.min(frameFirst + winLength, keepEnd);
-    const frame = fft.frame[lane];
-    for (let i = lo; i < hi; i++) accum[i - start] += frame[i - frameFirst];
-  };
+  accumulator.fill(0);
   const addUnmaskedFrame = (f: number) => {
     const frameFirst = frameStart(first + f);
     const lo = Math.max(frameFirst, start);
     const hi = Math.min(frameFirst + winLength, keepEnd);
     for (let i = lo; i < hi; i++) {
       const w = window[i - frameFirst];
-      accum[i - start] += samples[i] * w * w;
+      accumulator[i - accumulatorOrigin] += samples[i] * w * w;
     }
   };
-  let pending = -1;
-  const flush = (second: number) => {
-    [pending, second].forEach((f, lane) => {
-      if (f < 0) {
+  const count = signalFrames.length;
+  for (let p = 0; 2 * p < count; p++) {
+    const pair = [signalFrames[2 * p], 2 * p + 1 < count ? signalFrames[2 * p + 1] : -1];
+    let transform = false;
+    const unmasked = [false, false];
+    for (let lane = 0; lane < 2; lane++) {
+      const f = pair[lane];
+      const frameFirst = f < 0 ? 0 : frameStart(first + f);
+      const touchesKept = f >= 0 && frameFirst + winLength > start && frameFirst < keepEnd;
+      const allOne = (flags[f] & ALL_ONE) !== 0;
+      const allZero = (flags[f] & ALL_ZERO) !== 0;
+      if (touchesKept && !allZero && allOne && nFft === winLength) unmasked[lane] = true;
+      if (touchesKept && !allZero && !unmasked[lane]) {
+        fft.gain[lane].set(mask.subarray(f * stride, f * stride + bins));
+        transform = true;
+      } else {
         fft.gain[lane].fill(0);
-        fft.spectrumRe[lane].fill(0);
-        fft.spectrumIm[lane].fill(0);
-        return;
       }
-      fft.spectrumRe[lane].set(spectrumRe.subarray(f * bins, (f + 1) * bins));
-      fft.spectrumIm[lane].set(spectrumIm.subarray(f * bins, (f + 1) * bins));
-      fft.gain[lane].set(mask.subarray(f * stride, f * stride + bins));
-    });
-    // scipy's istft undoes the 1/sum(window) scaling, then windows and overlap-adds.
-    fft.inverse(window, windowSum);
-    addFrame(pending, 0);
-    if (second >= 0) addFrame(second, 1);
-    pending = -1;
-  };
-  for (let f = 0; f < frames; f++) {
-    if (!nonZero[f]) continue;
-    const frameFirst = frameStart(first + f);
-    if (frameFirst + winLength <= start || frameFirst >= keepEnd) continue;
-    const allOne = (flags[f] & ALL_ONE) !== 0;
-    const allZero = (flags[f] & ALL_ZERO) !== 0;
-    if (allZero) continue;
-    if (allOne && nFft === winLength) {
-      // irfft of the unmasked frame is the windowed input divided by sum(window).
-      addUnmaskedFrame(f);
-      continue;
     }
-    if (pending < 0) pending = f;
-    else flush(f);
+    // irfft of an unmasked frame is the windowed input divided by sum(window); frames are
+    // added in order, so lane 0's shortcut comes before the transform and lane 1's after.
+    if (unmasked[0]) addUnmaskedFrame(pair[0]);
+    if (transform) {
+      const atA = frameStart(first + pair[0]) - accumulatorOrigin;
+      const atB = pair[1] < 0 ? atA : frameStart(first + pair[1]) - accumulatorOrigin;
+      // scipy's istft undoes the 1/sum(window) scaling, then windows and overlap-adds.
+      fft.inverseToAccumulator(window, windowSum, p, atA, atB);
+    }
+    if (unmasked[1]) addUnmaskedFrame(pair[1]);
   }
-  if (pending >= 0) flush(-1);
 
   // scipy's inverse yields (frames − 1)·hop + winLength − 2·half samples, which can be a few
   // short of the chunk; noisereduce leaves the rest of the chunk at zero.
@@ -501,7 +479,7 @@ function gateChunk(
       }
     }
     if (++phase === hopLength) phase = 0;
-    const value = accum[i - start];
+    const value = count > 0 ? accumulator[i - accumulatorOrigin] : 0;
     out[i] = i >= synthesisedEnd ? 0 : norm > 1e-10 ? value / norm : value;
   }
 }

@@ -257,15 +257,27 @@ function forEachFramePair(
   const silent = (t: number) =>
     padMode === "constant" &&
     (t * hopLength - half + nFft <= firstNonZero || t * hopLength - half > lastNonZero);
+  // The padded signal goes once into the FFT's signal region (region index i holds padded
+  // sample i − nFft/2), so frame t starts at region index t·hop and is read from there.
+  const { signal } = fft.prepareRegions(n + nFft, 0, 0);
+  for (let i = 0; i < half; i++) {
+    const j = paddedIndex(i - half, n, padMode);
+    signal[i] = j < 0 ? 0 : samples[j];
+  }
+  if (samples instanceof Float32Array || samples instanceof Float64Array) {
+    signal.set(samples, half);
+  } else {
+    for (let i = 0; i < n; i++) signal[half + i] = samples[i];
+  }
+  for (let i = half + n; i < n + nFft; i++) {
+    const j = paddedIndex(i - half, n, padMode);
+    signal[i] = j < 0 ? 0 : samples[j];
+  }
   const pair: number[] = [];
   const flush = () => {
-    for (let lane = 0; lane < 2; lane++) {
-      const start = lane < pair.length ? pair[lane] * hopLength - half : 0;
-      if (lane >= pair.length) fft.load(lane, samples, 0, 0, 0);
-      else if (start >= 0 && start + nFft <= n) fft.load(lane, samples, start, 0, nFft);
-      else readFrame(samples, start, nFft, padMode, fft.frame[lane]);
-    }
-    fft.forward(window, 1, false);
+    // A missing second frame repeats the first; its results are not used.
+    const b = pair.length > 1 ? pair[1] : pair[0];
+    fft.forwardFrom(window, 1, pair[0] * hopLength, b * hopLength);
     onPair(fft, pair[0], pair.length > 1 ? pair[1] : -1);
     pair.length = 0;
   };

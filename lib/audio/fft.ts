@@ -58,10 +58,26 @@ export interface PowerRows {
 const MAX_ROWS = 512;
 const ROW_WEIGHTS_PER_BIN = 4;
 
+/** Views of the regions {@link PairedRealFft.prepareRegions} lays out after its tables. */
+export interface FftRegions {
+  /** Samples that {@link PairedRealFft.forwardFrom} reads its frames from. */
+  signal: Float64Array;
+  /** Where {@link PairedRealFft.inverseToAccumulator} adds its windowed frames. */
+  accumulator: Float64Array;
+}
+
 /**
  * Forward real FFT of two frames at once, and the inverse. One instance per size serves all
  * callers (see {@link realFftFor}); its arrays are scratch space that a caller fills and reads
- * between two calls, which is safe because DSP calls never interleave.
+ * between two calls, which is safe because DSP calls never interleave. The arrays are views
+ * of WebAssembly memory that {@link prepareRegions} may grow, so read them from the instance
+ * after each call rather than keeping them.
+ *
+ * Besides frame-at-a-time use, an STFT over a whole signal can run without copying frames or
+ * spectra through JavaScript: the signal goes once into {@link FftRegions.signal}, each pair
+ * of frames is transformed from there with its spectra kept in a store entry
+ * ({@link forwardFrom}), and masked frames are transformed back and overlap-added into
+ * {@link FftRegions.accumulator} ({@link inverseToAccumulator}).
  *
  * @example
  * const fft = realFftFor(1024);
@@ -74,20 +90,20 @@ export class PairedRealFft {
   /** Bins of the half spectrum, N/2 + 1. */
   readonly bins: number;
   /** Time samples of each lane (N): the input of {@link forward}, the output of {@link inverse}. */
-  readonly frame: LanePair;
+  frame!: LanePair;
   /** Real parts of each lane's half spectrum: output of {@link forward}, input of {@link inverse}. */
-  readonly spectrumRe: LanePair;
+  spectrumRe!: LanePair;
   /** Imaginary parts of each lane's half spectrum, as {@link spectrumRe}. */
-  readonly spectrumIm: LanePair;
+  spectrumIm!: LanePair;
   /** `|X[k]|²` of each lane after {@link forward}. */
-  readonly power: LanePair;
+  power!: LanePair;
   /** Per-bin factor of each lane that {@link inverse} applies to the spectrum. */
-  readonly gain: LanePair;
+  gain!: LanePair;
 
   private readonly points: number;
   /** Complex points, lanes interleaved. */
-  private readonly re: Float64Array;
-  private readonly im: Float64Array;
+  private re!: Float64Array;
+  private im!: Float64Array;
   /** Index in {@link re} of point n's lane 0 in bit-reversed order: 2·reverse(n). */
   private readonly slot: Int32Array;
   /** Per radix-4 pass, the offset of its twiddles in {@link twiddles}. */
@@ -96,20 +112,40 @@ export class PairedRealFft {
    * Per radix-4 pass and index j of its span, w¹, w², w³ (w = e^(−2πij/(4·span))) as
    * re, im, each written twice (once per lane): 12 values per j.
    */
-  private readonly twiddles: Float64Array;
+  private twiddles!: Float64Array;
   private readonly radix2First: boolean;
   /** `cos(2πk/N)` and `sin(2πk/N)` for k = 0 … N/4, used to split and merge the halves. */
-  private readonly splitCos: Float64Array;
-  private readonly splitSin: Float64Array;
+  private splitCos!: Float64Array;
+  private splitSin!: Float64Array;
   /** The window last copied into {@link windowBuffer}, zero-extended to N. */
   private loadedWindow: ArrayLike<number> | null = null;
-  private readonly windowBuffer: Float64Array;
+  private windowBuffer!: Float64Array;
   /** The rows last copied into the kernels' memory, their weights, table and outputs. */
   private loadedRows: PowerRows | null = null;
-  private readonly rowWeights: Float64Array;
-  private readonly rowTable: Int32Array;
-  private readonly rowOutput: Float64Array;
+  private rowWeights!: Float64Array;
+  private rowTable!: Int32Array;
+  private rowOutput!: Float64Array;
   private readonly simd: SimdFft | null;
+  /** Where each fixed array starts and how long it is, in f64 values. */
+  private readonly offsets: Record<string, number>;
+  private readonly lengths: Record<string, number>;
+  /** Bytes taken by the fixed arrays; the regions follow. */
+  private readonly fixedBytes: number;
+  private buffer: ArrayBuffer;
+  /** Byte addresses and sizes of the regions of {@link prepareRegions}. */
+  private regions = {
+    signal: 0,
+    signalLength: 0,
+    store: 0,
+    pairs: 0,
+    accumulator: 0,
+    accumulatorLength: 0,
+  };
+  private regionViews: FftRegions & { store: Float64Array } = {
+    signal: new Float64Array(0),
+    accumulator: new Float64Array(0),
+    store: new Float64Array(0),
+  };
 
   /**
    * Tables for transforms of `size` (a power of two ≥ 2) samples. `useSimd: false` forces the
@@ -134,7 +170,7 @@ export class PairedRealFft {
     }
     const quarter = Math.floor(size / 4);
     // Every array lives in one block: WebAssembly memory when SIMD is available.
-    const lengths = {
+    const lengths: Record<string, number> = {
       re: 2 * points,
       im: 2 * points,
       twiddles: twiddleCount,
@@ -158,7 +194,10 @@ export class PairedRealFft {
       offsets[key] = doubles;
       doubles += length + (length & 1); // keep 16-byte alignment
     }
-    const at = (key: keyof typeof lengths) => 8 * offsets[key];
+    this.offsets = offsets;
+    this.lengths = lengths;
+    this.fixedBytes = 8 * doubles;
+    const at = (key: string) => 8 * offsets[key];
     this.simd = useSimd && points >= 4
       ? simdFft({
         points,
@@ -178,29 +217,16 @@ export class PairedRealFft {
         slot: at("slot"),
         radix2First: this.radix2First,
         stageTwiddles: this.stageOffsets.map((offset) => at("twiddles") + 8 * offset),
-        bytes: 8 * doubles,
+        bytes: this.fixedBytes,
       })
       : null;
-    const buffer = this.simd ? this.simd.memory.buffer : new ArrayBuffer(8 * doubles);
-    const view = (key: keyof typeof lengths, from = 0, length = lengths[key] - from) =>
-      new Float64Array(buffer, 8 * (offsets[key] + from), length);
-    this.re = view("re");
-    this.im = view("im");
-    this.twiddles = view("twiddles");
-    this.splitCos = view("cos");
-    this.splitSin = view("sin");
-    this.windowBuffer = view("window");
-    this.frame = [view("frameA"), view("frameB")];
-    this.spectrumRe = [view("outA", 0, bins), view("outB", 0, bins)];
-    this.spectrumIm = [view("outA", bins, bins), view("outB", bins, bins)];
-    this.power = [view("outA", 2 * bins, bins), view("outB", 2 * bins, bins)];
-    this.gain = [view("gainA"), view("gainB")];
-    this.rowWeights = view("rowWeights");
-    this.rowTable = new Int32Array(buffer, 8 * offsets.rowTable, 3 * MAX_ROWS);
-    this.rowOutput = view("rowOutput");
+    this.buffer = this.simd
+      ? this.simd.memory.buffer as ArrayBuffer
+      : new ArrayBuffer(this.fixedBytes);
+    this.bind();
 
     this.slot = new Int32Array(points);
-    const slotBytes = new Int32Array(buffer, 8 * offsets.slot, points);
+    const slotBytes = new Int32Array(this.buffer, at("slot"), points);
     for (let i = 0; i < points; i++) {
       let reversed = 0;
       for (let b = 0; b < bits; b++) reversed |= ((i >> b) & 1) << (bits - 1 - b);
@@ -224,23 +250,58 @@ export class PairedRealFft {
     }
   }
 
+  /** (Re)creates every view on the current buffer. */
+  private bind(): void {
+    const { bins, buffer, offsets, lengths } = this;
+    const view = (key: string, from = 0, length = lengths[key] - from) =>
+      new Float64Array(buffer, 8 * (offsets[key] + from), length);
+    this.re = view("re");
+    this.im = view("im");
+    this.twiddles = view("twiddles");
+    this.splitCos = view("cos");
+    this.splitSin = view("sin");
+    this.windowBuffer = view("window");
+    this.frame = [view("frameA"), view("frameB")];
+    this.spectrumRe = [view("outA", 0, bins), view("outB", 0, bins)];
+    this.spectrumIm = [view("outA", bins, bins), view("outB", bins, bins)];
+    this.power = [view("outA", 2 * bins, bins), view("outB", 2 * bins, bins)];
+    this.gain = [view("gainA"), view("gainB")];
+    this.rowWeights = view("rowWeights");
+    this.rowTable = new Int32Array(buffer, 8 * offsets.rowTable, 3 * MAX_ROWS);
+    this.rowOutput = view("rowOutput");
+    const { signal, signalLength, store, pairs, accumulator, accumulatorLength } = this.regions;
+    this.regionViews = {
+      signal: new Float64Array(buffer, signal, signalLength),
+      store: new Float64Array(buffer, store, 4 * bins * pairs),
+      accumulator: new Float64Array(buffer, accumulator, accumulatorLength),
+    };
+  }
+
   /**
-   * Sets `frame[lane]` to `source[start + i]` for `lo ≤ i < hi` and to zero elsewhere: a
-   * frame that reaches past the signal, or a silent lane (`lo = hi`).
+   * Lays out, after the tables, a signal of `signalLength` samples, a store of `pairs`
+   * entries (the spectra of two frames each) and an accumulator of `accumulatorLength`
+   * samples, growing the memory when needed; returns views of the signal and the accumulator
+   * (contents undefined) that stay valid until the next call.
    */
-  load(lane: number, source: ArrayLike<number>, start: number, lo: number, hi: number): void {
-    const frame = this.frame[lane];
-    if (hi <= lo) {
-      frame.fill(0);
-      return;
+  prepareRegions(signalLength: number, pairs: number, accumulatorLength: number): FftRegions {
+    const even = (n: number) => n + (n & 1);
+    const signal = this.fixedBytes;
+    const store = signal + 8 * even(signalLength);
+    const accumulator = store + 32 * this.bins * pairs;
+    const end = accumulator + 8 * even(accumulatorLength);
+    this.regions = { signal, signalLength, store, pairs, accumulator, accumulatorLength };
+    if (end > this.buffer.byteLength) {
+      if (this.simd) {
+        this.simd.memory.grow(Math.ceil((end - this.buffer.byteLength) / 65536));
+        this.buffer = this.simd.memory.buffer as ArrayBuffer;
+      } else {
+        const grown = new ArrayBuffer(Math.max(end, 2 * this.buffer.byteLength));
+        new Uint8Array(grown).set(new Uint8Array(this.buffer, 0, this.fixedBytes));
+        this.buffer = grown;
+      }
     }
-    frame.fill(0, 0, lo);
-    if (source instanceof Float32Array || source instanceof Float64Array) {
-      frame.set(source.subarray(start + lo, start + hi), lo);
-    } else {
-      for (let i = lo; i < hi; i++) frame[i] = source[start + i];
-    }
-    frame.fill(0, hi);
+    this.bind();
+    return { signal: this.regionViews.signal, accumulator: this.regionViews.accumulator };
   }
 
   /**
@@ -250,55 +311,43 @@ export class PairedRealFft {
    */
   forward(window: ArrayLike<number>, scale: number, withSpectrum: boolean): void {
     this.useWindow(window);
-    const { points, simd } = this;
+    const { simd } = this;
     if (simd) {
       if (withSpectrum) simd.forwardSpectrum(scale, 0.5 * scale);
       else simd.forwardPower(scale, 0.5 * scale);
       return;
     }
-    const { re, im, slot, windowBuffer: w } = this;
-    const [a, b] = this.frame;
-    for (let n = 0; n < points; n++) {
-      const s = slot[n];
-      re[s] = a[2 * n] * w[2 * n];
-      re[s + 1] = b[2 * n] * w[2 * n];
-      im[s] = a[2 * n + 1] * w[2 * n + 1];
-      im[s + 1] = b[2 * n + 1] * w[2 * n + 1];
-    }
+    this.gatherScalar(this.frame[0], 0, this.frame[1], 0);
     this.transform(false);
-    const { splitCos, splitSin } = this;
-    const h = 0.5 * scale;
-    for (let lane = 0; lane < 2; lane++) {
-      const outRe = this.spectrumRe[lane], outIm = this.spectrumIm[lane];
-      const outPower = this.power[lane];
-      const dc = scale * (re[lane] + im[lane]);
-      const nyquist = scale * (re[lane] - im[lane]);
-      outPower[0] = dc * dc;
-      outPower[points] = nyquist * nyquist;
-      if (withSpectrum) {
-        outRe[0] = dc;
-        outIm[0] = 0;
-        outRe[points] = nyquist;
-        outIm[points] = 0;
-      }
-      for (let k = 1, q = 2 * (points - 1) + lane; 2 * k <= points; k++, q -= 2) {
-        const p = 2 * k + lane;
-        const zr = re[p], zi = im[p], yr = re[q], yi = im[q];
-        const sr = zr + yr, di = zi - yi, or = zi + yi, oi = yr - zr;
-        const c = splitCos[k], s = splitSin[k];
-        const wr = c * or + s * oi, wi = c * oi - s * or;
-        const ar = h * (sr + wr), ai = h * (di + wi);
-        const br = h * (sr - wr), bi = h * (wi - di);
-        outPower[k] = ar * ar + ai * ai;
-        outPower[points - k] = br * br + bi * bi;
-        if (withSpectrum) {
-          outRe[k] = ar;
-          outIm[k] = ai;
-          outRe[points - k] = br;
-          outIm[points - k] = bi;
-        }
-      }
+    this.splitScalar(scale, withSpectrum ? "lanes" : "power", -1);
+  }
+
+  /**
+   * As {@link forward} for the frames that start at `signal[startA]` and `signal[startB]` of
+   * the regions (N samples each), without copying them. With `entry ≥ 0` the spectra of both
+   * lanes (×scale) are kept in that store entry for {@link inverseToAccumulator}; the powers
+   * are in {@link power} either way.
+   */
+  forwardFrom(
+    window: ArrayLike<number>,
+    scale: number,
+    startA: number,
+    startB: number,
+    entry = -1,
+  ): void {
+    this.useWindow(window);
+    const { simd, regions } = this;
+    const sourceA = regions.signal + 8 * startA, sourceB = regions.signal + 8 * startB;
+    const entryAt = regions.store + 32 * this.bins * entry;
+    if (simd) {
+      if (entry >= 0) simd.forwardToStore(scale, 0.5 * scale, sourceA, sourceB, entryAt);
+      else simd.forwardPowerFrom(scale, 0.5 * scale, sourceA, sourceB);
+      return;
     }
+    const { signal } = this.regionViews;
+    this.gatherScalar(signal, startA, signal, startB);
+    this.transform(false);
+    this.splitScalar(scale, entry >= 0 ? "store" : "power", 4 * this.bins * entry);
   }
 
   /**
@@ -315,18 +364,113 @@ export class PairedRealFft {
       simd.inverse(h);
       return;
     }
-    const { re, im, slot, splitCos, splitSin } = this;
+    this.mergeScalar(h, -1);
+    // A forward transform with real and imaginary parts swapped is N times the inverse.
+    this.transform(true);
+    this.unpackScalar(-1, -1);
+  }
+
+  /**
+   * As {@link inverse} for the spectra in store entry `entry` (with {@link gain}), adding the
+   * windowed frame of lane 0 to `accumulator[atA …]` and then that of lane 1 to
+   * `accumulator[atB …]` (N samples each): the overlap-add of a masked STFT. A lane whose
+   * gain is all zero adds zeros, which leaves the accumulator as it was.
+   */
+  inverseToAccumulator(
+    window: ArrayLike<number>,
+    scale: number,
+    entry: number,
+    atA: number,
+    atB: number,
+  ): void {
+    this.useWindow(window);
+    const { points, simd, regions } = this;
+    const h = (0.5 * scale) / points;
+    if (simd) {
+      simd.inverseFromStore(
+        h,
+        regions.store + 32 * this.bins * entry,
+        regions.accumulator + 8 * atA,
+        regions.accumulator + 8 * atB,
+      );
+      return;
+    }
+    this.mergeScalar(h, 4 * this.bins * entry);
+    this.transform(true);
+    this.unpackScalar(atA, atB);
+  }
+
+  // Windowed samples 2n, 2n+1 of both frames into point slot[n].
+  private gatherScalar(a: Float64Array, atA: number, b: Float64Array, atB: number): void {
+    const { re, im, slot, windowBuffer: w, points } = this;
+    for (let n = 0; n < points; n++) {
+      const s = slot[n];
+      re[s] = a[atA + 2 * n] * w[2 * n];
+      re[s + 1] = b[atB + 2 * n] * w[2 * n];
+      im[s] = a[atA + 2 * n + 1] * w[2 * n + 1];
+      im[s + 1] = b[atB + 2 * n + 1] * w[2 * n + 1];
+    }
+  }
+
+  // The forward split: powers to {@link power}, spectra to the lanes, nowhere, or to the
+  // store entry at value index `entry` (lane pairs: re block, then im block).
+  private splitScalar(scale: number, target: "lanes" | "power" | "store", entry: number): void {
+    const { re, im, points, splitCos, splitSin, bins } = this;
+    const store = this.regionViews.store;
+    const h = 0.5 * scale;
     for (let lane = 0; lane < 2; lane++) {
-      const specRe = this.spectrumRe[lane], specIm = this.spectrumIm[lane];
+      const outRe = this.spectrumRe[lane], outIm = this.spectrumIm[lane];
+      const outPower = this.power[lane];
+      const put = (k: number, x: number, y: number) => {
+        if (target === "lanes") {
+          outRe[k] = x;
+          outIm[k] = y;
+        } else if (target === "store") {
+          store[entry + 2 * k + lane] = x;
+          store[entry + 2 * (bins + k) + lane] = y;
+        }
+      };
+      const dc = scale * (re[lane] + im[lane]);
+      const nyquist = scale * (re[lane] - im[lane]);
+      outPower[0] = dc * dc;
+      outPower[points] = nyquist * nyquist;
+      put(0, dc, 0);
+      put(points, nyquist, 0);
+      for (let k = 1, q = 2 * (points - 1) + lane; 2 * k <= points; k++, q -= 2) {
+        const p = 2 * k + lane;
+        const zr = re[p], zi = im[p], yr = re[q], yi = im[q];
+        const sr = zr + yr, di = zi - yi, or = zi + yi, oi = yr - zr;
+        const c = splitCos[k], s = splitSin[k];
+        const wr = c * or + s * oi, wi = c * oi - s * or;
+        const ar = h * (sr + wr), ai = h * (di + wi);
+        const br = h * (sr - wr), bi = h * (wi - di);
+        outPower[k] = ar * ar + ai * ai;
+        outPower[points - k] = br * br + bi * bi;
+        put(k, ar, ai);
+        put(points - k, br, bi);
+      }
+    }
+  }
+
+  // The inverse split of the gained spectra (from the lanes, or from the store entry at value
+  // index `entry` ≥ 0) into bit-reversed points.
+  private mergeScalar(h: number, entry: number): void {
+    const { re, im, slot, splitCos, splitSin, points, bins } = this;
+    const store = this.regionViews.store;
+    for (let lane = 0; lane < 2; lane++) {
+      const fromLane = entry < 0;
+      const laneRe = this.spectrumRe[lane], laneIm = this.spectrumIm[lane];
+      const specRe = (k: number) => (fromLane ? laneRe[k] : store[entry + 2 * k + lane]);
+      const specIm = (k: number) => fromLane ? laneIm[k] : store[entry + 2 * (bins + k) + lane];
       const gain = this.gain[lane];
-      const first = specRe[0] * gain[0];
-      const last = specRe[points] * gain[points];
+      const first = specRe(0) * gain[0];
+      const last = specRe(points) * gain[points];
       re[slot[0] + lane] = h * (first + last);
       im[slot[0] + lane] = h * (first - last);
       for (let k = 1; 2 * k <= points; k++) {
         const gk = gain[k], gq = gain[points - k];
-        const xr = specRe[k] * gk, xi = specIm[k] * gk;
-        const yr = specRe[points - k] * gq, yi = specIm[points - k] * gq;
+        const xr = specRe(k) * gk, xi = specIm(k) * gk;
+        const yr = specRe(points - k) * gq, yi = specIm(points - k) * gq;
         const sr = xr + yr, di = xi - yi, dr = xr - yr, si = xi + yi;
         const c = splitCos[k], s = splitSin[k];
         const or = dr * c - si * s, oi = dr * s + si * c;
@@ -337,16 +481,29 @@ export class PairedRealFft {
         im[q] = h * (or - di);
       }
     }
-    // A forward transform with real and imaginary parts swapped is N times the inverse.
-    this.transform(true);
-    const w = this.windowBuffer;
-    const [a, b] = this.frame;
-    for (let n = 0; n < points; n++) {
-      a[2 * n] = re[2 * n] * w[2 * n];
-      a[2 * n + 1] = im[2 * n] * w[2 * n + 1];
-      b[2 * n] = re[2 * n + 1] * w[2 * n];
-      b[2 * n + 1] = im[2 * n + 1] * w[2 * n + 1];
+  }
+
+  // Windowed time samples of both lanes into {@link frame}, or (atA ≥ 0) added to the
+  // accumulator at atA (lane 0, first) and atB (lane 1).
+  private unpackScalar(atA: number, atB: number): void {
+    const { re, im, points, windowBuffer: w } = this;
+    if (atA < 0) {
+      const [a, b] = this.frame;
+      for (let n = 0; n < points; n++) {
+        a[2 * n] = re[2 * n] * w[2 * n];
+        a[2 * n + 1] = im[2 * n] * w[2 * n + 1];
+        b[2 * n] = re[2 * n + 1] * w[2 * n];
+        b[2 * n + 1] = im[2 * n + 1] * w[2 * n + 1];
+      }
+      return;
     }
+    const accumulator = this.regionViews.accumulator;
+    [atA, atB].forEach((at, lane) => {
+      for (let n = 0; n < points; n++) {
+        accumulator[at + 2 * n] += re[2 * n + lane] * w[2 * n];
+        accumulator[at + 2 * n + 1] += im[2 * n + lane] * w[2 * n + 1];
+      }
+    });
   }
 
   /**

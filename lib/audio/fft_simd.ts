@@ -87,6 +87,18 @@ export interface SimdFft {
   inverse(h: number): void;
   /** Weighted sums of both lanes' powers over the `rows` rows of the row table. */
   projectPower(rows: number): void;
+  /** As {@link forwardPower} with the frames read at two addresses. */
+  forwardPowerFrom(scale: number, half: number, sourceA: number, sourceB: number): void;
+  /** As {@link forwardPowerFrom}, and the spectra of both lanes to the store entry `entry`. */
+  forwardToStore(
+    scale: number,
+    half: number,
+    sourceA: number,
+    sourceB: number,
+    entry: number,
+  ): void;
+  /** As {@link inverse} from store entry `entry`, the windowed frames added at two addresses. */
+  inverseFromStore(h: number, entry: number, targetA: number, targetB: number): void;
 }
 
 // In-place complex FFT of both lanes, real parts at `a`, imaginary parts at `b` (constant
@@ -200,8 +212,13 @@ function transformCode(
 // pass of the transform, done here: positions p = slot[n] and p + 1 hold points n and
 // n + N/4 (a radix-2 pass), or p … p + 3 hold n, n + N/4, n + N/8, n + 3N/8 (a radix-4 pass
 // without twiddles), so each group of points is loaded, combined and stored once.
-function gatherCode(k: Kernel, layout: SimdFftLayout): Code {
+function gatherCode(k: Kernel, layout: SimdFftLayout, sources: [number, number] | null): Code {
   const { points } = layout;
+  // Frames come from frameA/frameB (constant addresses) or from two address parameters.
+  const frame = (lane: number, at: number) =>
+    sources === null
+      ? load(get(n), (lane === 0 ? layout.frameA : layout.frameB) + at)
+      : load(add(get(sources[lane]), get(n)), at);
   const [n, s, target] = [k.local(I32), k.local(I32), k.local(I32)];
   const [w, a, b] = [k.local(V128), k.local(V128), k.local(V128)];
   const v = () => k.local(V128);
@@ -216,8 +233,8 @@ function gatherCode(k: Kernel, layout: SimdFftLayout): Code {
     const at = m * spacing;
     loads.push(
       ...set(w, load(get(n), layout.window + at)),
-      ...set(a, fmul(load(get(n), layout.frameA + at), get(w))),
-      ...set(b, fmul(load(get(n), layout.frameB + at), get(w))),
+      ...set(a, fmul(frame(0, at), get(w))),
+      ...set(b, fmul(frame(1, at), get(w))),
       ...set(re, shuffle(get(a), get(b), 0, 2)),
       ...set(im, shuffle(get(a), get(b), 1, 3)),
     );
@@ -268,8 +285,16 @@ function gatherCode(k: Kernel, layout: SimdFftLayout): Code {
 }
 
 // The forward split of the natural-order points into the two half spectra (see
-// PairedRealFft.forward); with `spectrum` false only the powers are written.
-function splitCode(k: Kernel, layout: SimdFftLayout, spectrum: boolean): Code {
+// PairedRealFft.forward). The powers go to outA/outB; the spectra to outA/outB as well
+// ("lanes"), nowhere ("power"), or as lane pairs to the re and im blocks of a store entry
+// whose address is the local `store` ("store": 16 bytes per bin, im block after re).
+function splitCode(
+  k: Kernel,
+  layout: SimdFftLayout,
+  target: "lanes" | "power" | "store",
+  storeAt = -1,
+): Code {
+  const spectrum = target === "lanes";
   const { points } = layout;
   const binBytes = 8 * (points + 1);
   const [k8, q8, k16, q16] = Array.from({ length: 4 }, () => k.local(I32));
@@ -280,6 +305,12 @@ function splitCode(k: Kernel, layout: SimdFftLayout, spectrum: boolean): Code {
   const outputs = (at: number, extra: number, x: number, y: number): Code => {
     const code: Code = [];
     const power = fadd(fmul(get(x), get(x)), fmul(get(y), get(y)));
+    if (target === "store") {
+      // Byte offset at·2 (16 per bin) from the entry, im block one bin block further.
+      const pairAt = add(get(storeAt), add(get(at), get(at)));
+      code.push(...store(pairAt, get(x), 2 * extra));
+      code.push(...store(pairAt, get(y), 2 * (extra + binBytes)));
+    }
     [layout.outA, layout.outB].forEach((out, lane) => {
       if (spectrum) {
         code.push(...storeLane(get(at), get(x), lane, out + extra));
@@ -332,15 +363,21 @@ function splitCode(k: Kernel, layout: SimdFftLayout, spectrum: boolean): Code {
 }
 
 // The inverse split: the half spectra times their gains, merged into points stored at their
-// bit-reversed positions (see PairedRealFft.inverse).
-function mergeCode(k: Kernel, layout: SimdFftLayout): Code {
+// bit-reversed positions (see PairedRealFft.inverse). Spectra come from outA/outB, or with
+// `storeAt` (a local) from a store entry as written by splitCode.
+function mergeCode(k: Kernel, layout: SimdFftLayout, storeAt = -1): Code {
   const { points, outA, outB, gainA, gainB } = layout;
   const binBytes = 8 * (points + 1);
   const [k8, q8, sk, sq, p, q] = Array.from({ length: 6 }, () => k.local(I32));
   const v = () => k.local(V128);
   const [h, gk, gq, xr, xi, yr, yi, sr, di, dr, si, c, s, or, oi] = Array.from({ length: 15 }, v);
-  const re = (at: number) => loadPair(get(at), get(at), outA, outB);
-  const im = (at: number) => loadPair(get(at), get(at), outA + binBytes, outB + binBytes);
+  const stored = (at: number, extra: number) =>
+    load(add(get(storeAt), add(get(at), get(at))), extra);
+  const re = (at: number) => storeAt >= 0 ? stored(at, 0) : loadPair(get(at), get(at), outA, outB);
+  const im = (at: number) =>
+    storeAt >= 0
+      ? stored(at, 2 * binBytes)
+      : loadPair(get(at), get(at), outA + binBytes, outB + binBytes);
   const gain = (at: number) => loadPair(get(at), get(at), gainA, gainB);
   const half = 0; // the kernel's f64 parameter
   return [
@@ -385,10 +422,30 @@ function mergeCode(k: Kernel, layout: SimdFftLayout): Code {
 }
 
 // The time samples of both lanes after the inverse transform, times the window:
-// frameA[2n], frameA[2n+1] = re[n], im[n] of lane 0 (lane 1 for frameB).
-function unpackCode(k: Kernel, layout: SimdFftLayout): Code {
+// frameA[2n], frameA[2n+1] = re[n], im[n] of lane 0 (lane 1 for frameB). With `targets`
+// (two address locals) they are added to the f64 arrays there instead, all of lane 0 before
+// lane 1, the order of an overlap-add frame by frame.
+function unpackCode(
+  k: Kernel,
+  layout: SimdFftLayout,
+  targets: [number, number] | null = null,
+): Code {
   const n = k.local(I32);
   const [w, r, i] = [k.local(V128), k.local(V128), k.local(V128)];
+  if (targets !== null) {
+    return [0, 1].flatMap((lane) => {
+      const at = add(get(targets[lane]), get(n));
+      return [
+        ...set(n, i32(0)),
+        ...doWhile(n, i32(16), i32(16 * layout.points), [
+          ...set(w, load(get(n), layout.window)),
+          ...set(r, load(get(n), layout.re)),
+          ...set(i, load(get(n), layout.im)),
+          ...store(at, fadd(load(at), fmul(shuffle(get(r), get(i), lane, lane + 2), get(w)))),
+        ]),
+      ];
+    });
+  }
   return [
     ...set(n, i32(0)),
     ...doWhile(n, i32(16), i32(16 * layout.points), [
@@ -439,18 +496,34 @@ function forwardKernel(layout: SimdFftLayout, spectrum: boolean): Kernel {
   const k = new Kernel(spectrum ? "forwardSpectrum" : "forwardPower");
   k.param(F64); // scale
   k.param(F64); // half
-  k.emit(gatherCode(k, layout));
+  k.emit(gatherCode(k, layout, null));
   k.emit(transformCode(k, layout, layout.re, layout.im, true));
-  k.emit(splitCode(k, layout, spectrum));
+  k.emit(splitCode(k, layout, spectrum ? "lanes" : "power"));
   return k;
 }
 
-function inverseKernel(layout: SimdFftLayout): Kernel {
-  const k = new Kernel("inverse");
+// forwardFrom(scale, half, sourceA, sourceB[, store]): frames read from two addresses; the
+// powers to outA/outB and, in the storing variant, the spectra to the store entry.
+function forwardFromKernel(layout: SimdFftLayout, storing: boolean): Kernel {
+  const k = new Kernel(storing ? "forwardToStore" : "forwardPowerFrom");
+  k.param(F64); // scale
+  k.param(F64); // half
+  const sources: [number, number] = [k.param(I32), k.param(I32)];
+  const entry = storing ? k.param(I32) : -1;
+  k.emit(gatherCode(k, layout, sources));
+  k.emit(transformCode(k, layout, layout.re, layout.im, true));
+  k.emit(splitCode(k, layout, storing ? "store" : "power", entry));
+  return k;
+}
+
+function inverseKernel(layout: SimdFftLayout, fromStore: boolean): Kernel {
+  const k = new Kernel(fromStore ? "inverseFromStore" : "inverse");
   k.param(F64); // h
-  k.emit(mergeCode(k, layout));
+  const entry = fromStore ? k.param(I32) : -1;
+  const targets: [number, number] | null = fromStore ? [k.param(I32), k.param(I32)] : null;
+  k.emit(mergeCode(k, layout, entry));
   k.emit(transformCode(k, layout, layout.im, layout.re));
-  k.emit(unpackCode(k, layout));
+  k.emit(unpackCode(k, layout, targets));
   return k;
 }
 
@@ -462,7 +535,10 @@ export function simdFft(layout: SimdFftLayout): SimdFft | null {
   const compiled = compileKernels(() => [
     forwardKernel(layout, false),
     forwardKernel(layout, true),
-    inverseKernel(layout),
+    forwardFromKernel(layout, false),
+    forwardFromKernel(layout, true),
+    inverseKernel(layout, false),
+    inverseKernel(layout, true),
     projectKernel(layout),
   ]);
   if (compiled === null) return null;

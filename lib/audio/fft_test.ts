@@ -147,15 +147,70 @@ Deno.test("the SIMD route and the scalar route give bit-identical results", () =
   }
 });
 
-Deno.test("load: copies the covered part of a frame and zeros the rest", () => {
-  const fft = new PairedRealFft(8);
-  const source = Float32Array.from([1, 2, 3, 4, 5, 6]);
-  fft.load(0, source, -2, 2, 8);
-  assert.deepEqual([...fft.frame[0]], [0, 0, 1, 2, 3, 4, 5, 6]);
-  fft.load(1, [9, 8, 7], 1, 0, 2);
-  assert.deepEqual([...fft.frame[1]], [8, 7, 0, 0, 0, 0, 0, 0]);
-  fft.load(1, source, 0, 3, 3);
-  assert.ok(fft.frame[1].every((v) => v === 0));
+Deno.test("forwardFrom and inverseToAccumulator: an STFT and its overlap-add from the regions", () => {
+  for (const size of [8, 64, 1024]) {
+    const routes = [true, false].map((useSimd) => {
+      const fft = new PairedRealFft(size, useSimd);
+      const hop = size / 4;
+      const frames = 7;
+      const random = seededRandom(size);
+      const { signal, accumulator } = fft.prepareRegions(
+        (frames - 1) * hop + size,
+        4,
+        (frames - 1) * hop + size,
+      );
+      for (let i = 0; i < signal.length; i++) signal[i] = random() - 0.5;
+      const window = hannWindow(size);
+      const powers: Float64Array[] = [];
+      for (let p = 0; p < 4; p++) {
+        const a = 2 * p, b = Math.min(2 * p + 1, frames - 1);
+        fft.forwardFrom(window, 0.5, a * hop, b * hop, p);
+        powers.push(fft.power[0].slice(), fft.power[1].slice());
+      }
+      // The same frames through frame[] and forward give the same powers.
+      const reference = new PairedRealFft(size, useSimd);
+      for (let p = 0; p < 4; p++) {
+        reference.frame[0].set(signal.subarray(2 * p * hop, 2 * p * hop + size));
+        const b = Math.min(2 * p + 1, frames - 1);
+        reference.frame[1].set(signal.subarray(b * hop, b * hop + size));
+        reference.forward(window, 0.5, true);
+        assert.deepEqual(powers[2 * p], reference.power[0]);
+        assert.deepEqual(powers[2 * p + 1], reference.power[1]);
+      }
+      // Unit gains give back the windowed frames (×2 to undo the scale), overlap-added.
+      accumulator.fill(0);
+      const expected = new Float64Array(accumulator.length);
+      for (let p = 0; p < 4; p++) {
+        const lanes = 2 * p + 1 < frames ? 2 : 1;
+        fft.gain[0].fill(1);
+        fft.gain[1].fill(lanes === 2 ? 1 : 0);
+        const b = lanes === 2 ? 2 * p + 1 : 2 * p;
+        fft.inverseToAccumulator(window, 2, p, 2 * p * hop, b * hop);
+        for (let lane = 0; lane < lanes; lane++) {
+          const at = (2 * p + lane) * hop;
+          for (let i = 0; i < size; i++) expected[at + i] += signal[at + i] * window[i] * window[i];
+        }
+      }
+      assertAllClose(accumulator, expected, { atol: 1e-14, label: `size ${size}` });
+      return [...powers, accumulator.slice()];
+    });
+    routes[0].forEach((values, i) => assert.deepEqual(values, routes[1][i], `size ${size} ${i}`));
+  }
+});
+
+Deno.test("prepareRegions grows the memory and keeps the tables", () => {
+  const fft = new PairedRealFft(64);
+  const window = hannWindow(64);
+  fft.frame[0].set(randomFrame(64, 1));
+  fft.frame[1].set(randomFrame(64, 2));
+  fft.forward(window, 1, false);
+  const before = fft.power.map((p) => p.slice());
+  const { signal } = fft.prepareRegions(1_000_000, 10, 10);
+  assert.equal(signal.length, 1_000_000);
+  fft.frame[0].set(randomFrame(64, 1));
+  fft.frame[1].set(randomFrame(64, 2));
+  fft.forward(window, 1, false);
+  assert.deepEqual(fft.power.map((p) => p.slice()), before);
 });
 
 Deno.test("bad FFT sizes and windows are RangeErrors", () => {
