@@ -59,8 +59,16 @@ export interface TrimOptions {
  * sum of n equal float32 values is exact in float64 for n < 2^29, so the mean equals them.
  */
 export function removeDcOffset(samples: Float32Array): Float32Array {
+  return subtractMean(samples, sumOf(samples));
+}
+
+function sumOf(samples: Float32Array): number {
   let sum = 0;
   for (let i = 0; i < samples.length; i++) sum += samples[i];
+  return sum;
+}
+
+function subtractMean(samples: Float32Array, sum: number): Float32Array {
   const mean = samples.length > 0 ? sum / samples.length : 0;
   const out = new Float32Array(samples.length);
   for (let i = 0; i < samples.length; i++) out[i] = samples[i] - mean;
@@ -200,15 +208,23 @@ export function preprocess(
   expectAtLeast("headroomDb", headroomDb, 0);
   const trimTopDb = options.trimTopDb === undefined ? 60 : options.trimTopDb;
   if (trimTopDb !== null) expectAtLeast("trimTopDb", trimTopDb, 0);
-  for (let i = 0; i < samples.length; i++) {
-    if (!Number.isFinite(samples[i])) {
-      throw new RangeError(`Expected finite samples, but sample ${i} is ${samples[i]}`);
+  // A sum of finite float32 samples is finite in float64, so the sample-by-sample check is only
+  // needed to find the culprit when the sum is not.
+  const sum = sumOf(samples);
+  if (!Number.isFinite(sum)) {
+    for (let i = 0; i < samples.length; i++) {
+      if (!Number.isFinite(samples[i])) {
+        throw new RangeError(`Expected finite samples, but sample ${i} is ${samples[i]}`);
+      }
     }
   }
 
-  let signal = options.removeDc === false ? samples : removeDcOffset(samples);
+  let signal = options.removeDc === false ? samples : subtractMean(samples, sum);
   if (isAllZero(signal)) return new Float32Array(lengthSamples);
-  signal = resample(signal, sampleRateHz, MODEL_SAMPLE_RATE_HZ);
+  // At the model rate, resampling would only copy.
+  if (sampleRateHz !== MODEL_SAMPLE_RATE_HZ) {
+    signal = resample(signal, sampleRateHz, MODEL_SAMPLE_RATE_HZ);
+  }
   if (options.denoise !== false) {
     signal = reduceNoiseStationary(signal, MODEL_SAMPLE_RATE_HZ, options.denoise ?? {});
   }
