@@ -230,6 +230,17 @@ export async function requestWithRetry(
   }
 }
 
+/** Runs a listener; an exception in it is reported but never stops the queue. */
+function report(listener: () => void): void {
+  try {
+    listener();
+  } catch (err) {
+    queueMicrotask(() => {
+      throw err;
+    });
+  }
+}
+
 /** Where the queue stands, reported after every change. */
 export interface QueueStatus {
   /** Chunks not yet acknowledged, including the one being sent. */
@@ -311,7 +322,8 @@ export class UploadQueue {
   }
 
   #emit(): void {
-    this.#options.onStatus?.(this.status);
+    const onStatus = this.#options.onStatus;
+    if (onStatus) report(() => onStatus(this.status));
   }
 
   #settleWaiters(error?: unknown): void {
@@ -354,7 +366,8 @@ export class UploadQueue {
         this.#items.shift();
         this.#retrying = false;
         this.#failures = 0;
-        this.#options.onAnswer?.(seq, answer);
+        const onAnswer = this.#options.onAnswer;
+        if (onAnswer) report(() => onAnswer(seq, answer));
         this.#emit();
       }
       if (this.#items.length === 0) this.#settleWaiters();
