@@ -3,10 +3,11 @@
  * Islands are the only components shipped to browsers: keep their imports to Preact and
  * browser-safe modules.
  */
+import Recorder from "./Recorder.tsx";
 import TimeZoneSelect from "./TimeZoneSelect.tsx";
 
 /** Island components by name. */
-export const islands = { TimeZoneSelect } as const;
+export const islands = { Recorder, TimeZoneSelect } as const;
 
 /** The name of an island. */
 export type IslandName = keyof typeof islands;

@@ -1,24 +1,35 @@
 /**
- * Bundles the islands (`islands/_boot.ts` and everything it imports) into
- * `static/islands.js` for browsers, with `deno bundle`.
+ * Bundles the browser code with `deno bundle`: the islands (`islands/_boot.ts` and
+ * everything it imports) into `static/islands.js`, and the recorder's AudioWorklet
+ * (`islands/recorder_worklet.ts`, loaded on its own by `audioWorklet.addModule`) into
+ * `static/recorder-worklet.js`.
  *
- * `static/islands.meta.json` records a hash of the bundle's module graph (local files,
+ * `static/islands.meta.json` records a hash of both bundles' module graphs (local files,
  * npm packages with versions, compiler options); `--if-stale` rebuilds only when
- * that hash changed or the bundle is missing (the `start` task uses it).
+ * that hash changed or a bundle is missing (the `start` task uses it).
  *
  * Usage: deno task build [--if-stale]
  */
 import { encodeHex } from "../lib/encoding.ts";
 
 const root = new URL("../", import.meta.url);
-const entry = new URL("islands/_boot.ts", root);
-const bundlePath = new URL("static/islands.js", root);
+/** Each bundle: its entry module and the file it is written to. */
+const bundles = [
+  { entry: new URL("islands/_boot.ts", root), output: new URL("static/islands.js", root) },
+  {
+    entry: new URL("islands/recorder_worklet.ts", root),
+    output: new URL("static/recorder-worklet.js", root),
+  },
+];
 const metaPath = new URL("static/islands.meta.json", root);
 
 /** Contents of `static/islands.meta.json`. */
 export interface BundleMeta {
   sourceHash: string;
+  /** Size of `static/islands.js`. */
   bytes: number;
+  /** Size of `static/recorder-worklet.js`. */
+  workletBytes: number;
 }
 
 async function run(args: string[]): Promise<string> {
@@ -35,14 +46,18 @@ async function run(args: string[]): Promise<string> {
 }
 
 /**
- * Hash over what the bundle is made of: the local files of its module graph, the npm
- * packages (with versions) it pulls in, and the compiler options that shape JSX output.
+ * Hash over what the bundles are made of: the local files of their module graphs, the npm
+ * packages (with versions) they pull in, and the compiler options that shape JSX output.
  */
 export async function islandSourceHash(): Promise<string> {
-  const info = JSON.parse(await run(["info", "--json", entry.pathname])) as {
-    modules: { specifier: string }[];
-  };
-  const specifiers = info.modules.map((m) => m.specifier).sort();
+  const all = new Set<string>();
+  for (const { entry } of bundles) {
+    const info = JSON.parse(await run(["info", "--json", entry.pathname])) as {
+      modules: { specifier: string }[];
+    };
+    for (const m of info.modules) all.add(m.specifier);
+  }
+  const specifiers = [...all].sort();
   const encoder = new TextEncoder();
   const parts: Uint8Array[] = [];
   for (const specifier of specifiers) {
@@ -55,19 +70,19 @@ export async function islandSourceHash(): Promise<string> {
   }
   const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", root)));
   parts.push(encoder.encode(JSON.stringify(config.compilerOptions)));
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let offset = 0;
   for (const p of parts) {
-    all.set(p, offset);
+    bytes.set(p, offset);
     offset += p.byteLength;
   }
-  return encodeHex(new Uint8Array(await crypto.subtle.digest("SHA-256", all)));
+  return encodeHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
 }
 
-/** The recorded meta, or null when the bundle or its meta is missing. */
+/** The recorded meta, or null when a bundle or the meta is missing. */
 export async function readBundleMeta(): Promise<BundleMeta | null> {
   try {
-    await Deno.stat(bundlePath);
+    for (const { output } of bundles) await Deno.stat(output);
     return JSON.parse(await Deno.readTextFile(metaPath));
   } catch {
     return null;
@@ -78,17 +93,21 @@ export async function readBundleMeta(): Promise<BundleMeta | null> {
 export async function build({ ifStale = false } = {}): Promise<boolean> {
   const sourceHash = await islandSourceHash();
   if (ifStale && (await readBundleMeta())?.sourceHash === sourceHash) return false;
-  await run([
-    "bundle",
-    "--platform",
-    "browser",
-    "--minify",
-    "--output",
-    bundlePath.pathname,
-    entry.pathname,
-  ]);
-  const bytes = (await Deno.stat(bundlePath)).size;
-  const meta: BundleMeta = { sourceHash, bytes };
+  for (const { entry, output } of bundles) {
+    await run([
+      "bundle",
+      "--platform",
+      "browser",
+      "--minify",
+      "--output",
+      output.pathname,
+      entry.pathname,
+    ]);
+  }
+  const [bytes, workletBytes] = await Promise.all(
+    bundles.map(async ({ output }) => (await Deno.stat(output)).size),
+  );
+  const meta: BundleMeta = { sourceHash, bytes, workletBytes };
   await Deno.writeTextFile(metaPath, JSON.stringify(meta, null, 2) + "\n");
   return true;
 }
@@ -96,7 +115,7 @@ export async function build({ ifStale = false } = {}): Promise<boolean> {
 if (import.meta.main) {
   try {
     const built = await build({ ifStale: Deno.args.includes("--if-stale") });
-    console.log(built ? "static/islands.js built" : "static/islands.js is up to date");
+    console.log(built ? "static/ bundles built" : "static/ bundles are up to date");
   } catch (err) {
     console.error(`build: ${(err as Error).message}`);
     Deno.exit(1);
