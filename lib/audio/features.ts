@@ -25,6 +25,7 @@ import {
   expectPowerOfTwo,
 } from "./errors.ts";
 import { type PairedRealFft, realFftFor } from "./fft.ts";
+import { powerToDecibels } from "./log_simd.ts";
 
 /**
  * How samples beyond the signal's ends are filled when frames are centred: `constant` = zeros
@@ -425,11 +426,14 @@ export function powerToDb(power: ArrayLike<number>, options: PowerToDbOptions = 
   expectPositiveFinite("amin", amin);
   if (!Number.isFinite(ref)) throw new RangeError(`Expected a finite ref, but got ${ref}`);
   if (topDb !== null) expectAtLeast("topDb", topDb, 0);
-  const out = new Float64Array(power.length);
+  const out = Float64Array.from(power);
   const refDb = 10 * Math.log10(Math.max(amin, Math.abs(ref)));
+  // Powers at or below amin all become 10·log10(amin), computed once here; the others take the
+  // logarithm of log_simd.ts, within an ulp of Math.log10 and several times faster.
+  powerToDecibels(out, amin, 10 * Math.log10(amin));
   let max = -Infinity;
-  for (let i = 0; i < power.length; i++) {
-    const db = 10 * Math.log10(Math.max(amin, power[i])) - refDb;
+  for (let i = 0; i < out.length; i++) {
+    const db = out[i] - refDb;
     out[i] = db;
     if (db > max) max = db;
   }

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { amplitudeDb, amplitudeDbKernel, LOG_TABLE_BYTES, writeLogTables } from "./log_simd.ts";
+import { amplitudeDb, decibelKernel, LOG_TABLE_BYTES, writeLogTables } from "./log_simd.ts";
 import {
   add,
   both,
@@ -377,7 +377,7 @@ export class GateMatrices {
   constructor(useSimd = true) {
     if (useSimd && compiled === undefined) {
       compiled = compileKernels(() => [
-        amplitudeDbKernel(),
+        decibelKernel("amplitude"),
         columnMaxKernel(),
         columnSumKernel(true),
         columnSumKernel(false),

@@ -22,9 +22,12 @@ import {
   type Code,
   compileKernels,
   doWhile,
+  F64,
   f64x2,
   fadd,
+  fle,
   flt,
+  fmax,
   fmul,
   fsqrt,
   fsub,
@@ -43,12 +46,15 @@ import {
   loadPair,
   select,
   set,
+  splat,
   store,
   V128,
 } from "./wasm_encoder.ts";
 
 /** 20 / ln(10): `20·log10(x) = DB_PER_NEPER·ln(x)`. */
 export const DB_PER_NEPER = 20 / Math.LN10;
+/** 10 / ln(10): `10·log10(x) = POWER_DB_PER_NEPER·ln(x)`. */
+export const POWER_DB_PER_NEPER = 10 / Math.LN10;
 
 const TABLE_SIZE = 128;
 /** High word of 0.6875, the start of z's range. */
@@ -114,13 +120,17 @@ export function writeLogTables(memory: WebAssembly.Memory): void {
 }
 
 /**
- * The kernel `amplitudeDb(address, bytes)`: each f64 power p at `address … address + bytes`
- * (an even count) becomes `DB_PER_NEPER · naturalLog(√p + ε)`, the branches of the scalar
- * code taken per lane. It reads the tables that {@link writeLogTables} puts at address 0.
+ * A decibel kernel over the f64 values at `address … address + bytes` (an even count), in
+ * place, the branches of {@link naturalLog} taken per lane by selects; it reads the tables that
+ * {@link writeLogTables} puts at address 0. `amplitudeDb(address, bytes)` turns a power p into
+ * `DB_PER_NEPER · ln(√p + ε)`; `powerDb(address, bytes, amin, aminDb)` turns it into
+ * `POWER_DB_PER_NEPER · ln(p)`, or `aminDb` where `p ≤ amin`.
  */
-export function amplitudeDbKernel(): Kernel {
-  const k = new Kernel("amplitudeDb");
+export function decibelKernel(input: "amplitude" | "power"): Kernel {
+  const k = new Kernel(input === "amplitude" ? "amplitudeDb" : "powerDb");
   const [address, bytes] = [k.param(I32), k.param(I32)];
+  const [amin, aminDb] = input === "power" ? [k.param(F64), k.param(F64)] : [-1, -1];
+  const p = k.local(V128);
   const [offset, i0, i1] = [k.local(I32), k.local(I32), k.local(I32)];
   const v = () => k.local(V128);
   const [x, shifted, index, dk, r, head, sum] = Array.from({ length: 7 }, v);
@@ -148,7 +158,13 @@ export function amplitudeDbKernel(): Kernel {
   poly = fmul(fmul(get(r), get(r)), poly);
   const at = add(get(address), get(offset));
   const loop: Code = [
-    ...set(x, fadd(fsqrt(load(at)), c(Number.EPSILON))),
+    ...set(p, load(at)),
+    ...set(
+      x,
+      input === "amplitude"
+        ? fadd(fsqrt(get(p)), c(Number.EPSILON))
+        : fmax(get(p), splat(get(amin))),
+    ),
     ...set(shifted, isub(get(x), n(BigInt(OFFSET_HIGH) << 32n))),
     // Byte offset of the table entry: the 7 bits below the exponent of `shifted`, times 8.
     ...set(index, and(ishrU(get(shifted), 42), n(8n * BigInt(TABLE_SIZE - 1)))),
@@ -167,7 +183,16 @@ export function amplitudeDbKernel(): Kernel {
       ),
     ),
     // +∞ and NaN are their own logarithms.
-    ...store(at, fmul(c(DB_PER_NEPER), select(get(r), get(x), flt(get(x), c(Infinity))))),
+    ...store(
+      at,
+      input === "amplitude"
+        ? fmul(c(DB_PER_NEPER), select(get(r), get(x), flt(get(x), c(Infinity))))
+        : select(
+          splat(get(aminDb)),
+          fmul(c(POWER_DB_PER_NEPER), select(get(r), get(x), flt(get(x), c(Infinity)))),
+          fle(get(p), splat(get(amin))),
+        ),
+    ),
   ];
   k.emit(set(offset, i32(0)), doWhile(offset, i32(16), get(bytes), loop));
   return k;
@@ -177,26 +202,40 @@ export function amplitudeDbKernel(): Kernel {
 const BLOCK = 8192;
 
 interface Block {
-  run: (address: number, bytes: number) => void;
+  amplitudeDb: (address: number, bytes: number) => void;
+  powerDb: (address: number, bytes: number, amin: number, aminDb: number) => void;
   values: Float64Array;
 }
 let block: Block | null | undefined;
 
 function simdBlock(): Block | null {
   if (block === undefined) {
-    const compiled = compileKernels(() => [amplitudeDbKernel()]);
+    const compiled = compileKernels(() => [decibelKernel("amplitude"), decibelKernel("power")]);
     if (compiled === null) {
       block = null;
     } else {
       const { memory, exports } = instantiate(compiled, LOG_TABLE_BYTES + 8 * BLOCK);
       writeLogTables(memory);
       block = {
-        run: exports.amplitudeDb as Block["run"],
+        amplitudeDb: exports.amplitudeDb as Block["amplitudeDb"],
+        powerDb: exports.powerDb as Block["powerDb"],
         values: new Float64Array(memory.buffer, LOG_TABLE_BYTES, BLOCK),
       };
     }
   }
   return block;
+}
+
+/** Runs `kernel` over `values`, copied through the kernel memory one block at a time. */
+function inBlocks(simd: Block, values: Float64Array, kernel: (bytes: number) => void): void {
+  for (let start = 0; start < values.length; start += BLOCK) {
+    const count = Math.min(BLOCK, values.length - start);
+    simd.values.set(values.subarray(start, start + count));
+    // An odd count leaves one lane over; give it a harmless value.
+    if (count & 1) simd.values[count] = 1;
+    kernel(8 * (count + (count & 1)));
+    values.set(simd.values.subarray(0, count), start);
+  }
 }
 
 /**
@@ -206,17 +245,29 @@ function simdBlock(): Block | null {
  */
 export function powerToAmplitudeDb(values: Float64Array, useSimd = true): void {
   const simd = useSimd ? simdBlock() : null;
-  if (!simd) {
-    for (let i = 0; i < values.length; i++) values[i] = amplitudeDb(values[i]);
+  if (simd) inBlocks(simd, values, (bytes) => simd.amplitudeDb(LOG_TABLE_BYTES, bytes));
+  else for (let i = 0; i < values.length; i++) values[i] = amplitudeDb(values[i]);
+}
+
+/**
+ * Replaces each power `p` in `values` by `10·log10(max(p, amin))`: `aminDb` (which the caller
+ * computes once, exactly) where `p ≤ amin`, otherwise `POWER_DB_PER_NEPER · ln(p)` with
+ * {@link naturalLog}'s logarithm; `useSimd: false` forces the scalar route.
+ */
+export function powerToDecibels(
+  values: Float64Array,
+  amin: number,
+  aminDb: number,
+  useSimd = true,
+): void {
+  const simd = useSimd ? simdBlock() : null;
+  if (simd) {
+    inBlocks(simd, values, (bytes) => simd.powerDb(LOG_TABLE_BYTES, bytes, amin, aminDb));
     return;
   }
-  for (let start = 0; start < values.length; start += BLOCK) {
-    const count = Math.min(BLOCK, values.length - start);
-    simd.values.set(values.subarray(start, start + count));
-    // An odd count leaves one lane over; give it a harmless value.
-    if (count & 1) simd.values[count] = 1;
-    simd.run(LOG_TABLE_BYTES, 8 * (count + (count & 1)));
-    values.set(simd.values.subarray(0, count), start);
+  for (let i = 0; i < values.length; i++) {
+    const p = values[i];
+    values[i] = p <= amin ? aminDb : POWER_DB_PER_NEPER * naturalLog(Math.max(p, amin));
   }
 }
 

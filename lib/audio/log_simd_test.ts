@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { DB_PER_NEPER, naturalLog, powerToAmplitudeDb } from "./log_simd.ts";
+import { DB_PER_NEPER, naturalLog, powerToAmplitudeDb, powerToDecibels } from "./log_simd.ts";
 import { seededRandom } from "./synth.ts";
 
 /** Distance between x and the next double away from zero. */
@@ -64,4 +64,25 @@ Deno.test("powerToAmplitudeDb: 20·log10(√p + ε), SIMD and scalar routes bit-
   assert.equal(simd[0], DB_PER_NEPER * naturalLog(Number.EPSILON));
   assert.equal(simd[1], Infinity);
   assert.ok(Number.isNaN(simd[2]));
+});
+
+Deno.test("powerToDecibels: 10·log10(max(p, amin)), exact at amin, SIMD equal to scalar", () => {
+  const random = seededRandom(9);
+  const amin = 1e-10;
+  const aminDb = 10 * Math.log10(amin);
+  const powers = Float64Array.from({ length: 9001 }, () => random() ** 12 * 100);
+  powers.set([0, amin, amin / 2, 1, NaN, Infinity], 0);
+  const simd = powers.slice();
+  const scalar = powers.slice();
+  powerToDecibels(simd, amin, aminDb, true);
+  powerToDecibels(scalar, amin, aminDb, false);
+  // As plain arrays, so that NaN equals NaN whatever its sign bit.
+  assert.deepEqual([...simd], [...scalar]);
+  assert.deepEqual([...simd.subarray(0, 4)], [aminDb, aminDb, aminDb, 0]);
+  assert.ok(Number.isNaN(simd[4]));
+  assert.equal(simd[5], Infinity);
+  for (let i = 6; i < powers.length; i++) {
+    const expected = 10 * Math.log10(Math.max(powers[i], amin));
+    assert.ok(Math.abs(simd[i] - expected) <= 4 * ulp(expected), `p = ${powers[i]}`);
+  }
 });

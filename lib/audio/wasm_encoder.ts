@@ -81,6 +81,8 @@ export const fsqrt = (x: Code): Code => [...x, 0xfd, ...uleb(0xef)];
 export const and = simdBinary(0x4e), or = simdBinary(0x50), xor = simdBinary(0x51);
 /** `i64x2` arithmetic and signed comparisons (all ones where true). */
 export const iadd = simdBinary(0xce), isub = simdBinary(0xd1);
+/** `f64x2.le`: all ones in lanes where x ≤ y. */
+export const fle = simdBinary(0x4b);
 /** `f64x2.gt`: all ones in lanes where x > y. */
 export const fgt = simdBinary(0x4a);
 /** `f64x2.max`, with `Math.max`'s treatment of NaN and signed zeros. */
