@@ -82,12 +82,17 @@ export class Recording {
   #stopping: Promise<SavedEntry> | null = null;
   #cancelled = false;
 
-  private constructor(options: RecordingOptions, microphone: Microphone, sessionId: string) {
+  private constructor(
+    options: RecordingOptions,
+    microphone: Microphone,
+    sessionId: string,
+    downsampler: Downsampler,
+  ) {
     this.#options = options;
     this.#microphone = microphone;
     this.sessionId = sessionId;
     this.#urls = sessionUrls(options.sessionsUrl, sessionId);
-    this.#downsampler = new Downsampler({ inputRateHz: microphone.sampleRateHz });
+    this.#downsampler = downsampler;
     this.#queue = new UploadQueue({
       ...options.retry,
       chunkUrl: this.#urls.chunk,
@@ -104,32 +109,41 @@ export class Recording {
    */
   static async start(options: RecordingOptions): Promise<Recording> {
     const microphone = await (options.openMicrophone ?? openMicrophone)(options.workletUrl);
-    let sessionId: string;
+    const fail = (message: string, cause?: unknown): never => {
+      microphone.close();
+      throw new RecordingError(message, { cause });
+    };
+    let downsampler: Downsampler;
     try {
-      const res = await (options.fetch ?? fetch)(options.sessionsUrl, {
+      downsampler = new Downsampler({ inputRateHz: microphone.sampleRateHz });
+    } catch (err) {
+      return fail(`The microphone's rate of ${microphone.sampleRateHz} Hz is not supported.`, err);
+    }
+    let res: Response;
+    let body: { error?: unknown } | null;
+    try {
+      res = await (options.fetch ?? fetch)(options.sessionsUrl, {
         method: "POST",
         credentials: "same-origin",
       });
-      const body = await res.json().catch(() => null);
-      if (!res.ok) {
-        throw new RecordingError(
-          typeof body?.error === "string"
-            ? body.error
-            : `The server could not start a recording (HTTP ${res.status}).`,
-        );
-      }
-      sessionId = readSessionId(body);
+      body = await res.json().catch(() => null);
     } catch (err) {
-      microphone.close();
-      if (err instanceof RecordingError) throw err;
-      throw new RecordingError(
-        err instanceof TypeError && err.message.startsWith("The server")
-          ? err.message
-          : "Moodline could not be reached. Check your connection and try again.",
-        { cause: err },
+      return fail("Moodline could not be reached. Check your connection and try again.", err);
+    }
+    if (!res.ok) {
+      return fail(
+        typeof body?.error === "string"
+          ? body.error
+          : `The server could not start a recording (HTTP ${res.status}).`,
       );
     }
-    const recording = new Recording(options, microphone, sessionId);
+    let sessionId: string;
+    try {
+      sessionId = readSessionId(body);
+    } catch (err) {
+      return fail((err as Error).message, err);
+    }
+    const recording = new Recording(options, microphone, sessionId, downsampler);
     microphone.start(
       (frames) => recording.#take(frames),
       () => options.onMicrophoneEnded?.(),

@@ -190,3 +190,28 @@ Deno.test("an unreachable server at start is a connection message", async () => 
   );
   assert.equal(microphone.closed, true);
 });
+
+Deno.test("an unusable microphone rate or a start answer without id releases the microphone", async () => {
+  const oddMicrophone = new FakeMicrophone(100);
+  await assert.rejects(
+    Recording.start({
+      workletUrl: "w",
+      sessionsUrl: "/api/sessions",
+      fetch: fakeServer().fetch,
+      openMicrophone: () => Promise.resolve(oddMicrophone),
+    }),
+    /rate of 100 Hz is not supported/,
+  );
+  assert.equal(oddMicrophone.closed, true);
+  const microphone = new FakeMicrophone(48000);
+  await assert.rejects(
+    Recording.start({
+      workletUrl: "w",
+      sessionsUrl: "/api/sessions",
+      fetch: () => Promise.resolve(Response.json({}, { status: 201 })),
+      openMicrophone: () => Promise.resolve(microphone),
+    }),
+    (err: unknown) => err instanceof RecordingError && /did not say/.test(err.message),
+  );
+  assert.equal(microphone.closed, true);
+});
