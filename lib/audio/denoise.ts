@@ -458,28 +458,41 @@ function gateChunk(
   const synthesisedEnd = chunkOrigin +
     Math.min(chunkLength, (totalFrames - 1) * hopLength + winLength - 2 * half);
 
-  // scipy divides by the summed squared window of every frame covering a sample. Where all
-  // covering frames exist that sum depends only on the position modulo the hop.
+  // scipy divides by the summed squared window of every frame covering a sample (unless that
+  // is ≤ 1e-10). Where all covering frames exist that sum depends only on the position modulo
+  // the hop; dividing by 1 where scipy does not divide gives the same value.
   const normByPhase = new Float64Array(hopLength);
   for (let j = 0; j < winLength; j++) normByPhase[j % hopLength] += window[j] * window[j];
+  const divisorByPhase = normByPhase.map((norm) => (norm > 1e-10 ? norm : 1));
   const lastFrameStart = (totalFrames - 1) * hopLength;
-  let e = start - chunkOrigin + half; // position in the extended chunk
-  let phase = e % hopLength;
-  for (let i = start; i < keepEnd; i++, e++) {
-    let norm: number;
-    if (e >= winLength - 1 && e <= lastFrameStart) {
-      norm = normByPhase[phase];
-    } else {
-      const tLo = Math.max(0, Math.ceil((e - winLength + 1) / hopLength));
-      const tHi = Math.min(totalFrames - 1, Math.floor(e / hopLength));
-      norm = 0;
-      for (let t = tLo; t <= tHi; t++) {
-        const w = window[e - t * hopLength];
-        norm += w * w;
-      }
+  const extended = (i: number) => i - chunkOrigin + half; // position in the extended chunk
+  const value = (i: number) => (count > 0 ? accumulator[i - accumulatorOrigin] : 0);
+  const edgeSample = (i: number) => {
+    const e = extended(i);
+    const tLo = Math.max(0, Math.ceil((e - winLength + 1) / hopLength));
+    const tHi = Math.min(totalFrames - 1, Math.floor(e / hopLength));
+    let norm = 0;
+    for (let t = tLo; t <= tHi; t++) {
+      const w = window[e - t * hopLength];
+      norm += w * w;
     }
-    if (++phase === hopLength) phase = 0;
-    const value = count > 0 ? accumulator[i - accumulatorOrigin] : 0;
-    out[i] = i >= synthesisedEnd ? 0 : norm > 1e-10 ? value / norm : value;
+    out[i] = i >= synthesisedEnd ? 0 : norm > 1e-10 ? value(i) / norm : value(i);
+  };
+  // Samples covered by every frame they can be (the interior) and before synthesisedEnd.
+  const interiorStart = Math.min(keepEnd, Math.max(start, winLength - 1 - extended(0)));
+  const interiorEnd = Math.max(
+    interiorStart,
+    Math.min(keepEnd, synthesisedEnd, lastFrameStart - extended(0) + 1),
+  );
+  for (let i = start; i < interiorStart; i++) edgeSample(i);
+  if (count > 0) {
+    let phase = extended(interiorStart) % hopLength;
+    for (let i = interiorStart; i < interiorEnd; i++) {
+      out[i] = accumulator[i - accumulatorOrigin] / divisorByPhase[phase];
+      if (++phase === hopLength) phase = 0;
+    }
+  } else {
+    out.fill(0, interiorStart, interiorEnd);
   }
+  for (let i = interiorEnd; i < keepEnd; i++) edgeSample(i);
 }
