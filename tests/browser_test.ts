@@ -9,20 +9,7 @@ import { chromium } from "playwright-core";
 import { createApp } from "../app.ts";
 import { testConfig } from "../lib/config.ts";
 import { Db } from "../lib/db.ts";
-
-/** Where Debian's package puts the browser. */
-export const CHROMIUM_PATH = "/usr/bin/chromium";
-
-/** Flags that keep Chromium from reaching for the network or a sandbox we lack as root. */
-export const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./_browser.ts";
 
 Deno.test({
   name: "browser: sign up, then the time-zone island hydrates and saves",

@@ -17,18 +17,7 @@ import { MICROPHONE_MESSAGES } from "../islands/audio/microphone.ts";
 import { encodeWav } from "../lib/audio/encode.ts";
 import { testConfig } from "../lib/config.ts";
 import { Db, type Segment } from "../lib/db.ts";
-
-/** Debian's Chromium and the flags `browser_test.ts` uses (importing it would rerun its test). */
-const CHROMIUM_PATH = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./_browser.ts";
 
 const TONE_HZ = 440;
 const WAV_RATE_HZ = 48000;
