@@ -606,7 +606,10 @@ export class PairedRealFft {
         }
       } else {
         for (let base = 0; base < total; base += 4 * quarter) {
-          for (let j = 0; j < quarter; j++) {
+          // The first butterfly (both lanes) has twiddles 1: no multiplications.
+          butterfly4(a, b, base, quarter);
+          butterfly4(a, b, base + 1, quarter);
+          for (let j = 2; j < quarter; j++) {
             twiddledButterfly4(a, b, base + j, quarter, twiddles, offset + 12 * (j >> 1) + (j & 1));
           }
         }

@@ -185,15 +185,19 @@ function transformCode(
       // A short span: its butterflies are written out, with constant twiddle addresses.
       const unrolled: Code = [];
       for (let jj = 0; jj < q; jj += 16) {
-        unrolled.push(...butterfly(q, [i32(0), twiddles + 6 * jj], jj));
+        // The first butterfly of every block has twiddles 1: no multiplications.
+        unrolled.push(...butterfly(q, jj === 0 ? null : [i32(0), twiddles + 6 * jj], jj));
       }
       emit(set(p, i32(0)), doWhile(p, i32(4 * q), i32(bytes), unrolled));
     } else {
+      // The first butterfly of every block has twiddles 1 and takes no multiplications.
       emit(
         set(base, i32(0)),
         doWhile(base, i32(4 * q), i32(bytes), [
-          ...set(j, i32(0)),
-          ...set(t, i32(twiddles)),
+          ...set(p, get(base)),
+          ...butterfly(q, null),
+          ...set(j, i32(16)),
+          ...set(t, i32(twiddles + 96)),
           ...doWhile(j, i32(16), i32(q), [
             ...set(p, add(get(base), get(j))),
             ...butterfly(q, [get(t), 0]),
