@@ -68,11 +68,28 @@ function sumOf(samples: Float32Array): number {
   return sum;
 }
 
-function subtractMean(samples: Float32Array, sum: number): Float32Array {
+function subtractMean(
+  samples: Float32Array,
+  sum: number,
+  out: Float32Array = new Float32Array(samples.length),
+): Float32Array {
   const mean = samples.length > 0 ? sum / samples.length : 0;
-  const out = new Float32Array(samples.length);
   for (let i = 0; i < samples.length; i++) out[i] = samples[i] - mean;
   return out;
+}
+
+/** Longest signal whose DC-free copy {@link preprocess} keeps in a reused buffer (4 MiB). */
+const MAX_SCRATCH_SAMPLES = 2 ** 20;
+let scratch = new Float32Array(0);
+
+/**
+ * A reused array of `length` samples for an intermediate signal of {@link preprocess}, which
+ * never hands it out; fresh arrays for long inputs, so one long file does not pin its size.
+ */
+function scratchSamples(length: number): Float32Array {
+  if (length > MAX_SCRATCH_SAMPLES) return new Float32Array(length);
+  if (scratch.length < length) scratch = new Float32Array(length);
+  return scratch.subarray(0, length);
 }
 
 /**
@@ -149,16 +166,19 @@ export function padOrCrop(
     out.set(samples);
     return out;
   }
-  let offset = 0;
-  if (cropFrom === "center") {
-    offset = Math.floor((samples.length - lengthSamples) / 2);
-  } else if (cropFrom === "loudest") {
-    offset = loudestWindowStart(samples, lengthSamples);
-  } else if (cropFrom !== "start") {
+  if (cropFrom !== "start" && cropFrom !== "center" && cropFrom !== "loudest") {
     throw new RangeError(`Expected cropFrom "start", "center" or "loudest", but got ${cropFrom}`);
   }
+  const offset = cropOffset(samples, lengthSamples, cropFrom);
   out.set(samples.subarray(offset, offset + lengthSamples));
   return out;
+}
+
+/** Start of the window {@link padOrCrop} keeps from a signal at least `length` long. */
+function cropOffset(samples: Float32Array, length: number, cropFrom: CropFrom): number {
+  if (cropFrom === "center") return Math.floor((samples.length - length) / 2);
+  if (cropFrom === "loudest") return loudestWindowStart(samples, length);
+  return 0;
 }
 
 /**
@@ -219,7 +239,9 @@ export function preprocess(
     }
   }
 
-  let signal = options.removeDc === false ? samples : subtractMean(samples, sum);
+  let signal = options.removeDc === false
+    ? samples
+    : subtractMean(samples, sum, scratchSamples(samples.length));
   if (isAllZero(signal)) return new Float32Array(lengthSamples);
   // At the model rate, resampling would only copy.
   if (sampleRateHz !== MODEL_SAMPLE_RATE_HZ) {
@@ -229,7 +251,15 @@ export function preprocess(
     signal = reduceNoiseStationary(signal, MODEL_SAMPLE_RATE_HZ, options.denoise ?? {});
   }
   if (trimTopDb !== null) signal = trimSilence(signal, { topDb: trimTopDb });
-  signal = padOrCrop(signal, lengthSamples, options.cropFrom ?? "loudest");
+  // A long enough signal is cropped as a view (peakNormalize makes the output array); the
+  // rest, and unknown cropFrom values, go through padOrCrop.
+  const cropFrom = options.cropFrom ?? "loudest";
+  if (signal.length >= lengthSamples && ["start", "center", "loudest"].includes(cropFrom)) {
+    const offset = cropOffset(signal, lengthSamples, cropFrom);
+    signal = signal.subarray(offset, offset + lengthSamples);
+  } else {
+    signal = padOrCrop(signal, lengthSamples, cropFrom);
+  }
   return peakNormalize(signal, headroomDb);
 }
 
