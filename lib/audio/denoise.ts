@@ -20,11 +20,16 @@
  *    window), cut back to the chunk.
  *
  * Differences from noisereduce that do not change the result beyond rounding: everything is
- * float64 (noisereduce computes the noise statistics in float32), frames lying entirely in
- * the zero padding are not transformed (their spectrum is exactly zero), the triangular
- * filter is applied as exact running sums instead of an FFT convolution, and output samples
- * outside the kept region are never synthesised. The test against the noisereduce fixture
- * documents the remaining difference.
+ * float64 (noisereduce computes the noise statistics in float32), the decibels take the
+ * logarithm of log_simd.ts (within 1 ulp of `Math.log`), frames lying entirely in the zero
+ * padding are not transformed (their spectrum is exactly zero), the triangular filter is
+ * applied as exact running sums instead of an FFT convolution, and output samples outside
+ * the kept region are never synthesised. The test against the noisereduce fixture documents
+ * the remaining difference.
+ *
+ * The transforms run two frames at a time in WebAssembly SIMD (fft.ts), reading the signal
+ * from and overlap-adding into the FFT's own memory; the matrix work between them (decibels,
+ * statistics, mask, smoothing) runs in gate_matrix.ts.
  */
 
 import { MODEL_SAMPLE_RATE_HZ } from "./constants.ts";
@@ -233,7 +238,7 @@ function gateMatrices(): GateMatrices {
 
 /**
  * noisereduce's `_amp_to_db` of one magnitude, before the per-row floor, with the same
- * logarithm as {@link powerToAmplitudeDb} uses for whole spectrograms.
+ * logarithm as the spectrogram-wide conversion of log_simd.ts.
  */
 function ampToDb(magnitude: number): number {
   return DB_PER_NEPER * naturalLog(magnitude + Number.EPSILON);

@@ -12,7 +12,8 @@
  *
  * The complex transform is an in-place radix-4 decimation in time (one radix-2 pass first
  * when log2(N/2) is odd); the windowed samples are scattered into bit-reversed order as they
- * are loaded, so windowing and reordering cost one pass together.
+ * are loaded, so windowing and reordering cost one pass together (the SIMD kernels make the
+ * first butterfly pass in that same loop).
  *
  * @module
  */
@@ -71,7 +72,9 @@ export interface FftRegions {
  * callers (see {@link realFftFor}); its arrays are scratch space that a caller fills and reads
  * between two calls, which is safe because DSP calls never interleave. The arrays are views
  * of WebAssembly memory that {@link prepareRegions} may grow, so read them from the instance
- * after each call rather than keeping them.
+ * after each call rather than keeping them. WebAssembly memory never shrinks: it stays at the
+ * size the longest STFT needed, about 2.5 MB for a 3 s window and some 32 MB for a full
+ * 37.5 s noise-gate chunk.
  *
  * Besides frame-at-a-time use, an STFT over a whole signal can run without copying frames or
  * spectra through JavaScript: the signal goes once into {@link FftRegions.signal}, each pair

@@ -53,7 +53,7 @@ import {
   V128,
 } from "./wasm_encoder.ts";
 
-// Every kernel walks rows of `rowBytes` (16-byte multiples) with a byte counter per row.
+// --- Kernels. Matrix rows are `rowBytes` long (a multiple of 16); all addresses in bytes. ---
 
 // columnMax(src, rowBytes, matrixBytes, out, init): out[k] = init, then
 // out[k] = out[k] < src[r][k] ? src[r][k] : out[k] for every row r in order.
