@@ -4,11 +4,11 @@
  * two scalar ones; the arithmetic is the scalar arithmetic operation for operation (no fused
  * multiply-add), so results are bit-identical to the scalar route in fft.ts.
  *
- * A module is assembled (with wasm_encoder.ts) for each FFT size, with every array address
- * and butterfly distance written into the code as constants: loads and stores then need no
- * address arithmetic, which is a third of the instructions of a generic radix-4 butterfly.
- * There is nothing to rebuild, and the kernels can be read below. Addresses are in bytes; a
- * lane-interleaved complex component takes 16.
+ * A module is assembled (with wasm_encoder.ts) for each FFT size, with the addresses of its
+ * fixed arrays and every butterfly distance written into the code as constants, so that loads
+ * and stores need no address arithmetic; only the regions whose size varies (signal, store,
+ * accumulator) are passed as addresses. There is nothing to rebuild, and the kernels can be
+ * read below. Addresses are in bytes; a lane-interleaved complex component takes 16.
  *
  * @module
  */
@@ -78,6 +78,7 @@ export interface SimdFftLayout {
 
 /** The size-specific kernels and the memory they work in. */
 export interface SimdFft {
+  /** The memory the layout describes (grown by the caller for its regions). */
   memory: WebAssembly.Memory;
   /** Window, transform and split; writes powers (×scale²) to outA/outB. `half` = scale/2. */
   forwardPower(scale: number, half: number): void;
