@@ -289,7 +289,8 @@ export function noiseThresholdDb(
 
 /**
  * Gates `samples` with noisereduce's stationary algorithm and returns the denoised signal of
- * the same length. Silent input stays silent (never NaN).
+ * the same length, written into `out` when given (an array of that length, not `samples`
+ * itself), otherwise into a new array. Silent input stays silent (never NaN).
  *
  * @example
  * const clean = reduceNoiseStationary(noisy, 16000); // noisereduce defaults
@@ -298,7 +299,11 @@ export function reduceNoiseStationary(
   samples: Float32Array,
   sampleRateHz: number,
   options: SpectralGateOptions = {},
+  out: Float32Array = new Float32Array(samples.length),
 ): Float32Array {
+  if (out.length !== samples.length) {
+    throw new RangeError(`Expected an output of ${samples.length} samples, but got ${out.length}`);
+  }
   const setup = setupGate(sampleRateHz, options);
   const chunkSize = options.chunkSize ?? 600_000;
   const paddingSamples = options.paddingSamples ?? 30_000;
@@ -311,7 +316,6 @@ export function reduceNoiseStationary(
   if (options.clipNoise ?? true) noise = noise.subarray(0, chunkSize);
   const threshold = noiseThresholdDb(noise, sampleRateHz, options);
   const n = samples.length;
-  const out = new Float32Array(n);
   if (n <= chunkSize) {
     gateChunk(samples, 0, n, paddingSamples, threshold, setup, out);
   } else {

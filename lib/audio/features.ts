@@ -420,13 +420,17 @@ export function melSpectrogram(
  * A chunked caller therefore gets different floors than a whole-file caller.
  */
 export function powerToDb(power: ArrayLike<number>, options: PowerToDbOptions = {}): Float64Array {
+  return powerToDbInPlace(Float64Array.from(power), options);
+}
+
+/** {@link powerToDb} overwriting its input. */
+function powerToDbInPlace(out: Float64Array, options: PowerToDbOptions): Float64Array {
   const ref = options.ref ?? 1;
   const amin = options.amin ?? 1e-10;
   const topDb = options.topDb === undefined ? 80 : options.topDb;
   expectPositiveFinite("amin", amin);
   if (!Number.isFinite(ref)) throw new RangeError(`Expected a finite ref, but got ${ref}`);
   if (topDb !== null) expectAtLeast("topDb", topDb, 0);
-  const out = Float64Array.from(power);
   const refDb = 10 * Math.log10(Math.max(amin, Math.abs(ref)));
   // Powers at or below amin all become 10·log10(amin), computed once here; the others take the
   // logarithm of log_simd.ts, within an ulp of Math.log10 and several times faster.
@@ -509,6 +513,20 @@ export function mfccFromDb(
   return out;
 }
 
+/** Largest mel matrix {@link mfcc} keeps in a reused buffer (4 MiB). */
+const MAX_REUSED_MEL = 2 ** 19;
+let melBuffer = new Float64Array(0);
+
+/**
+ * A reused scratch array of `length` values for {@link mfcc}'s mel matrix, which it never
+ * hands out (fresh memory costs more than filling it); large matrices get a fresh one.
+ */
+function reusedMel(length: number): Float64Array {
+  if (length > MAX_REUSED_MEL) return new Float64Array(length);
+  if (melBuffer.length < length) melBuffer = new Float64Array(length);
+  return melBuffer.subarray(0, length);
+}
+
 function melPowerFrames(
   samples: ArrayLike<number>,
   options: MfccOptions,
@@ -524,7 +542,7 @@ function melPowerFrames(
   });
   const frames = framesFor(samples.length, nFft, hopLength, true);
   // Silent frames are skipped by forEachFramePair and stay zero, as applyMel would leave them.
-  const mel = new Float64Array(frames * filterbank.nMels);
+  const mel = reusedMel(frames * filterbank.nMels).fill(0);
   const { nMels } = filterbank;
   forEachFramePair(samples, nFft, hopLength, options.padMode ?? "constant", (fft, a, b) => {
     fft.projectPower(filterbank, mel, a * nMels, b >= 0 ? mel : null, b * nMels);
@@ -542,7 +560,7 @@ export function mfcc(
   options: MfccOptions = {},
 ): { values: Float64Array; frames: number } {
   const { mel, frames, nMels } = melPowerFrames(samples, options);
-  const db = powerToDb(mel);
+  const db = powerToDbInPlace(mel, {});
   return { values: mfccFromDb(db, frames, nMels, options.nMfcc ?? N_MFCC), frames };
 }
 
@@ -612,6 +630,20 @@ export function rmsDirect(
   return out;
 }
 
+/** Longest prefix count {@link zeroCrossingRate} keeps in a reused buffer (4 MiB). */
+const MAX_REUSED_COUNTS = 2 ** 20;
+let countsBuffer = new Int32Array(0);
+
+/**
+ * A reused scratch array of `length` counts (fresh memory costs more than filling it, as its
+ * pages are touched for the first time); long signals get a fresh one.
+ */
+function reusedCounts(length: number): Int32Array {
+  if (length > MAX_REUSED_COUNTS) return new Int32Array(length);
+  if (countsBuffer.length < length) countsBuffer = new Int32Array(length);
+  return countsBuffer;
+}
+
 /**
  * Zero-crossing rate as `librosa.feature.zero_crossing_rate`: edge-padded centred frames,
  * `|x| ≤ threshold` counts as zero and zero as positive, crossings are sign changes between
@@ -628,7 +660,8 @@ export function zeroCrossingRate(
   const n = samples.length;
   const frames = framesFor(n, frameLength, hopLength, center);
   // crossingsUpTo[i] = number of sign changes between neighbours (j−1, j) for 1 ≤ j ≤ i.
-  const crossingsUpTo = new Int32Array(Math.max(1, n));
+  const crossingsUpTo = reusedCounts(Math.max(1, n));
+  crossingsUpTo[0] = 0;
   // Signs as 0/1 numbers and XOR rather than a branch: speech changes sign so irregularly
   // that a branch per sample would mostly be mispredicted.
   let previousNegative = n > 0 ? +(samples[0] < -threshold) : 0;

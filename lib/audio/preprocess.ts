@@ -78,18 +78,20 @@ function subtractMean(
   return out;
 }
 
-/** Longest signal whose DC-free copy {@link preprocess} keeps in a reused buffer (4 MiB). */
+/** Longest intermediate signal {@link preprocess} keeps in a reused buffer (4 MiB). */
 const MAX_SCRATCH_SAMPLES = 2 ** 20;
-let scratch = new Float32Array(0);
+const scratch = { dcFree: new Float32Array(0), gated: new Float32Array(0) };
 
 /**
  * A reused array of `length` samples for an intermediate signal of {@link preprocess}, which
- * never hands it out; fresh arrays for long inputs, so one long file does not pin its size.
+ * never hands it out. Fresh memory costs more than the loops that fill it (the pages are
+ * touched for the first time), so the DC-free and the gated signal each keep one; long
+ * inputs get fresh arrays, so one long file does not pin its size.
  */
-function scratchSamples(length: number): Float32Array {
+function scratchSamples(which: keyof typeof scratch, length: number): Float32Array {
   if (length > MAX_SCRATCH_SAMPLES) return new Float32Array(length);
-  if (scratch.length < length) scratch = new Float32Array(length);
-  return scratch.subarray(0, length);
+  if (scratch[which].length < length) scratch[which] = new Float32Array(length);
+  return scratch[which].subarray(0, length);
 }
 
 /**
@@ -98,11 +100,19 @@ function scratchSamples(length: number): Float32Array {
  */
 export function peakNormalize(samples: Float32Array, headroomDb = 1): Float32Array {
   expectAtLeast("headroomDb", headroomDb, 0);
-  let peak = 0;
-  for (let i = 0; i < samples.length; i++) {
+  // Two running maxima (even and odd samples) give the CPU two independent chains.
+  let peakEven = 0;
+  let peakOdd = 0;
+  const pairs = samples.length >> 1;
+  for (let i = 0; i < 2 * pairs; i += 2) {
     const a = Math.abs(samples[i]);
-    if (a > peak) peak = a;
+    const b = Math.abs(samples[i + 1]);
+    if (a > peakEven) peakEven = a;
+    if (b > peakOdd) peakOdd = b;
   }
+  let peak = Math.max(peakEven, peakOdd);
+  const last = samples.length & 1 ? Math.abs(samples[samples.length - 1]) : 0;
+  if (last > peak) peak = last;
   const out = new Float32Array(samples.length);
   if (peak === 0) return out;
   const gain = 10 ** (-headroomDb / 20) / peak;
@@ -241,14 +251,19 @@ export function preprocess(
 
   let signal = options.removeDc === false
     ? samples
-    : subtractMean(samples, sum, scratchSamples(samples.length));
+    : subtractMean(samples, sum, scratchSamples("dcFree", samples.length));
   if (isAllZero(signal)) return new Float32Array(lengthSamples);
   // At the model rate, resampling would only copy.
   if (sampleRateHz !== MODEL_SAMPLE_RATE_HZ) {
     signal = resample(signal, sampleRateHz, MODEL_SAMPLE_RATE_HZ);
   }
   if (options.denoise !== false) {
-    signal = reduceNoiseStationary(signal, MODEL_SAMPLE_RATE_HZ, options.denoise ?? {});
+    signal = reduceNoiseStationary(
+      signal,
+      MODEL_SAMPLE_RATE_HZ,
+      options.denoise ?? {},
+      scratchSamples("gated", signal.length),
+    );
   }
   if (trimTopDb !== null) signal = trimSilence(signal, { topDb: trimTopDb });
   // A long enough signal is cropped as a view (peakNormalize makes the output array); the
