@@ -329,3 +329,15 @@ Deno.test("bad gate parameters are RangeErrors", () => {
   assert.throws(() => reduceNoiseStationary(y, 0), /Expected sampleRateHz > 0, but got 0/);
   assert.throws(() => reduceNoiseStationary(y, 16000, { chunkSize: 0 }), /chunkSize > 0/);
 });
+
+Deno.test("reduceNoiseStationary writes into a given output array of the input's length", () => {
+  const y = noisySpeech(3000, 5);
+  const expected = reduceNoiseStationary(y, 8000, { nFft: 128 });
+  const out = new Float32Array(y.length).fill(7);
+  assert.equal(reduceNoiseStationary(y, 8000, { nFft: 128 }, out), out);
+  assert.deepEqual(out, expected);
+  assert.throws(
+    () => reduceNoiseStationary(y, 8000, {}, new Float32Array(10)),
+    /Expected an output of 3000 samples, but got 10/,
+  );
+});
