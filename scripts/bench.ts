@@ -12,6 +12,8 @@
  *   {@link extractFeatures}, on a 60 s speech-like 16 kHz signal cut into consecutive 3 s
  *   model windows (so every second of the input is processed). Median of 5 timed passes after
  *   one warm-up pass.
+ * - `lstmInferMs`, `lstmInferSpeedup`, `lstmTrainBatchSpeedup`: the fused LSTM against
+ *   `tf.layers.lstm` on the published model's shape, from one run of `benchLstm`.
  */
 
 import {
@@ -21,6 +23,7 @@ import {
   preprocess,
   speechLikeSignal,
 } from "../lib/audio/mod.ts";
+import { benchLstm, type LstmBenchResult } from "../lib/model/bench_lstm.ts";
 
 /** One figure: its value, unit and what was measured. */
 export interface Measurement {
@@ -72,10 +75,43 @@ export function measureFeaturesRealtimeFactor(options: FeaturesBenchOptions = {}
   };
 }
 
+let lstmRun: Promise<LstmBenchResult> | null = null;
+/** One run of {@link benchLstm} shared by the LSTM figures, so their ratios come from it. */
+function lstmFigures(): Promise<LstmBenchResult> {
+  return lstmRun ??= benchLstm();
+}
+
+const LSTM_SHAPE = "LSTM(64)→LSTM(64)→Dense(8), 339 frames × 15 features";
+
 /** Every figure the bench reports, by its key in the JSON line. */
 export const MEASUREMENTS: Record<string, () => Measurement | Promise<Measurement>> = {
   featuresRealtimeFactor: () => measureFeaturesRealtimeFactor(),
+  lstmInferMs: async () => ({
+    value: round2((await lstmFigures()).fusedInferMs),
+    unit: "ms",
+    description: `one clip through the fused ${LSTM_SHAPE}`,
+  }),
+  lstmInferSpeedup: async () => {
+    const r = await lstmFigures();
+    return {
+      value: round2(r.tfjsInferMs / r.fusedInferMs),
+      unit: "×",
+      description: `tf.layers.lstm time / fused time, one clip, same weights, same run`,
+    };
+  },
+  lstmTrainBatchSpeedup: async () => {
+    const r = await lstmFigures();
+    return {
+      value: round2(r.tfjsTrainBatchMs / r.fusedTrainBatchMs),
+      unit: "×",
+      description: `tf.layers.lstm time / fused time, one RMSProp step on 23 clips, same run`,
+    };
+  },
 };
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
 
 /** Runs the named measurements (default: all) in order. */
 export async function runMeasurements(

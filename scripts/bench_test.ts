@@ -14,6 +14,11 @@ Deno.test("featuresRealtimeFactor measures a positive rate", () => {
 });
 
 Deno.test("every figure is a named measurement; unknown names are refused", async () => {
-  assert.deepEqual(Object.keys(MEASUREMENTS), ["featuresRealtimeFactor"]);
+  assert.deepEqual(Object.keys(MEASUREMENTS), [
+    "featuresRealtimeFactor",
+    "lstmInferMs",
+    "lstmInferSpeedup",
+    "lstmTrainBatchSpeedup",
+  ]);
   await assert.rejects(() => runMeasurements(["noSuchFigure"]), RangeError);
 });
