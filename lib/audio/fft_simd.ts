@@ -4,7 +4,7 @@
  * two scalar ones; the arithmetic is the scalar arithmetic operation for operation (no fused
  * multiply-add), so results are bit-identical to the scalar route in fft.ts.
  *
- * A module is assembled (with wasm_encoder.ts) for each FFT size, with the addresses of its
+ * A module is assembled (with lib/wasm/encoder.ts) for each FFT size, with the addresses of its
  * fixed arrays and every butterfly distance written into the code as constants, so that loads
  * and stores need no address arithmetic; only the regions whose size varies (signal, store,
  * accumulator) are passed as addresses. There is nothing to rebuild, and the kernels can be
@@ -40,7 +40,7 @@ import {
   store,
   storeLane,
   V128,
-} from "./wasm_encoder.ts";
+} from "../wasm/encoder.ts";
 
 /** Where `PairedRealFft` keeps its arrays (byte addresses) and the shape of its transform. */
 export interface SimdFftLayout {

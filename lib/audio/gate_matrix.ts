@@ -51,7 +51,7 @@ import {
   storeLane,
   sub,
   V128,
-} from "./wasm_encoder.ts";
+} from "../wasm/encoder.ts";
 
 // --- Kernels. Matrix rows are `rowBytes` long (a multiple of 16); all addresses in bytes. ---
 

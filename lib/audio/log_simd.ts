@@ -49,7 +49,7 @@ import {
   splat,
   store,
   V128,
-} from "./wasm_encoder.ts";
+} from "../wasm/encoder.ts";
 
 /** 20 / ln(10): `20·log10(x) = DB_PER_NEPER·ln(x)`. */
 export const DB_PER_NEPER = 20 / Math.LN10;

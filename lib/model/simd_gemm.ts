@@ -11,44 +11,9 @@
  * @module
  */
 
+import { I32, name, section, sleb, uleb, V128 } from "../wasm/encoder.ts";
 import type { MatrixView } from "./gemm.ts";
 
-// --- A minimal WebAssembly encoder: just what the kernel below needs. ---
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function name(text: string): number[] {
-  const bytes = [...new TextEncoder().encode(text)];
-  return [...uleb(bytes.length), ...bytes];
-}
-
-const I32 = 0x7f, V128 = 0x7b;
 const op = {
   loop: [0x03, 0x40],
   end: [0x0b],

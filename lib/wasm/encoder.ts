@@ -1,6 +1,6 @@
 /**
- * A minimal WebAssembly encoder for the SIMD kernels of the audio code (fft_simd.ts,
- * log_simd.ts): expression helpers that build a function body as bytes, a {@link Kernel}
+ * A minimal WebAssembly encoder for the project's SIMD kernels (the audio code's FFT, log and
+ * gate kernels; the LSTM's matrix kernel uses its LEB128 and section helpers): expression helpers that build a function body as bytes, a {@link Kernel}
  * that collects parameters, locals and code, and {@link compileKernels}, which assembles a
  * module that imports its memory. Only what those kernels use is here.
  *
@@ -40,11 +40,13 @@ export function sleb(n: number): Code {
   }
 }
 
-function section(id: number, body: Code): Code {
+/** A module section: id, byte length, body. */
+export function section(id: number, body: Code): Code {
   return [id, ...uleb(body.length), ...body];
 }
 
-function name(text: string): Code {
+/** A length-prefixed UTF-8 name. */
+export function name(text: string): Code {
   const bytes = [...new TextEncoder().encode(text)];
   return [...uleb(bytes.length), ...bytes];
 }
