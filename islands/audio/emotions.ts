@@ -4,17 +4,10 @@
  * background, and neighbouring labels differ in hue as well as lightness.
  */
 
-/** Emotion labels as the API sends them, in the model's order. */
-export const EMOTIONS = [
-  "neutral",
-  "calm",
-  "happy",
-  "sad",
-  "angry",
-  "fearful",
-  "disgust",
-  "surprised",
-] as const;
+import { EMOTION_LABELS } from "../../lib/data/labels.ts";
+
+/** Emotion labels as the API sends them, in the model's order (the model's own list). */
+export const EMOTIONS = EMOTION_LABELS;
 
 /** One of {@link EMOTIONS}. */
 export type Emotion = typeof EMOTIONS[number];
