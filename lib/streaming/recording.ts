@@ -1,0 +1,438 @@
+/**
+ * A live recording advanced chunk by chunk: voice activity cuts the stream into utterances
+ * ({@link advanceVad}), every closed utterance is classified by `classifyRecording` (the
+ * same path as file classification, so a clip gets the same label live and from
+ * `deno task classify`), and the open utterance's running prediction (`current`) comes from
+ * the LSTM advanced frame by frame with carried state, so a chunk costs O(its own audio)
+ * however long the recording is.
+ *
+ * The state is plain data (numbers and arrays) and the audio it still needs is a separate
+ * `Float32Array` (at most the open utterance, ≤ 6 s, plus a few hops), so both can be stored
+ * between chunks (see `lib/db.ts`). Incoming audio is rounded to 16-bit precision, the
+ * precision it is stored at, so a recording continued from storage computes exactly what an
+ * uninterrupted one does.
+ *
+ * `current` is an approximation of what the model would say on the utterance so far: the
+ * file path preprocesses a whole clip (noise reduction, trimming, peak normalisation, a dB
+ * floor 80 dB below the clip's loudest mel value) and needs the clip's end for that. Live,
+ * each new 512-sample hop gets one frame from the causal 2048-sample window ending at it,
+ * scaled by the running peak of the utterance (to −1 dBFS, as peak normalisation would),
+ * with `power_to_db`'s top_db floor taken from the running maximum so far. Segments, which
+ * are what an entry keeps, use the exact path.
+ */
+import FFT from "fft.js";
+import { HOP_LENGTH, MODEL_SAMPLE_RATE_HZ, N_FFT, N_MELS, N_MFCC } from "../audio/constants.ts";
+import { FEATURE_COUNT } from "../audio/constants.ts";
+import { hannWindow, type MelFilterbank, melFilterbank, mfccFromDb } from "../audio/features.ts";
+import { classifyRecording, type EmotionModel, NoSpeechError } from "../model/emotion_model.ts";
+import { inputWidth, VOICED_RMS } from "../model/input.ts";
+import {
+  type ClassifierState,
+  type ClassifierStepper,
+  createClassifierStepper,
+} from "../model/lstm_stepper.ts";
+import { classifierWeightsOf } from "../model/stepper_weights.ts";
+import {
+  advanceVad,
+  flushVad,
+  initialVadState,
+  type Utterance,
+  type VadOptions,
+  type VadState,
+} from "./vad.ts";
+
+/** The model's reading of some speech: best label, its probability and every label's. */
+export interface Prediction {
+  label: string;
+  confidence: number;
+  probabilities: Record<string, number>;
+}
+
+/** A closed utterance with its emotion; times in seconds from the start of the recording. */
+export interface RecordingSegment extends Prediction {
+  startS: number;
+  endS: number;
+}
+
+/** Carried state of the frame-by-frame prediction of the open utterance. */
+export interface LiveState {
+  /** Start sample of the utterance this state belongs to. */
+  utteranceStart: number;
+  /** Stream sample up to which hops have been fed. */
+  fedUntil: number;
+  /** `(h, c)` of each LSTM layer, as plain arrays. */
+  layers: { h: number[]; c: number[] }[];
+  frames: number;
+  /** Largest absolute sample of the utterance so far (the peak-normalisation reference). */
+  peak: number;
+  /** Largest mel dB value so far (the top_db reference). */
+  maxDb: number;
+  /** Running sums over voiced frames, for `normalisation: "utterance"`. */
+  voicedCount: number;
+  voicedSum: number[];
+  voicedSumSq: number[];
+}
+
+/** Everything a recording carries between chunks except the audio it still needs. */
+export interface RecordingState {
+  /** Samples received so far (the stream's length). */
+  samplesReceived: number;
+  /** Stream position of the first sample of the kept audio. */
+  bufferStart: number;
+  vad: VadState;
+  live: LiveState | null;
+  current: Prediction | null;
+  /** Segments closed so far. */
+  segmentCount: number;
+}
+
+/** A recording between chunks: its state and the audio from `state.bufferStart` on. */
+export interface Recording {
+  state: RecordingState;
+  audio: Float32Array;
+}
+
+/** What one chunk did. */
+export interface ChunkStep {
+  recording: Recording;
+  /** Utterances closed by this chunk, classified. */
+  segments: RecordingSegment[];
+  /** Running prediction of the utterance open after the chunk, or null. */
+  current: Prediction | null;
+  /** Frames fed to the LSTM stepper for this chunk (for cost checks). */
+  framesFed: number;
+}
+
+/** A model prepared for live use: the stepper, the mel filterbank and the settings. */
+export interface LiveModel {
+  model: EmotionModel;
+  stepper: ClassifierStepper;
+  filterbank: MelFilterbank;
+  vadOptions: VadOptions;
+}
+
+/** Voice activity settings of live recordings: the defaults, whose 6 s maximum is two model windows. */
+export const RECORDING_VAD_OPTIONS: VadOptions = Object.freeze({ maxUtteranceS: 6 });
+
+/**
+ * Audio kept before the open utterance (or, between utterances, at the end): enough for
+ * the onset hops the detector reaches back to and for one full feature window.
+ */
+const LOOKBACK_SAMPLES = Math.max(N_FFT, 4 * HOP_LENGTH);
+
+const liveModels = new WeakMap<EmotionModel, LiveModel>();
+
+/**
+ * Prepares `model` for live recordings (cached per model). Throws a `RangeError` for input
+ * configs that need frames from the future (deltas), which a running prediction cannot have.
+ */
+export function liveModelOf(model: EmotionModel): LiveModel {
+  let live = liveModels.get(model);
+  if (live) return live;
+  if (model.config.input.deltas !== 0) {
+    throw new RangeError(
+      `Expected a model without deltas for live prediction, but got deltas ${model.config.input.deltas}`,
+    );
+  }
+  const stepper = createClassifierStepper(classifierWeightsOf(model.classifier.model));
+  if (stepper.inputSize !== inputWidth(model.config.input)) {
+    throw new RangeError(
+      `Expected a stepper input of ${inputWidth(model.config.input)}, but got ${stepper.inputSize}`,
+    );
+  }
+  live = {
+    model,
+    stepper,
+    filterbank: melFilterbank({ sampleRateHz: MODEL_SAMPLE_RATE_HZ, nFft: N_FFT, nMels: N_MELS }),
+    vadOptions: RECORDING_VAD_OPTIONS,
+  };
+  liveModels.set(model, live);
+  return live;
+}
+
+/** A recording before any audio. */
+export function newRecording(): Recording {
+  return {
+    state: {
+      samplesReceived: 0,
+      bufferStart: 0,
+      vad: initialVadState(),
+      live: null,
+      current: null,
+      segmentCount: 0,
+    },
+    audio: new Float32Array(0),
+  };
+}
+
+/** Rounds samples to 16-bit precision (clipped to ±1), the precision recordings are stored at. */
+export function toStoredPrecision(samples: Float32Array): Float32Array {
+  const out = new Float32Array(samples.length);
+  for (let i = 0; i < samples.length; i++) {
+    const v = Math.max(-1, Math.min(1, samples[i]));
+    out[i] = Math.round(v * 32767) / 32767;
+  }
+  return out;
+}
+
+function concat(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+function toPrediction(labels: readonly string[], probs: ArrayLike<number>): Prediction {
+  let best = 0;
+  for (let i = 1; i < labels.length; i++) if (probs[i] > probs[best]) best = i;
+  return {
+    label: labels[best],
+    confidence: probs[best],
+    probabilities: Object.fromEntries(labels.map((l, i) => [l, probs[i]])),
+  };
+}
+
+/** Classifies closed utterances from the kept audio; silent ones give no segment. */
+function classifyUtterances(
+  live: LiveModel,
+  audio: Float32Array,
+  bufferStart: number,
+  utterances: readonly Utterance[],
+): RecordingSegment[] {
+  const segments: RecordingSegment[] = [];
+  for (const u of utterances) {
+    const samples = audio.subarray(u.startSample - bufferStart, u.endSample - bufferStart);
+    try {
+      const c = classifyRecording(live.model, samples, MODEL_SAMPLE_RATE_HZ);
+      segments.push({
+        startS: u.startSample / MODEL_SAMPLE_RATE_HZ,
+        endS: u.endSample / MODEL_SAMPLE_RATE_HZ,
+        label: c.label,
+        confidence: c.confidence,
+        probabilities: c.probabilities,
+      });
+    } catch (err) {
+      if (!(err instanceof NoSpeechError)) throw err;
+    }
+  }
+  return segments;
+}
+
+let fftInstance: FFT | null = null;
+const frameBuffer = new Array<number>(N_FFT).fill(0);
+let spectrum: number[] = [];
+
+/**
+ * The `[15]` base features of the hop ending at `end`: RMS and ZCR of the causal 2048-sample
+ * window (zeros before the utterance start), and 13 MFCCs of its Hann-windowed power spectrum
+ * with the dB floor taken from the running maximum in `s`.
+ */
+function hopFeatures(
+  live: LiveModel,
+  audio: Float32Array,
+  bufferStart: number,
+  end: number,
+  s: LiveState,
+): Float64Array {
+  const first = end - N_FFT;
+  for (let i = 0; i < N_FFT; i++) {
+    const pos = first + i;
+    const v = pos < s.utteranceStart ? 0 : audio[pos - bufferStart];
+    const a = Math.abs(v);
+    if (a > s.peak && pos >= end - HOP_LENGTH) s.peak = a;
+    frameBuffer[i] = v;
+  }
+  // Peak normalisation to −1 dBFS, with the peak known so far.
+  const gain = s.peak > 0 ? 10 ** (-1 / 20) / s.peak : 1;
+  let sumSq = 0, crossings = 0;
+  let previousNegative = frameBuffer[0] * gain < -1e-10;
+  const window = hannWindow(N_FFT);
+  for (let i = 0; i < N_FFT; i++) {
+    const v = frameBuffer[i] * gain;
+    sumSq += v * v;
+    const negative = v < -1e-10;
+    if (i > 0 && negative !== previousNegative) crossings++;
+    previousNegative = negative;
+    frameBuffer[i] = v * window[i];
+  }
+  fftInstance ??= new FFT(N_FFT);
+  if (spectrum.length === 0) spectrum = fftInstance.createComplexArray();
+  fftInstance.realTransform(spectrum, frameBuffer);
+  const { weights, bins, start, stop, nMels } = live.filterbank;
+  const db = new Float64Array(nMels);
+  for (let m = 0; m < nMels; m++) {
+    let sum = 0;
+    const row = m * bins;
+    for (let k = start[m]; k < stop[m]; k++) {
+      sum += weights[row + k] * (spectrum[2 * k] ** 2 + spectrum[2 * k + 1] ** 2);
+    }
+    db[m] = 10 * Math.log10(Math.max(1e-10, sum));
+    if (db[m] > s.maxDb) s.maxDb = db[m];
+  }
+  const floor = s.maxDb - 80;
+  for (let m = 0; m < nMels; m++) if (db[m] < floor) db[m] = floor;
+  const mfccs = mfccFromDb(db, 1, nMels, N_MFCC);
+  const out = new Float64Array(FEATURE_COUNT);
+  out[0] = Math.sqrt(sumSq / N_FFT);
+  out[1] = crossings / N_FFT;
+  out.set(mfccs, 2);
+  return out;
+}
+
+/** Model input of one frame under the model's input config, updating the running statistics. */
+function frameInput(live: LiveModel, features: Float64Array, s: LiveState, out: Float32Array) {
+  if (live.model.config.input.normalisation === "none") {
+    out.set(features);
+    return;
+  }
+  // "utterance": standardise with the voiced frames seen so far; other frames are the mean (0).
+  if (features[0] <= VOICED_RMS) {
+    out.fill(0);
+    return;
+  }
+  s.voicedCount++;
+  for (let f = 0; f < FEATURE_COUNT; f++) {
+    s.voicedSum[f] += features[f];
+    s.voicedSumSq[f] += features[f] * features[f];
+    const mean = s.voicedSum[f] / s.voicedCount;
+    const std = Math.sqrt(Math.max(0, s.voicedSumSq[f] / s.voicedCount - mean * mean));
+    out[f] = std > 1e-6 ? (features[f] - mean) / std : 0;
+  }
+}
+
+function freshLive(stepper: ClassifierStepper, utteranceStart: number): LiveState {
+  const initial = stepper.initialState();
+  return {
+    utteranceStart,
+    fedUntil: utteranceStart,
+    layers: initial.layers.map((l) => ({ h: Array.from(l.h), c: Array.from(l.c) })),
+    frames: 0,
+    peak: 0,
+    maxDb: -Infinity,
+    voicedCount: 0,
+    voicedSum: new Array(FEATURE_COUNT).fill(0),
+    voicedSumSq: new Array(FEATURE_COUNT).fill(0),
+  };
+}
+
+/**
+ * Advances the open utterance's prediction over the hops from `s.fedUntil` to `end`: one
+ * feature frame per hop, all fed to the stepper in one call.
+ */
+function advanceLive(
+  live: LiveModel,
+  audio: Float32Array,
+  bufferStart: number,
+  s: LiveState,
+  end: number,
+): { probs: Float32Array; frames: number } {
+  const hops = Math.max(0, (end - s.fedUntil) / HOP_LENGTH);
+  const width = live.stepper.inputSize;
+  const frames = new Float32Array(hops * width);
+  const row = new Float32Array(width);
+  for (let h = 0; h < hops; h++) {
+    const hopEnd = s.fedUntil + (h + 1) * HOP_LENGTH;
+    frameInput(live, hopFeatures(live, audio, bufferStart, hopEnd, s), s, row);
+    frames.set(row, h * width);
+  }
+  const state: ClassifierState = {
+    layers: s.layers.map((l) => ({ h: Float32Array.from(l.h), c: Float32Array.from(l.c) })),
+    frames: s.frames,
+  };
+  const probs = live.stepper.advance(frames, state);
+  s.layers = state.layers.map((l) => ({ h: Array.from(l.h), c: Array.from(l.c) }));
+  s.frames = state.frames;
+  s.fedUntil = end;
+  return { probs, frames: hops };
+}
+
+/**
+ * Appends `chunk` (16 kHz mono, any length) to the recording: whole hops go through voice
+ * activity detection, closed utterances are classified, the open one's prediction advances
+ * by the new hops, and audio no longer needed is dropped. Pure: `recording` is not changed.
+ */
+export function appendChunk(live: LiveModel, recording: Recording, chunk: Float32Array): ChunkStep {
+  const prev = recording.state;
+  const audio = concat(recording.audio, toStoredPrecision(chunk));
+  const samplesReceived = prev.samplesReceived + chunk.length;
+  const bufferStart = prev.bufferStart;
+  const vadFrom = prev.vad.samplesSeen;
+  const wholeHops = Math.floor((samplesReceived - vadFrom) / HOP_LENGTH) * HOP_LENGTH;
+  const step = advanceVad(
+    prev.vad,
+    audio.subarray(vadFrom - bufferStart, vadFrom - bufferStart + wholeHops),
+    live.vadOptions,
+  );
+  const segments = classifyUtterances(live, audio, bufferStart, step.closed);
+
+  let liveState: LiveState | null = null;
+  let current: Prediction | null = null;
+  let framesFed = 0;
+  if (step.openStart !== null) {
+    liveState = prev.live && prev.live.utteranceStart === step.openStart
+      ? structuredClone(prev.live)
+      : freshLive(live.stepper, step.openStart);
+    const { probs, frames } = advanceLive(
+      live,
+      audio,
+      bufferStart,
+      liveState,
+      step.state.samplesSeen,
+    );
+    framesFed = frames;
+    current = toPrediction(live.model.config.labels, probs);
+  }
+
+  // Keep the open utterance (its frames see zeros before its start), or a short look-back.
+  const keepFrom = step.openStart !== null
+    ? Math.max(bufferStart, step.openStart)
+    : Math.max(bufferStart, step.state.samplesSeen - LOOKBACK_SAMPLES);
+  const kept = audio.slice(keepFrom - bufferStart);
+  return {
+    recording: {
+      state: {
+        samplesReceived,
+        bufferStart: keepFrom,
+        vad: step.state,
+        live: liveState,
+        current,
+        segmentCount: prev.segmentCount + segments.length,
+      },
+      audio: kept,
+    },
+    segments,
+    current,
+    framesFed,
+  };
+}
+
+/**
+ * Ends the recording (the person pressed Stop): the open utterance is closed where its
+ * speech ended and classified. Returns its segment, if any.
+ */
+export function finishRecording(live: LiveModel, recording: Recording): RecordingSegment[] {
+  const closed = flushVad(recording.state.vad, live.vadOptions);
+  return classifyUtterances(live, recording.audio, recording.state.bufferStart, closed);
+}
+
+/** The speech time per label over `segments`, as shares of the whole (empty without speech). */
+export function labelDistribution(segments: readonly RecordingSegment[]): Record<string, number> {
+  const seconds: Record<string, number> = {};
+  let total = 0;
+  for (const s of segments) {
+    const d = s.endS - s.startS;
+    seconds[s.label] = (seconds[s.label] ?? 0) + d;
+    total += d;
+  }
+  if (total <= 0) return {};
+  return Object.fromEntries(Object.entries(seconds).map(([l, d]) => [l, d / total]));
+}
+
+/** The label with the largest share of `distribution`, or null when it is empty. */
+export function dominantLabel(distribution: Record<string, number>): string | null {
+  let best: string | null = null;
+  for (const [label, share] of Object.entries(distribution)) {
+    if (best === null || share > distribution[best]) best = label;
+  }
+  return best;
+}

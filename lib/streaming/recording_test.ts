@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import { decodeAudio } from "../audio/wav.ts";
+import { resample } from "../audio/resample.ts";
+import { HOP_LENGTH } from "../audio/constants.ts";
+import { seededRandom } from "../audio/synth.ts";
+import { classifyRecording, loadEmotionModel } from "../model/emotion_model.ts";
+import {
+  appendChunk,
+  dominantLabel,
+  finishRecording,
+  labelDistribution,
+  liveModelOf,
+  newRecording,
+  type Recording,
+  type RecordingSegment,
+  toStoredPrecision,
+} from "./recording.ts";
+
+const RATE = 16000;
+const GOLDEN = new URL("../../../shared/fixtures/golden/audio/", import.meta.url);
+
+async function clip16k(name: string): Promise<Float32Array> {
+  const { samples, sampleRateHz } = decodeAudio(await Deno.readFile(new URL(name, GOLDEN)));
+  return resample(samples, sampleRateHz, RATE);
+}
+
+/** Silence, the clip, silence: a recording with one stretch of speech. */
+function padded(clip: Float32Array, beforeS = 0.5, afterS = 1): Float32Array {
+  const out = new Float32Array(Math.round((beforeS + afterS) * RATE) + clip.length);
+  out.set(clip, Math.round(beforeS * RATE));
+  return out;
+}
+
+interface Run {
+  segments: RecordingSegment[];
+  framesFed: number[];
+  chunkSizes: number[];
+  recording: Recording;
+}
+
+function stream(
+  live: ReturnType<typeof liveModelOf>,
+  audio: Float32Array,
+  sizes: number[],
+): Run {
+  let recording = newRecording();
+  const segments: RecordingSegment[] = [];
+  const framesFed: number[] = [];
+  const chunkSizes: number[] = [];
+  for (let offset = 0, k = 0; offset < audio.length; k++) {
+    const size = sizes[k % sizes.length];
+    const chunk = audio.subarray(offset, Math.min(audio.length, offset + size));
+    offset += chunk.length;
+    const step = appendChunk(live, recording, chunk);
+    recording = step.recording;
+    segments.push(...step.segments);
+    framesFed.push(step.framesFed);
+    chunkSizes.push(chunk.length);
+  }
+  segments.push(...finishRecording(live, recording));
+  return { segments, framesFed, chunkSizes, recording };
+}
+
+const model = await loadEmotionModel();
+const live = liveModelOf(model);
+
+Deno.test("segments do not depend on how the stream is cut into chunks", async () => {
+  const a = await clip16k("speech_a_16k.wav");
+  const b = await clip16k("speech_b_16k.wav");
+  const audio = padded(new Float32Array([...padded(a, 0, 1), ...b]));
+  const whole = stream(live, audio, [16000]).segments;
+  assert.ok(whole.length >= 2, `expected two utterances, got ${whole.length}`);
+  for (const sizes of [[1000], [513, 7000, 16000], [audio.length]]) {
+    assert.deepEqual(stream(live, audio, sizes).segments, whole, `chunk sizes ${sizes}`);
+  }
+});
+
+Deno.test("a closed utterance gets exactly classifyRecording's answer on its audio", async () => {
+  const clip = await clip16k("speech_a_16k.wav");
+  const audio = padded(clip);
+  const [segment] = stream(live, audio, [16000]).segments;
+  const start = Math.round(segment.startS * RATE), end = Math.round(segment.endS * RATE);
+  const expected = classifyRecording(model, toStoredPrecision(audio).subarray(start, end), RATE);
+  assert.equal(segment.label, expected.label);
+  assert.equal(segment.confidence, expected.confidence);
+});
+
+Deno.test("each chunk feeds the stepper at most its own hops (plus the onset look-back)", async () => {
+  const clip = await clip16k("speech_b_16k.wav");
+  const audio = padded(new Float32Array([...clip, ...clip, ...clip, ...clip]));
+  const run = stream(live, audio, [16000]);
+  run.framesFed.forEach((n, i) => {
+    assert.ok(
+      n <= Math.ceil(run.chunkSizes[i] / HOP_LENGTH) + 3,
+      `chunk ${i}: ${n} frames for ${run.chunkSizes[i]} samples`,
+    );
+  });
+  // The kept audio never grows past the open utterance and a few hops.
+  assert.ok(run.recording.audio.length <= 6.5 * RATE);
+});
+
+Deno.test("silence gives no segments and no current prediction", () => {
+  const silence = new Float32Array(5 * RATE);
+  let recording = newRecording();
+  for (let i = 0; i < 5; i++) {
+    const step = appendChunk(live, recording, silence.subarray(i * RATE, (i + 1) * RATE));
+    assert.equal(step.current, null);
+    assert.deepEqual(step.segments, []);
+    recording = step.recording;
+  }
+  assert.deepEqual(finishRecording(live, recording), []);
+  assert.deepEqual(labelDistribution([]), {});
+  assert.equal(dominantLabel({}), null);
+});
+
+Deno.test("a long stretch of speech is cut at no more than 6 s", async () => {
+  const clip = await clip16k("speech_a_16k.wav");
+  // Quiet noise, then 15 s of sound with no pause (the clip over a steady tone).
+  const random = seededRandom(3);
+  const audio = new Float32Array(16 * RATE);
+  for (let i = 0; i < audio.length; i++) {
+    audio[i] = 0.001 * (random() * 2 - 1);
+    if (i >= RATE) audio[i] += clip[i % clip.length] + 0.1 * Math.sin(i * 0.2);
+  }
+  const { segments } = stream(live, audio, [16000]);
+  assert.ok(segments.length >= 3, `got ${segments.length} segments`);
+  for (const s of segments) assert.ok(s.endS - s.startS <= 6, `${s.startS}–${s.endS}`);
+});
+
+Deno.test("the running prediction is a probability distribution over the labels", async () => {
+  const clip = await clip16k("speech_a_16k.wav");
+  const step = appendChunk(live, newRecording(), padded(clip, 0.2, 0).subarray(0, RATE));
+  assert.ok(step.current);
+  assert.deepEqual(Object.keys(step.current.probabilities), model.config.labels);
+  const sum = Object.values(step.current.probabilities).reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(sum - 1) < 1e-5);
+  assert.equal(step.current.confidence, step.current.probabilities[step.current.label]);
+});
+
+Deno.test("distribution is the share of speech time per label; dominant is the largest", () => {
+  const seg = (startS: number, endS: number, label: string): RecordingSegment => ({
+    startS,
+    endS,
+    label,
+    confidence: 1,
+    probabilities: {},
+  });
+  const d = labelDistribution([seg(0, 1, "sad"), seg(2, 5, "angry"), seg(6, 7, "sad")]);
+  assert.deepEqual(d, { sad: 0.4, angry: 0.6 });
+  assert.equal(dominantLabel(d), "angry");
+});
