@@ -7,6 +7,9 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Config } from "./lib/config.ts";
 import { type Db, DbConflictError, InvalidCursorError } from "./lib/db.ts";
+import { AudioDecodeError } from "./lib/audio/errors.ts";
+import type { EmotionModel } from "./lib/model/emotion_model.ts";
+import { RecordingClosedError, RecordingNotFoundError } from "./lib/streaming/sessions.ts";
 import { csrfGuard } from "./lib/web/csrf.ts";
 import { HttpError, isApiPath } from "./lib/web/errors.ts";
 import { publicUser, renderDocument } from "./lib/web/render.tsx";
@@ -21,11 +24,24 @@ import { routes } from "./routes/_manifest.ts";
 export const MAX_FORM_BYTES = 16 * 1024;
 /** Largest JSON body accepted by the API (bytes). */
 export const MAX_API_BYTES = 64 * 1024;
+/** Largest audio chunk of a live recording (bytes). */
+export const MAX_CHUNK_BYTES = 2 * 1024 * 1024;
 
 /** What the app needs from outside. */
 export interface AppDeps {
   db: Db;
   config: Config;
+  /**
+   * The emotion model for live recordings, loaded once at start-up. Without one the
+   * recording API answers 503 and every other route works as usual.
+   */
+  model?: EmotionModel | null;
+}
+
+/** The body limit of a request path: audio chunks, other API calls, or forms. */
+export function bodyLimitFor(path: string): number {
+  if (/^\/api\/sessions\/[^/]+\/chunks$/.test(path)) return MAX_CHUNK_BYTES;
+  return isApiPath(path) ? MAX_API_BYTES : MAX_FORM_BYTES;
 }
 
 async function errorResponse(c: RouteContext, err: HttpError): Promise<Response> {
@@ -44,6 +60,11 @@ function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   if (err instanceof HTTPException) return new HttpError(err.status, err.message || "Bad request.");
   if (err instanceof InvalidCursorError) return new HttpError(400, err.message);
+  if (err instanceof RecordingNotFoundError) return new HttpError(404, err.message);
+  if (err instanceof RecordingClosedError) return new HttpError(409, err.message);
+  if (err instanceof AudioDecodeError) {
+    return new HttpError(422, `The audio could not be read: ${err.message}.`);
+  }
   if (err instanceof DbConflictError) {
     return new HttpError(409, "The data changed meanwhile; please try again.");
   }
@@ -52,15 +73,16 @@ function toHttpError(err: unknown): HttpError {
 }
 
 /**
- * Guards the body size before any handler reads it: forms get {@link MAX_FORM_BYTES},
- * the API {@link MAX_API_BYTES}. A declared oversize length is refused at once; an
+ * Guards the body size before any handler reads it, with the limit of
+ * {@link bodyLimitFor}: forms {@link MAX_FORM_BYTES}, the API {@link MAX_API_BYTES},
+ * recording chunks {@link MAX_CHUNK_BYTES}. A declared oversize length is refused at once; an
  * undeclared (chunked) body is cut off while it streams.
  */
 function bodyLimits() {
   return async function bodyLimits(c: RouteContext, next: () => Promise<void>) {
     const method = c.req.method;
     if (method === "GET" || method === "HEAD" || method === "OPTIONS") return await next();
-    const limit = isApiPath(c.req.path) ? MAX_API_BYTES : MAX_FORM_BYTES;
+    const limit = bodyLimitFor(c.req.path);
     const declared = c.req.header("content-length");
     if (declared !== undefined && Number(declared) > limit) {
       throw new HttpError(413, `The request body is larger than ${limit} bytes.`);
@@ -87,11 +109,12 @@ function bodyLimits() {
 }
 
 /** Creates the app over `db` with `config`. */
-export function createApp({ db, config }: AppDeps): Hono<AppEnv> {
+export function createApp({ db, config, model = null }: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(async function provide(c, next) {
     c.set("db", db);
     c.set("config", config);
+    c.set("model", model);
     c.set("user", null);
     c.set("sessionHash", null);
     await next();

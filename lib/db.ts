@@ -14,6 +14,11 @@
  * | `["login_failures", "ip", ip]`                | {@link FailureWindow} | `expireIn` 15 minutes  |
  * | `["entries", userId, entryId]`                | {@link EntrySummary} | journal entries         |
  * | `["entry_segments", userId, entryId, page]`   | {@link Segment}[]  | ≤ {@link SEGMENTS_PER_PAGE} a page, so no value nears KV's 64 KiB limit |
+ * | `["recordings", userId, recordingId]`         | {@link RecordingRow} | live recording: next seq, state; after finish, the entry id. `expireIn` 24 h |
+ * | `["recording_audio", userId, recordingId, page]` | {@link AudioPage} | kept audio as Int16, page p = samples [p, p+1) s, ≤ 32 KB. `expireIn` 24 h |
+ * | `["recording_answers", userId, recordingId, seq]` | {@link ChunkAnswer} | the answer to chunk `seq`, for repeats. `expireIn` 24 h |
+ * | `["recording_pending", userId, recordingId, seq, part]` | Uint8Array | early chunk (Int16, ≤ 1 s a part) until the gap before it fills. `expireIn` 24 h |
+ * | `["recording_segments", userId, recordingId, index]` | {@link Segment} | closed utterances so far, kept out of the row so it stays small. `expireIn` 24 h |
  *
  * Session tokens are stored only as their SHA-256, so a copy of the database does not
  * hand out live sessions. KV's `expireIn` is a hint (expired rows may still be read for a
@@ -23,6 +28,7 @@
  * (`versionstamp: null`) and a failed commit throws {@link DbConflictError}.
  */
 import { monotonicFactory } from "ulid";
+import type { Prediction, RecordingState } from "./streaming/recording.ts";
 
 /** A stored account. `passwordHash` is the encoded string from `lib/auth.ts`. */
 export interface UserRecord {
@@ -74,6 +80,41 @@ export interface Entry extends EntrySummary {
   segments: Segment[];
 }
 
+/** A live recording as stored; `entryId` is set once it was finished into an entry. */
+export interface RecordingRow {
+  id: string;
+  userId: string;
+  startedAtMs: number;
+  /** Deadline after which the recording counts as abandoned (checked on read). */
+  expiresAtMs: number;
+  /** The seq of the next chunk to process; later ones wait under `recording_pending`. */
+  nextSeq: number;
+  state: RecordingState;
+  /** Audio pages stored: `[first, end)`. */
+  firstPage: number;
+  endPage: number;
+  entryId: string | null;
+}
+
+/** A row with the versionstamp it was read at, for checked writes. */
+export interface Versioned<T> {
+  value: T;
+  versionstamp: string;
+}
+
+/** One page of a recording's kept audio: Int16 little-endian samples from `startSample`. */
+export interface AudioPage {
+  startSample: number;
+  pcm: Uint8Array;
+}
+
+/** The answer to one chunk, stored so a repeated chunk gets it again. */
+export interface ChunkAnswer {
+  seq: number;
+  current: Prediction | null;
+  segments: Segment[];
+}
+
 /** Options for every list function: `cursor` from the previous page, `limit` rows, `reverse` for newest first. */
 export interface ListOptions {
   cursor?: string;
@@ -109,6 +150,10 @@ export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 export const SESSION_REFRESH_MS = 3600 * 1000;
 /** Segments per KV value: ~250 bytes each keeps a page near 25 KiB, well under 64 KiB. */
 export const SEGMENTS_PER_PAGE = 100;
+/** Abandoned recordings (no chunk for this long) expire, with all their keys. */
+export const RECORDING_TTL_MS = 24 * 3600 * 1000;
+/** Samples per stored audio page: 1 s at 16 kHz, 32 000 bytes as Int16. */
+export const AUDIO_PAGE_SAMPLES = 16000;
 /** Deno KV's limit on mutations in one atomic operation is 1000; stay below it. */
 const MAX_MUTATIONS_PER_ATOMIC = 500;
 
@@ -192,14 +237,19 @@ export class Db {
   }
 
   /**
-   * Deletes the user and every key that belongs to them: entries, segments, sessions,
-   * login counters. Data goes first and the account record last, so an interrupted
+   * Deletes the user and every key that belongs to them: recordings, entries, segments,
+   * sessions, login counters. Data goes first and the account record last, so an interrupted
    * deletion leaves a working account that can be deleted again.
    */
   async deleteUser(userId: string): Promise<void> {
     const user = await this.getUser(userId);
     if (!user) return;
     const userPrefixes: Deno.KvKey[] = [
+      ["recording_audio", userId],
+      ["recording_answers", userId],
+      ["recording_pending", userId],
+      ["recording_segments", userId],
+      ["recordings", userId],
       ["entry_segments", userId],
       ["entries", userId],
       ["sessions_by_user", userId],
@@ -349,16 +399,26 @@ export class Db {
     userId: string,
     entry: Omit<Entry, "id" | "userId" | "segmentCount">,
   ): Promise<Entry> {
+    const op = this.kv.atomic();
+    const saved = this.#addEntry(op, userId, entry);
+    await commitOrThrow(op);
+    return saved;
+  }
+
+  #addEntry(
+    op: Deno.AtomicOperation,
+    userId: string,
+    entry: Omit<Entry, "id" | "userId" | "segmentCount">,
+  ): Entry {
     const id = this.newId();
     const { segments, ...rest } = entry;
     const summary: EntrySummary = { ...rest, id, userId, segmentCount: segments.length };
     const key = ["entries", userId, id];
-    const op = this.kv.atomic().check({ key, versionstamp: null }).set(key, summary);
+    op.check({ key, versionstamp: null }).set(key, summary);
     for (let page = 0; page * SEGMENTS_PER_PAGE < segments.length; page++) {
       const slice = segments.slice(page * SEGMENTS_PER_PAGE, (page + 1) * SEGMENTS_PER_PAGE);
       op.set(["entry_segments", userId, id, page], slice);
     }
-    await commitOrThrow(op);
     return { ...summary, segments };
   }
 
@@ -392,6 +452,250 @@ export class Db {
     return true;
   }
 
+  // ---- live recordings ---------------------------------------------------------------
+
+  /** Starts a recording in `state` (a fresh recording's). */
+  async createRecording(userId: string, state: RecordingState): Promise<RecordingRow> {
+    const now = this.nowMs();
+    const row: RecordingRow = {
+      id: this.newId(),
+      userId,
+      startedAtMs: now,
+      expiresAtMs: now + RECORDING_TTL_MS,
+      nextSeq: 0,
+      state,
+      firstPage: 0,
+      endPage: 0,
+      entryId: null,
+    };
+    const key = ["recordings", userId, row.id];
+    const res = await this.kv.atomic()
+      .check({ key, versionstamp: null })
+      .set(key, row, { expireIn: RECORDING_TTL_MS })
+      .commit();
+    if (!res.ok) throw new DbConflictError("Recording id collision.");
+    return row;
+  }
+
+  /** The user's recording with its versionstamp, or null when missing, not theirs or abandoned. */
+  async getRecording(userId: string, recordingId: string): Promise<Versioned<RecordingRow> | null> {
+    const row = await this.kv.get<RecordingRow>(["recordings", userId, recordingId]);
+    if (!row.value || row.value.expiresAtMs <= this.nowMs()) return null;
+    return { value: row.value, versionstamp: row.versionstamp! };
+  }
+
+  /** The kept audio of a recording: samples `[state.bufferStart, state.samplesReceived)`. */
+  async getRecordingAudio(row: RecordingRow): Promise<Float32Array> {
+    const { bufferStart, samplesReceived } = row.state;
+    const out = new Float32Array(samplesReceived - bufferStart);
+    if (row.endPage <= row.firstPage) return out;
+    const keys = [];
+    for (let p = row.firstPage; p < row.endPage; p++) {
+      keys.push(["recording_audio", row.userId, row.id, p]);
+    }
+    for (let i = 0; i < keys.length; i += 10) {
+      // getMany reads at most 10 keys at a time.
+      for (const page of await this.kv.getMany<AudioPage[]>(keys.slice(i, i + 10))) {
+        if (!page.value) continue;
+        const samples = fromInt16(page.value.pcm);
+        for (let j = 0; j < samples.length; j++) {
+          const at = page.value.startSample + j - bufferStart;
+          if (at >= 0 && at < out.length) out[at] = samples[j];
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The stored answer to chunk `seq`, or null. */
+  async getChunkAnswer(row: RecordingRow, seq: number): Promise<ChunkAnswer | null> {
+    return (await this.kv.get<ChunkAnswer>(["recording_answers", row.userId, row.id, seq]))
+      .value;
+  }
+
+  /** Early chunks waiting for the gap before them, in seq order. */
+  async listPendingChunks(row: RecordingRow): Promise<{ seq: number; samples: Float32Array }[]> {
+    const bySeq = new Map<number, Uint8Array[]>();
+    for await (
+      const item of this.kv.list<Uint8Array>({
+        prefix: ["recording_pending", row.userId, row.id],
+      })
+    ) {
+      const seq = item.key[3] as number;
+      if (!bySeq.has(seq)) bySeq.set(seq, []);
+      bySeq.get(seq)!.push(item.value);
+    }
+    return [...bySeq.entries()].sort((a, b) => a[0] - b[0]).map(([seq, parts]) => {
+      const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let offset = 0;
+      for (const p of parts) {
+        bytes.set(p, offset);
+        offset += p.length;
+      }
+      return { seq, samples: fromInt16(bytes) };
+    });
+  }
+
+  /** Segments closed so far, in order. */
+  async listRecordingSegments(row: RecordingRow): Promise<Segment[]> {
+    const segments: Segment[] = [];
+    for await (
+      const item of this.kv.list<Segment>({
+        prefix: ["recording_segments", row.userId, row.id],
+      })
+    ) segments.push(item.value);
+    return segments;
+  }
+
+  /**
+   * Stores an early chunk and its answer, checked against the row (whose versionstamp it
+   * moves, so a chunk being processed meanwhile retries and sees this one). False when
+   * the row changed or the answer already exists.
+   */
+  async storePendingChunk(
+    current: Versioned<RecordingRow>,
+    seq: number,
+    samples: Float32Array,
+    answer: ChunkAnswer,
+  ): Promise<boolean> {
+    const { userId, id } = current.value;
+    const rowKey = ["recordings", userId, id];
+    const answerKey = ["recording_answers", userId, id, seq];
+    const now = this.nowMs();
+    const row = { ...current.value, expiresAtMs: now + RECORDING_TTL_MS };
+    const ttl = { expireIn: RECORDING_TTL_MS };
+    const op = this.kv.atomic()
+      .check({ key: rowKey, versionstamp: current.versionstamp })
+      .check({ key: answerKey, versionstamp: null })
+      .set(rowKey, row, ttl)
+      .set(answerKey, answer, ttl);
+    const pcm = toInt16(samples);
+    const partBytes = AUDIO_PAGE_SAMPLES * 2;
+    for (let part = 0; part * partBytes < pcm.length || part === 0; part++) {
+      op.set(
+        ["recording_pending", userId, id, seq, part],
+        pcm.slice(part * partBytes, (part + 1) * partBytes),
+        ttl,
+      );
+    }
+    return (await op.commit()).ok;
+  }
+
+  /**
+   * Commits processed chunks in one atomic operation checked against the row read before:
+   * the next row, the audio pages that changed (pages wholly before the kept audio are
+   * deleted), the answer to `answer.seq`, new segments and the consumed early chunks. False
+   * when the row changed meanwhile (another request won; read its answer).
+   */
+  async commitRecordingChunks(
+    current: Versioned<RecordingRow>,
+    next: RecordingRow,
+    audio: Float32Array,
+    answer: ChunkAnswer,
+    consumedPending: readonly number[],
+  ): Promise<boolean> {
+    const { userId, id } = current.value;
+    const prev = current.value;
+    const ttl = { expireIn: RECORDING_TTL_MS };
+    const rowKey = ["recordings", userId, id];
+    const { bufferStart, samplesReceived } = next.state;
+    const firstPage = Math.floor(bufferStart / AUDIO_PAGE_SAMPLES);
+    const endPage = samplesReceived > bufferStart
+      ? Math.floor((samplesReceived - 1) / AUDIO_PAGE_SAMPLES) + 1
+      : firstPage;
+    const row: RecordingRow = {
+      ...next,
+      firstPage,
+      endPage,
+      expiresAtMs: this.nowMs() + RECORDING_TTL_MS,
+    };
+    const op = this.kv.atomic()
+      .check({ key: rowKey, versionstamp: current.versionstamp })
+      .set(rowKey, row, ttl)
+      .set(["recording_answers", userId, id, answer.seq], answer, ttl);
+    for (let p = prev.firstPage; p < Math.min(prev.endPage, firstPage); p++) {
+      op.delete(["recording_audio", userId, id, p]);
+    }
+    // Only pages holding new samples change; older kept pages are still right.
+    const firstChanged = Math.max(
+      firstPage,
+      Math.floor(prev.state.samplesReceived / AUDIO_PAGE_SAMPLES),
+    );
+    for (let p = firstChanged; p < endPage; p++) {
+      const from = Math.max(p * AUDIO_PAGE_SAMPLES, bufferStart);
+      const to = Math.min((p + 1) * AUDIO_PAGE_SAMPLES, samplesReceived);
+      const page: AudioPage = {
+        startSample: from,
+        pcm: toInt16(audio.subarray(from - bufferStart, to - bufferStart)),
+      };
+      op.set(["recording_audio", userId, id, p], page, ttl);
+    }
+    answer.segments.forEach((segment, i) => {
+      op.set(["recording_segments", userId, id, prev.state.segmentCount + i], segment, ttl);
+    });
+    if (next.state.segmentCount !== prev.state.segmentCount + answer.segments.length) {
+      throw new RangeError(
+        `Expected ${prev.state.segmentCount + answer.segments.length} segments, but got ` +
+          `${next.state.segmentCount}`,
+      );
+    }
+    for (const seq of consumedPending) {
+      for await (
+        const part of this.kv.list({ prefix: ["recording_pending", userId, id, seq] })
+      ) op.delete(part.key);
+    }
+    return (await op.commit()).ok;
+  }
+
+  /**
+   * Saves the recording as an entry and marks the row finished with its id, in one atomic
+   * operation checked against the row; then deletes the recording's other keys. The row stays
+   * (until it expires) so a repeated finish finds the entry. Null when the row changed.
+   */
+  async finishRecording(
+    current: Versioned<RecordingRow>,
+    entry: Omit<Entry, "id" | "userId" | "segmentCount">,
+  ): Promise<Entry | null> {
+    const { userId, id } = current.value;
+    const rowKey = ["recordings", userId, id];
+    const op = this.kv.atomic().check({ key: rowKey, versionstamp: current.versionstamp });
+    const saved = this.#addEntry(op, userId, entry);
+    const row: RecordingRow = {
+      ...current.value,
+      entryId: saved.id,
+      firstPage: 0,
+      endPage: 0,
+      expiresAtMs: this.nowMs() + RECORDING_TTL_MS,
+    };
+    op.set(rowKey, row, { expireIn: RECORDING_TTL_MS });
+    if (!(await op.commit()).ok) return null;
+    await this.#deleteRecordingData(userId, id);
+    return saved;
+  }
+
+  async #deleteRecordingData(userId: string, recordingId: string): Promise<void> {
+    for (
+      const collection of [
+        "recording_audio",
+        "recording_answers",
+        "recording_pending",
+        "recording_segments",
+      ]
+    ) {
+      let batch = this.kv.atomic();
+      let size = 0;
+      for await (const row of this.kv.list({ prefix: [collection, userId, recordingId] })) {
+        batch.delete(row.key);
+        if (++size >= MAX_MUTATIONS_PER_ATOMIC) {
+          await commitOrThrow(batch);
+          batch = this.kv.atomic();
+          size = 0;
+        }
+      }
+      if (size > 0) await commitOrThrow(batch);
+    }
+  }
+
   async #listValues<T>(prefix: Deno.KvKey, options: ListOptions): Promise<Page<T>> {
     const limit = Math.min(Math.max(1, options.limit ?? 20), 1000);
     const iter = this.kv.list<T>({ prefix }, {
@@ -408,6 +712,25 @@ export class Db {
     }
     return { items, cursor: items.length < limit ? "" : iter.cursor };
   }
+}
+
+/** Samples in [−1, 1] as Int16 little-endian bytes (rounded, clipped). */
+function toInt16(samples: Float32Array): Uint8Array {
+  const bytes = new Uint8Array(samples.length * 2);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < samples.length; i++) {
+    const v = Math.max(-1, Math.min(1, samples[i]));
+    view.setInt16(2 * i, Math.round(v * 32767), true);
+  }
+  return bytes;
+}
+
+/** Int16 little-endian bytes back to samples, exactly as `toStoredPrecision` rounds them. */
+function fromInt16(bytes: Uint8Array): Float32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(bytes.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = view.getInt16(2 * i, true) / 32767;
+  return out;
 }
 
 /** Commits `op` and throws {@link DbConflictError} when a check failed. */

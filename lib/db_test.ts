@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { Db, DbConflictError, SEGMENTS_PER_PAGE, SESSION_TTL_MS } from "./db.ts";
+import {
+  AUDIO_PAGE_SAMPLES,
+  Db,
+  DbConflictError,
+  RECORDING_TTL_MS,
+  SEGMENTS_PER_PAGE,
+  SESSION_TTL_MS,
+} from "./db.ts";
+import { newRecording, toStoredPrecision } from "./streaming/recording.ts";
 
 async function memoryDb() {
   const clock = { nowMs: Date.UTC(2026, 3, 1) };
@@ -133,6 +141,9 @@ Deno.test("deleteUser removes every key of the user, in batches past KV's atomic
   for (let i = 0; i < 3; i++) await db.createSession(gone.id, `gone-${i}`);
   await db.createSession(keep.id, "keep-0");
   await db.addFailure("username", "leaver", 60_000);
+  const recording = await db.createRecording(gone.id, newRecording().state);
+  const row = (await db.getRecording(gone.id, recording.id))!;
+  assert.ok(await db.storePendingChunk(row, 3, new Float32Array(40000), answer(3)));
   await db.deleteUser(gone.id);
   const keys = await allKeys(db);
   assert.ok(!keys.some((k) => k.includes(gone.id) || k.includes("leaver") || k.includes("gone-0")));
@@ -149,5 +160,60 @@ Deno.test("failure windows count within the window and restart after it", async 
   clock.nowMs += 1000;
   assert.equal(await db.getFailures("ip", "1.2.3.4", 1000), null);
   assert.equal((await db.addFailure("ip", "1.2.3.4", 1000)).count, 1);
+  db.close();
+});
+
+function answer(seq: number) {
+  return { seq, current: null, segments: segments(1) };
+}
+
+Deno.test("recordings: checked commits, paged audio, pending chunks, no orphans after finish", async () => {
+  const { db, clock } = await memoryDb();
+  const user = await db.createUser("rec", "h");
+  const created = await db.createRecording(user.id, newRecording().state);
+  const row = (await db.getRecording(user.id, created.id))!;
+  // 2.5 s of audio kept from sample 8000: pages 0, 1 and 2, each under 64 KiB.
+  const audio = toStoredPrecision(
+    Float32Array.from({ length: 2.5 * AUDIO_PAGE_SAMPLES }, (_, i) => Math.sin(i / 7) * 0.5),
+  );
+  const state = { ...row.value.state, samplesReceived: 8000 + audio.length, bufferStart: 8000 };
+  state.segmentCount = 1;
+  const next = { ...row.value, nextSeq: 1, state };
+  assert.ok(await db.commitRecordingChunks(row, next, audio, answer(0), []));
+  // The same read row again: its versionstamp is stale, so nothing is written.
+  const stale = { ...next, nextSeq: 2 };
+  assert.equal(await db.commitRecordingChunks(row, stale, audio, answer(1), []), false);
+  assert.equal(await db.getChunkAnswer(row.value, 1), null);
+  const reread = (await db.getRecording(user.id, created.id))!;
+  assert.equal(reread.value.nextSeq, 1);
+  assert.deepEqual(await db.getRecordingAudio(reread.value), audio);
+  assert.deepEqual(await db.getChunkAnswer(reread.value, 0), answer(0));
+  assert.deepEqual(await db.listRecordingSegments(reread.value), answer(0).segments);
+  for await (const page of db.kv.list<{ pcm: Uint8Array }>({ prefix: ["recording_audio"] })) {
+    assert.ok(page.value.pcm.length <= 2 * AUDIO_PAGE_SAMPLES);
+  }
+  // An early chunk: stored once (a second copy finds the answer key taken).
+  const pendingSamples = toStoredPrecision(new Float32Array(20000).fill(0.25));
+  assert.ok(await db.storePendingChunk(reread, 5, pendingSamples, answer(5)));
+  const afterPending = (await db.getRecording(user.id, created.id))!;
+  assert.notEqual(afterPending.versionstamp, reread.versionstamp, "pending moves the row");
+  assert.equal(await db.storePendingChunk(afterPending, 5, pendingSamples, answer(5)), false);
+  assert.deepEqual(await db.listPendingChunks(afterPending.value), [
+    { seq: 5, samples: pendingSamples },
+  ]);
+  const saved = await db.finishRecording(afterPending, {
+    startedAt: "2026-04-01T08:00:00.000Z",
+    durationS: 3,
+    dominant: "calm",
+    distribution: { calm: 1 },
+    segments: segments(1),
+  });
+  assert.ok(saved);
+  const keys = (await allKeys(db)).filter((k) => String(k[0]).startsWith("recording"));
+  assert.deepEqual(keys, [["recordings", user.id, created.id]]);
+  assert.equal((await db.getRecording(user.id, created.id))!.value.entryId, saved.id);
+  // Abandoned recordings are gone once their deadline passes, whatever KV still holds.
+  clock.nowMs += RECORDING_TTL_MS;
+  assert.equal(await db.getRecording(user.id, created.id), null);
   db.close();
 });

@@ -14,6 +14,9 @@ import * as account from "./account.tsx";
 import * as apiMe from "./api/me.ts";
 import * as apiEntries from "./api/entries/index.ts";
 import * as apiEntry from "./api/entries/[id].ts";
+import * as apiSessions from "./api/sessions/index.ts";
+import * as apiSessionChunks from "./api/sessions/[id]/chunks.ts";
+import * as apiSessionFinish from "./api/sessions/[id]/finish.ts";
 
 /** Every route, in matching order. */
 export const routes: readonly RouteEntry[] = [
@@ -28,4 +31,7 @@ export const routes: readonly RouteEntry[] = [
   ["/api/me", apiMe],
   ["/api/entries", apiEntries],
   ["/api/entries/:id", apiEntry],
+  ["/api/sessions", apiSessions],
+  ["/api/sessions/:id/chunks", apiSessionChunks],
+  ["/api/sessions/:id/finish", apiSessionFinish],
 ];

@@ -5,6 +5,7 @@
 import { createApp } from "../app.ts";
 import { type Config, testConfig } from "../lib/config.ts";
 import { Db } from "../lib/db.ts";
+import type { EmotionModel } from "../lib/model/emotion_model.ts";
 
 /** An app under test plus handles to its store and clock. */
 export interface TestApp {
@@ -32,11 +33,17 @@ export const TEST_PASSWORD = "correct horse battery";
 /** Origin the in-process requests are addressed to. */
 export const TEST_ORIGIN = "http://localhost";
 
-/** Creates a {@link TestApp} on a fresh `:memory:` store. */
-export async function createTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+/**
+ * Creates a {@link TestApp} on a fresh `:memory:` store; `model` enables the live
+ * recording API (tests of other routes need not load it).
+ */
+export async function createTestApp(
+  overrides: Partial<Config> = {},
+  { model = null }: { model?: EmotionModel | null } = {},
+): Promise<TestApp> {
   const clock = { nowMs: Date.UTC(2026, 0, 15, 12) };
   const db = new Db(await Deno.openKv(":memory:"), { nowMs: () => clock.nowMs });
-  const app = createApp({ db, config: testConfig(overrides) });
+  const app = createApp({ db, config: testConfig(overrides), model });
   const request = (path: string, init: RequestInit & { address?: string } = {}) => {
     const { address, ...rest } = init;
     const url = path.startsWith("http") ? path : TEST_ORIGIN + path;

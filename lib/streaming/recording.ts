@@ -170,7 +170,8 @@ export function toStoredPrecision(samples: Float32Array): Float32Array {
   const out = new Float32Array(samples.length);
   for (let i = 0; i < samples.length; i++) {
     const v = Math.max(-1, Math.min(1, samples[i]));
-    out[i] = Math.round(v * 32767) / 32767;
+    // `|| 0` turns −0 into 0, as an Int16 round trip does.
+    out[i] = (Math.round(v * 32767) || 0) / 32767;
   }
   return out;
 }

@@ -9,6 +9,7 @@ import type { Context } from "hono";
 import type { ComponentType } from "preact";
 import type { Db, UserRecord } from "../db.ts";
 import type { Config } from "../config.ts";
+import type { EmotionModel } from "../model/emotion_model.ts";
 
 /** Hono environment of the app: connection info as bindings, request-scoped variables. */
 export interface AppEnv {
@@ -16,6 +17,8 @@ export interface AppEnv {
   Variables: {
     db: Db;
     config: Config;
+    /** The emotion model for live recordings, or null when none was loaded. */
+    model: EmotionModel | null;
     /** The logged-in user, or null. */
     user: UserRecord | null;
     /** Hash of the current session token (the KV key), or null. */

@@ -1,0 +1,204 @@
+/**
+ * Live recordings over the store: start one, add chunks by sequence number, finish it into a
+ * journal entry. The recording lives in KV between chunks (see `lib/db.ts`), never in process
+ * memory, so any server process continues any recording. Framework-free, like
+ * `lib/accounts.ts`: the routes only parse and answer.
+ *
+ * Each chunk is processed exactly once, in seq order: the state, the answer and the changed
+ * audio pages are committed in one atomic operation checked against the row that was read,
+ * so of two concurrent copies of a chunk one commits and the other finds its answer. A chunk
+ * that arrives early is stored (with an answer that shows the prediction as of then) and
+ * processed when the gap before it fills.
+ */
+import { type ChunkAnswer, type Db, type Entry, type RecordingRow, type Versioned } from "../db.ts";
+import {
+  appendChunk,
+  dominantLabel,
+  finishRecording,
+  labelDistribution,
+  type LiveModel,
+  newRecording,
+  type Recording,
+  type RecordingSegment,
+} from "./recording.ts";
+import { MODEL_SAMPLE_RATE_HZ } from "../audio/constants.ts";
+
+/** Largest accepted seq: a day of 1 s chunks, far beyond any journal recording. */
+export const MAX_SEQ = 86_400;
+/** Longest chunk accepted, in seconds of 16 kHz audio; keeps each KV commit small. */
+export const MAX_CHUNK_S = 10;
+
+/** The recording does not exist, is another user's, or was abandoned and expired. */
+export class RecordingNotFoundError extends Error {
+  constructor() {
+    super("No such recording.");
+    this.name = "RecordingNotFoundError";
+  }
+}
+
+/** A chunk came for a recording that was already finished, or too late to be placed. */
+export class RecordingClosedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RecordingClosedError";
+  }
+}
+
+/** Starts a recording for `userId`; returns its id. */
+export async function startRecording(db: Db, userId: string): Promise<string> {
+  return (await db.createRecording(userId, newRecording().state)).id;
+}
+
+async function openRow(
+  db: Db,
+  userId: string,
+  recordingId: string,
+): Promise<Versioned<RecordingRow>> {
+  const row = await db.getRecording(userId, recordingId);
+  if (!row) throw new RecordingNotFoundError();
+  return row;
+}
+
+/**
+ * Adds chunk `seq` (16 kHz mono samples) to the recording and returns its answer. A seq that
+ * was already answered gets the stored answer and changes nothing.
+ */
+export async function addChunk(
+  db: Db,
+  live: LiveModel,
+  userId: string,
+  recordingId: string,
+  seq: number,
+  samples: Float32Array,
+): Promise<ChunkAnswer> {
+  if (!Number.isInteger(seq) || seq < 0 || seq > MAX_SEQ) {
+    throw new RangeError(`Expected seq between 0 and ${MAX_SEQ}, but got ${seq}`);
+  }
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const current = await openRow(db, userId, recordingId);
+    const stored = await db.getChunkAnswer(current.value, seq);
+    if (stored) return stored;
+    if (current.value.entryId !== null) {
+      throw new RecordingClosedError("This recording was already finished.");
+    }
+    if (seq < current.value.nextSeq) {
+      // Processed, but its answer is gone (expired): it cannot be answered the same way.
+      throw new RecordingClosedError(`Chunk ${seq} was already processed.`);
+    }
+    if (seq > current.value.nextSeq) {
+      const answer: ChunkAnswer = { seq, current: current.value.state.current, segments: [] };
+      if (await db.storePendingChunk(current, seq, samples, answer)) return answer;
+      continue;
+    }
+    const { next, audio, segments, consumed } = await processInOrder(
+      db,
+      live,
+      current.value,
+      [{ seq, samples }],
+    );
+    const answer: ChunkAnswer = { seq, current: next.state.current, segments };
+    if (await db.commitRecordingChunks(current, next, audio, answer, consumed)) return answer;
+  }
+  throw new RecordingClosedError("This recording is changing too fast; send the chunk again.");
+}
+
+/**
+ * Runs `first` and then every stored early chunk that follows without a gap through the
+ * recording. With `skipGaps`, the remaining early chunks are taken in order even across
+ * missing seqs (used when the recording ends).
+ */
+async function processInOrder(
+  db: Db,
+  live: LiveModel,
+  row: RecordingRow,
+  first: { seq: number; samples: Float32Array }[],
+  skipGaps = false,
+): Promise<{
+  next: RecordingRow;
+  audio: Float32Array;
+  recording: Recording;
+  segments: RecordingSegment[];
+  consumed: number[];
+}> {
+  let recording: Recording = { state: row.state, audio: await db.getRecordingAudio(row) };
+  const pending = await db.listPendingChunks(row);
+  const consumed: number[] = [];
+  const segments: RecordingSegment[] = [];
+  let nextSeq = row.nextSeq;
+  const run = (samples: Float32Array) => {
+    const step = appendChunk(live, recording, samples);
+    recording = step.recording;
+    segments.push(...step.segments);
+  };
+  for (const chunk of first) {
+    run(chunk.samples);
+    nextSeq = chunk.seq + 1;
+  }
+  for (const chunk of pending) {
+    if (chunk.seq < nextSeq) {
+      consumed.push(chunk.seq);
+      continue;
+    }
+    if (chunk.seq !== nextSeq && !skipGaps) break;
+    run(chunk.samples);
+    consumed.push(chunk.seq);
+    nextSeq = chunk.seq + 1;
+  }
+  return {
+    next: { ...row, nextSeq, state: recording.state },
+    audio: recording.audio,
+    recording,
+    segments,
+    consumed,
+  };
+}
+
+/** The API shape of an entry, as `GET /api/entries/:id` answers it (no owner id). */
+export type EntryJson = Omit<Entry, "userId">;
+
+function entryJson({ userId: _userId, ...rest }: Entry): EntryJson {
+  return rest;
+}
+
+/**
+ * Ends the recording: early chunks still waiting are taken in order, the open utterance is
+ * closed and classified, and the entry is saved (duration, speech-time distribution,
+ * dominant label, segments). A repeated finish returns the same entry.
+ */
+export async function finishRecordingEntry(
+  db: Db,
+  live: LiveModel,
+  userId: string,
+  recordingId: string,
+): Promise<EntryJson> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const current = await openRow(db, userId, recordingId);
+    if (current.value.entryId !== null) {
+      const entry = await db.getEntry(userId, current.value.entryId);
+      if (!entry) throw new RecordingNotFoundError();
+      return entryJson(entry);
+    }
+    const { recording, segments: late } = await processInOrder(
+      db,
+      live,
+      current.value,
+      [],
+      true,
+    );
+    const segments = [
+      ...await db.listRecordingSegments(current.value),
+      ...late,
+      ...finishRecording(live, recording),
+    ];
+    const distribution = labelDistribution(segments);
+    const saved = await db.finishRecording(current, {
+      startedAt: new Date(current.value.startedAtMs).toISOString(),
+      durationS: recording.state.samplesReceived / MODEL_SAMPLE_RATE_HZ,
+      dominant: dominantLabel(distribution),
+      distribution,
+      segments,
+    });
+    if (saved) return entryJson(saved);
+  }
+  throw new RecordingClosedError("This recording is changing too fast; finish it again.");
+}
