@@ -21,7 +21,14 @@
  * are what an entry keeps, use the exact path.
  */
 import FFT from "fft.js";
-import { HOP_LENGTH, MODEL_SAMPLE_RATE_HZ, N_FFT, N_MELS, N_MFCC } from "../audio/constants.ts";
+import {
+  HOP_LENGTH,
+  MODEL_INPUT_SAMPLES,
+  MODEL_SAMPLE_RATE_HZ,
+  N_FFT,
+  N_MELS,
+  N_MFCC,
+} from "../audio/constants.ts";
 import { FEATURE_COUNT } from "../audio/constants.ts";
 import { hannWindow, type MelFilterbank, melFilterbank, mfccFromDb } from "../audio/features.ts";
 import { classifyRecording, type EmotionModel, NoSpeechError } from "../model/emotion_model.ts";
@@ -84,6 +91,10 @@ export interface RecordingState {
   current: Prediction | null;
   /** Segments closed so far. */
   segmentCount: number;
+  /** Closed utterances whose classification span has not ended yet, in order. */
+  waiting: Utterance[];
+  /** End of the last classified span: the next span starts here at the earliest. */
+  spanCut: number;
 }
 
 /** A recording between chunks: its state and the audio from `state.bufferStart` on. */
@@ -111,14 +122,21 @@ export interface LiveModel {
   vadOptions: VadOptions;
 }
 
-/** Voice activity settings of live recordings: the defaults, whose 6 s maximum is two model windows. */
-export const RECORDING_VAD_OPTIONS: VadOptions = Object.freeze({ maxUtteranceS: 6 });
-
 /**
- * Audio kept before the open utterance (or, between utterances, at the end): enough for
- * the onset hops the detector reaches back to and for one full feature window.
+ * Voice activity settings of live recordings: a 6 s maximum (two model windows, so an
+ * utterance is one clip for `classifyRecording`), and speech counted down to −60 dBFS, since
+ * quiet (calm, sad) speech sits below the default −50; the 12 dB margin over the noise
+ * floor still keeps steady background out.
  */
-const LOOKBACK_SAMPLES = Math.max(N_FFT, 4 * HOP_LENGTH);
+export const RECORDING_VAD_OPTIONS: VadOptions = Object.freeze({
+  maxUtteranceS: 6,
+  minLevelDb: -60,
+});
+
+/** Longest span classified as one clip: two model windows (6 s), as `classifyRecording` takes. */
+export const SPAN_SAMPLES = 2 * MODEL_INPUT_SAMPLES;
+/** Hops the detector reaches back when it opens an utterance (its `onsetHops`). */
+const ONSET_HOPS = 3;
 
 const liveModels = new WeakMap<EmotionModel, LiveModel>();
 
@@ -160,6 +178,8 @@ export function newRecording(): Recording {
       live: null,
       current: null,
       segmentCount: 0,
+      waiting: [],
+      spanCut: 0,
     },
     audio: new Float32Array(0),
   };
@@ -193,16 +213,47 @@ function toPrediction(labels: readonly string[], probs: ArrayLike<number>): Pred
   };
 }
 
-/** Classifies closed utterances from the kept audio; silent ones give no segment. */
-function classifyUtterances(
+/**
+ * Where the span of an utterance `u` starts: as far back as the previous span's end allows,
+ * within the 6 s that one clip may last.
+ */
+function spanStartOf(u: Utterance, spanCut: number): number {
+  return Math.max(spanCut, u.endSample - SPAN_SAMPLES);
+}
+
+/**
+ * Classifies waiting utterances whose span end is known. An utterance is classified with
+ * the audio around it, as a file is: its span runs from the previous span's end to halfway
+ * through the silence before the next utterance (or to the end of the stream), at most 6 s.
+ * So a recording of one clip of up to 6 s is classified exactly as the whole file. The span
+ * end is known once the next utterance opens, the stream ends (`streamEnd`), or no later
+ * utterance could start early enough to cut the span short. Silent spans give no segment.
+ */
+function classifyWaiting(
   live: LiveModel,
   audio: Float32Array,
   bufferStart: number,
-  utterances: readonly Utterance[],
-): RecordingSegment[] {
+  waiting: readonly Utterance[],
+  nextOpenStart: number | null,
+  samplesSeen: number,
+  spanCut: number,
+  streamEnd: number | null,
+): { segments: RecordingSegment[]; waiting: Utterance[]; spanCut: number } {
   const segments: RecordingSegment[] = [];
-  for (const u of utterances) {
-    const samples = audio.subarray(u.startSample - bufferStart, u.endSample - bufferStart);
+  for (let i = 0; i < waiting.length; i++) {
+    const u = waiting[i];
+    const start = spanStartOf(u, spanCut);
+    const limit = start + SPAN_SAMPLES;
+    const nextStart = i + 1 < waiting.length ? waiting[i + 1].startSample : nextOpenStart;
+    let cut: number;
+    if (nextStart !== null) cut = Math.min(midpoint(u.endSample, nextStart), limit);
+    else if (streamEnd !== null) cut = Math.min(streamEnd, limit);
+    // A later utterance opens at or after samplesSeen − onset hops; if even that one would
+    // cut past the limit, the limit is the end whatever comes.
+    else if (midpoint(u.endSample, samplesSeen - ONSET_HOPS * HOP_LENGTH) >= limit) cut = limit;
+    else return { segments, waiting: waiting.slice(i), spanCut };
+    const samples = audio.subarray(start - bufferStart, cut - bufferStart);
+    spanCut = cut;
     try {
       const c = classifyRecording(live.model, samples, MODEL_SAMPLE_RATE_HZ);
       segments.push({
@@ -216,7 +267,11 @@ function classifyUtterances(
       if (!(err instanceof NoSpeechError)) throw err;
     }
   }
-  return segments;
+  return { segments, waiting: [], spanCut };
+}
+
+function midpoint(a: number, b: number): number {
+  return a + Math.floor((b - a) / 2);
 }
 
 let fftInstance: FFT | null = null;
@@ -364,7 +419,17 @@ export function appendChunk(live: LiveModel, recording: Recording, chunk: Float3
     audio.subarray(vadFrom - bufferStart, vadFrom - bufferStart + wholeHops),
     live.vadOptions,
   );
-  const segments = classifyUtterances(live, audio, bufferStart, step.closed);
+  const classified = classifyWaiting(
+    live,
+    audio,
+    bufferStart,
+    [...prev.waiting, ...step.closed],
+    step.openStart,
+    step.state.samplesSeen,
+    prev.spanCut,
+    null,
+  );
+  const segments = classified.segments;
 
   let liveState: LiveState | null = null;
   let current: Prediction | null = null;
@@ -384,10 +449,17 @@ export function appendChunk(live: LiveModel, recording: Recording, chunk: Float3
     current = toPrediction(live.model.config.labels, probs);
   }
 
-  // Keep the open utterance (its frames see zeros before its start), or a short look-back.
-  const keepFrom = step.openStart !== null
-    ? Math.max(bufferStart, step.openStart)
-    : Math.max(bufferStart, step.state.samplesSeen - LOOKBACK_SAMPLES);
+  // Keep what a span may still need: from the first waiting utterance's span start, or the
+  // earliest start a span of the open (or a future) utterance can have.
+  const spanCut = classified.spanCut;
+  const keepFrom = Math.max(
+    bufferStart,
+    classified.waiting.length > 0
+      ? spanStartOf(classified.waiting[0], spanCut)
+      : step.openStart !== null
+      ? Math.min(step.openStart, Math.max(spanCut, step.state.lastSpeechEnd - SPAN_SAMPLES))
+      : Math.max(spanCut, step.state.samplesSeen - ONSET_HOPS * HOP_LENGTH - SPAN_SAMPLES),
+  );
   const kept = audio.slice(keepFrom - bufferStart);
   return {
     recording: {
@@ -398,6 +470,8 @@ export function appendChunk(live: LiveModel, recording: Recording, chunk: Float3
         live: liveState,
         current,
         segmentCount: prev.segmentCount + segments.length,
+        waiting: classified.waiting,
+        spanCut,
       },
       audio: kept,
     },
@@ -409,11 +483,21 @@ export function appendChunk(live: LiveModel, recording: Recording, chunk: Float3
 
 /**
  * Ends the recording (the person pressed Stop): the open utterance is closed where its
- * speech ended and classified. Returns its segment, if any.
+ * speech ended, and it and any waiting ones are classified. Returns their segments.
  */
 export function finishRecording(live: LiveModel, recording: Recording): RecordingSegment[] {
-  const closed = flushVad(recording.state.vad, live.vadOptions);
-  return classifyUtterances(live, recording.audio, recording.state.bufferStart, closed);
+  const { state } = recording;
+  const closed = flushVad(state.vad, live.vadOptions);
+  return classifyWaiting(
+    live,
+    recording.audio,
+    state.bufferStart,
+    [...state.waiting, ...closed],
+    null,
+    state.vad.samplesSeen,
+    state.spanCut,
+    state.samplesReceived,
+  ).segments;
 }
 
 /** The speech time per label over `segments`, as shares of the whole (empty without speech). */

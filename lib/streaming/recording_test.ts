@@ -13,6 +13,7 @@ import {
   newRecording,
   type Recording,
   type RecordingSegment,
+  SPAN_SAMPLES,
   toStoredPrecision,
 } from "./recording.ts";
 
@@ -36,6 +37,8 @@ interface Run {
   framesFed: number[];
   chunkSizes: number[];
   recording: Recording;
+  /** Most audio kept between chunks. */
+  maxKept: number;
 }
 
 function stream(
@@ -47,18 +50,20 @@ function stream(
   const segments: RecordingSegment[] = [];
   const framesFed: number[] = [];
   const chunkSizes: number[] = [];
+  let maxKept = 0;
   for (let offset = 0, k = 0; offset < audio.length; k++) {
     const size = sizes[k % sizes.length];
     const chunk = audio.subarray(offset, Math.min(audio.length, offset + size));
     offset += chunk.length;
     const step = appendChunk(live, recording, chunk);
     recording = step.recording;
+    maxKept = Math.max(maxKept, recording.audio.length);
     segments.push(...step.segments);
     framesFed.push(step.framesFed);
     chunkSizes.push(chunk.length);
   }
   segments.push(...finishRecording(live, recording));
-  return { segments, framesFed, chunkSizes, recording };
+  return { segments, framesFed, chunkSizes, recording, maxKept };
 }
 
 const model = await loadEmotionModel();
@@ -75,14 +80,33 @@ Deno.test("segments do not depend on how the stream is cut into chunks", async (
   }
 });
 
-Deno.test("a closed utterance gets exactly classifyRecording's answer on its audio", async () => {
+Deno.test("a recording of one clip is classified exactly as the whole file", async () => {
   const clip = await clip16k("speech_a_16k.wav");
   const audio = padded(clip);
-  const [segment] = stream(live, audio, [16000]).segments;
-  const start = Math.round(segment.startS * RATE), end = Math.round(segment.endS * RATE);
-  const expected = classifyRecording(model, toStoredPrecision(audio).subarray(start, end), RATE);
-  assert.equal(segment.label, expected.label);
-  assert.equal(segment.confidence, expected.confidence);
+  const segments = stream(live, audio, [16000]).segments;
+  assert.equal(segments.length, 1);
+  const expected = classifyRecording(model, toStoredPrecision(audio), RATE);
+  assert.equal(segments[0].label, expected.label);
+  assert.equal(segments[0].confidence, expected.confidence);
+  assert.deepEqual(segments[0].probabilities, expected.probabilities);
+});
+
+Deno.test("utterances are classified with the audio up to halfway through the pauses", async () => {
+  const a = await clip16k("speech_a_16k.wav");
+  const b = await clip16k("speech_b_16k.wav");
+  const audio = toStoredPrecision(padded(new Float32Array([...padded(a, 0, 1), ...b])));
+  const [first, second] = stream(live, audio, [7000]).segments;
+  const cut = Math.round(first.endS * RATE) +
+    Math.floor((Math.round(second.startS * RATE) - Math.round(first.endS * RATE)) / 2);
+  const expectFirst = classifyRecording(model, audio.subarray(0, cut), RATE);
+  assert.equal(first.confidence, expectFirst.confidence);
+  const secondStart = Math.max(cut, Math.round(second.endS * RATE) - SPAN_SAMPLES);
+  const expectSecond = classifyRecording(
+    model,
+    audio.subarray(secondStart, Math.min(audio.length, secondStart + SPAN_SAMPLES)),
+    RATE,
+  );
+  assert.equal(second.confidence, expectSecond.confidence);
 });
 
 Deno.test("each chunk feeds the stepper at most its own hops (plus the onset look-back)", async () => {
@@ -95,8 +119,8 @@ Deno.test("each chunk feeds the stepper at most its own hops (plus the onset loo
       `chunk ${i}: ${n} frames for ${run.chunkSizes[i]} samples`,
     );
   });
-  // The kept audio never grows past the open utterance and a few hops.
-  assert.ok(run.recording.audio.length <= 6.5 * RATE);
+  // The kept audio never grows past two spans.
+  assert.ok(run.maxKept <= 2 * SPAN_SAMPLES, `kept ${run.maxKept} samples`);
 });
 
 Deno.test("silence gives no segments and no current prediction", () => {
