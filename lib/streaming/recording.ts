@@ -275,8 +275,9 @@ function midpoint(a: number, b: number): number {
 }
 
 let fftInstance: FFT | null = null;
-const frameBuffer = new Array<number>(N_FFT).fill(0);
-let spectrum: number[] = [];
+const frameBuffer = new Float64Array(N_FFT);
+const spectrum = new Float64Array(2 * N_FFT);
+const melDb = new Float64Array(N_MELS);
 
 /**
  * The `[15]` base features of the hop ending at `end`: RMS and ZCR of the causal 2048-sample
@@ -293,10 +294,11 @@ function hopFeatures(
   const first = end - N_FFT;
   for (let i = 0; i < N_FFT; i++) {
     const pos = first + i;
-    const v = pos < s.utteranceStart ? 0 : audio[pos - bufferStart];
-    const a = Math.abs(v);
-    if (a > s.peak && pos >= end - HOP_LENGTH) s.peak = a;
-    frameBuffer[i] = v;
+    frameBuffer[i] = pos < s.utteranceStart ? 0 : audio[pos - bufferStart];
+  }
+  for (let i = N_FFT - HOP_LENGTH; i < N_FFT; i++) {
+    const a = Math.abs(frameBuffer[i]);
+    if (a > s.peak) s.peak = a;
   }
   // Peak normalisation to −1 dBFS, with the peak known so far.
   const gain = s.peak > 0 ? 10 ** (-1 / 20) / s.peak : 1;
@@ -307,20 +309,20 @@ function hopFeatures(
     const v = frameBuffer[i] * gain;
     sumSq += v * v;
     const negative = v < -1e-10;
-    if (i > 0 && negative !== previousNegative) crossings++;
+    if (negative !== previousNegative) crossings++;
     previousNegative = negative;
     frameBuffer[i] = v * window[i];
   }
   fftInstance ??= new FFT(N_FFT);
-  if (spectrum.length === 0) spectrum = fftInstance.createComplexArray();
   fftInstance.realTransform(spectrum, frameBuffer);
   const { weights, bins, start, stop, nMels } = live.filterbank;
-  const db = new Float64Array(nMels);
+  const db = melDb;
   for (let m = 0; m < nMels; m++) {
     let sum = 0;
     const row = m * bins;
     for (let k = start[m]; k < stop[m]; k++) {
-      sum += weights[row + k] * (spectrum[2 * k] ** 2 + spectrum[2 * k + 1] ** 2);
+      const re = spectrum[2 * k], im = spectrum[2 * k + 1];
+      sum += weights[row + k] * (re * re + im * im);
     }
     db[m] = 10 * Math.log10(Math.max(1e-10, sum));
     if (db[m] > s.maxDb) s.maxDb = db[m];
