@@ -232,6 +232,9 @@ Deno.test("errors: seq, content type, bad audio, oversize, other users, not logg
   assert.equal(wav.status, 200);
   assert.deepEqual(await wav.json(), { seq: 0, current: null, segments: [] });
 
+  // An early chunk far beyond the gap is refused rather than stored.
+  assert.equal((await sendChunk(send, id, 40, one)).status, 409);
+
   const otherCookie = await t.signUp("sam");
   const other = sender(t, otherCookie);
   assert.equal((await sendChunk(other, id, 1, one)).status, 404);

@@ -27,6 +27,11 @@ import { MODEL_SAMPLE_RATE_HZ } from "../audio/constants.ts";
 export const MAX_SEQ = 86_400;
 /** Longest chunk accepted, in seconds of 16 kHz audio; keeps each KV commit small. */
 export const MAX_CHUNK_S = 10;
+/**
+ * How far ahead of the next expected chunk an early one may be: enough for a client that
+ * queued half a minute during an outage, and a bound on what waits in storage.
+ */
+export const MAX_SEQ_AHEAD = 32;
 
 /** The recording does not exist, is another user's, or was abandoned and expired. */
 export class RecordingNotFoundError extends Error {
@@ -36,7 +41,7 @@ export class RecordingNotFoundError extends Error {
   }
 }
 
-/** A chunk came for a recording that was already finished, or too late to be placed. */
+/** A chunk that cannot be placed: the recording was finished, or it is too late or too early. */
 export class RecordingClosedError extends Error {
   constructor(message: string) {
     super(message);
@@ -84,6 +89,11 @@ export async function addChunk(
     if (seq < current.value.nextSeq) {
       // Processed, but its answer is gone (expired): it cannot be answered the same way.
       throw new RecordingClosedError(`Chunk ${seq} was already processed.`);
+    }
+    if (seq > current.value.nextSeq + MAX_SEQ_AHEAD) {
+      throw new RecordingClosedError(
+        `Chunk ${seq} is too far ahead of chunk ${current.value.nextSeq}; send that one first.`,
+      );
     }
     if (seq > current.value.nextSeq) {
       const answer: ChunkAnswer = { seq, current: current.value.state.current, segments: [] };
