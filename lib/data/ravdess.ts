@@ -8,7 +8,7 @@
 import { basename } from "node:path";
 import { EMOTION_LABELS } from "./labels.ts";
 import type { DatasetListing, NameParse } from "./types.ts";
-import { listAudioFiles, stripExtension } from "./walk.ts";
+import { listByName, stripExtension } from "./walk.ts";
 
 /** Corpus name stored in {@link DatasetItem.corpus} for RAVDESS files. */
 export const RAVDESS_CORPUS = "ravdess";
@@ -37,20 +37,6 @@ export function parseRavdessName(path: string): NameParse {
  * Lists every audio file under `root` (the `Actor_XX` folders of RAVDESS speech, WAV or
  * FLAC) with its label and actor; names that do not parse are returned as problems.
  */
-export async function listRavdess(root: string): Promise<DatasetListing> {
-  const listing: DatasetListing = { items: [], problems: [] };
-  for (const path of await listAudioFiles(root)) {
-    const parsed = parseRavdessName(path);
-    if (parsed.ok) {
-      listing.items.push({
-        path,
-        label: parsed.label,
-        speaker: parsed.speaker,
-        corpus: RAVDESS_CORPUS,
-      });
-    } else {
-      listing.problems.push({ path, reason: parsed.reason });
-    }
-  }
-  return listing;
+export function listRavdess(root: string): Promise<DatasetListing> {
+  return listByName(root, RAVDESS_CORPUS, parseRavdessName);
 }

@@ -8,7 +8,7 @@
 import { basename, dirname } from "node:path";
 import { isEmotionLabel } from "./labels.ts";
 import type { DatasetListing, NameParse } from "./types.ts";
-import { listAudioFiles, stripExtension } from "./walk.ts";
+import { listByName, stripExtension } from "./walk.ts";
 
 /** Corpus name stored in {@link DatasetItem.corpus} for TESS files. */
 export const TESS_CORPUS = "tess";
@@ -47,20 +47,6 @@ export function parseTessName(path: string): NameParse {
 }
 
 /** Lists every audio file under `root` (the TESS folders, WAV or FLAC) with label and speaker. */
-export async function listTess(root: string): Promise<DatasetListing> {
-  const listing: DatasetListing = { items: [], problems: [] };
-  for (const path of await listAudioFiles(root)) {
-    const parsed = parseTessName(path);
-    if (parsed.ok) {
-      listing.items.push({
-        path,
-        label: parsed.label,
-        speaker: parsed.speaker,
-        corpus: TESS_CORPUS,
-      });
-    } else {
-      listing.problems.push({ path, reason: parsed.reason });
-    }
-  }
-  return listing;
+export function listTess(root: string): Promise<DatasetListing> {
+  return listByName(root, TESS_CORPUS, parseTessName);
 }

@@ -1,6 +1,7 @@
 /** Directory walking for the corpus loaders. */
 
 import { join } from "node:path";
+import type { DatasetListing, NameParse } from "./types.ts";
 
 /**
  * File extensions the loaders list (lower case). FLAC is listed so the shared FLAC tree can be
@@ -44,4 +45,25 @@ export async function listAudioFiles(root: string): Promise<string[]> {
   };
   await visit(root);
   return found.sort();
+}
+
+/**
+ * Lists every audio file under `root` and labels it with `parse`; names that do not parse
+ * are returned as problems with the parser's reason, never guessed.
+ */
+export async function listByName(
+  root: string,
+  corpus: string,
+  parse: (path: string) => NameParse,
+): Promise<DatasetListing> {
+  const listing: DatasetListing = { items: [], problems: [] };
+  for (const path of await listAudioFiles(root)) {
+    const parsed = parse(path);
+    if (parsed.ok) {
+      listing.items.push({ path, label: parsed.label, speaker: parsed.speaker, corpus });
+    } else {
+      listing.problems.push({ path, reason: parsed.reason });
+    }
+  }
+  return listing;
 }
