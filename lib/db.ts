@@ -727,11 +727,19 @@ function toInt16(samples: Float32Array): Uint8Array {
 
 /** Int16 little-endian bytes back to samples, exactly as `toStoredPrecision` rounds them. */
 function fromInt16(bytes: Uint8Array): Float32Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(bytes.length >> 1);
+  if (LITTLE_ENDIAN && bytes.byteOffset % 2 === 0) {
+    // The common case reads the bytes in place as Int16, several times faster than a DataView.
+    const pcm = new Int16Array(bytes.buffer, bytes.byteOffset, out.length);
+    for (let i = 0; i < out.length; i++) out[i] = pcm[i] / 32767;
+    return out;
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < out.length; i++) out[i] = view.getInt16(2 * i, true) / 32767;
   return out;
 }
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Commits `op` and throws {@link DbConflictError} when a check failed. */
 async function commitOrThrow(op: Deno.AtomicOperation): Promise<void> {
