@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { FAILURE_WINDOW_MS } from "../lib/accounts.ts";
 import { SESSION_TTL_MS } from "../lib/db.ts";
+import { newRecording } from "../lib/streaming/recording.ts";
 import { createTestApp, sessionCookie, TEST_ORIGIN, TEST_PASSWORD } from "./_helpers.ts";
 
 function exampleEntry(label: string, segments = 2) {
@@ -404,6 +405,11 @@ Deno.test("account deletion needs the password and leaves no key of the user", a
   await t.db.createEntry(olga.id, exampleEntry("sad", 250));
   await t.db.createEntry(olga.id, exampleEntry("angry"));
   const peteEntry = await t.db.createEntry(pete.id, exampleEntry("happy"));
+  // A live recording in progress, with an early chunk waiting for the gap before it.
+  const recording = await t.db.createRecording(olga.id, newRecording().state);
+  const row = (await t.db.getRecording(olga.id, recording.id))!;
+  const early = { seq: 2, current: null, segments: [] };
+  assert.ok(await t.db.storePendingChunk(row, 2, new Float32Array(16000), early));
 
   const refused = await t.postForm("/account", { action: "delete", password: "wrong one!!" }, {
     cookie,
