@@ -223,6 +223,19 @@ Deno.test("errors: seq, content type, bad audio, oversize, other users, not logg
   });
   assert.equal(huge.status, 413);
   await huge.body?.cancel();
+  // Without a declared length, the body is cut off once it passes 2 MB.
+  const streamed = await send(`/api/sessions/${id}/chunks?seq=0`, {
+    headers: { "content-type": "application/octet-stream" },
+    body: new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 40; i++) controller.enqueue(new Uint8Array(64 * 1024));
+        controller.close();
+      },
+    }),
+    duplex: "half",
+  } as RequestInit);
+  assert.equal(streamed.status, 413);
+  await streamed.body?.cancel();
   // A WAV at another rate and with two channels is decoded and resampled.
   const stereo = encodeWav([new Float32Array(44100), new Float32Array(44100)], 44100);
   const wav = await send(`/api/sessions/${id}/chunks?seq=0`, {
