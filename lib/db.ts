@@ -93,6 +93,8 @@ export interface RecordingRow {
   /** Audio pages stored: `[first, end)`. */
   firstPage: number;
   endPage: number;
+  /** Seqs of early chunks waiting under `recording_pending`, ascending. */
+  pendingSeqs: number[];
   entryId: string | null;
 }
 
@@ -466,6 +468,7 @@ export class Db {
       state,
       firstPage: 0,
       endPage: 0,
+      pendingSeqs: [],
       entryId: null,
     };
     const key = ["recordings", userId, row.id];
@@ -507,14 +510,18 @@ export class Db {
     return out;
   }
 
-  /** The stored answer to chunk `seq`, or null. */
-  async getChunkAnswer(row: RecordingRow, seq: number): Promise<ChunkAnswer | null> {
+  /** The stored answer to chunk `seq` of the recording (by owner and id), or null. */
+  async getChunkAnswer(
+    row: Pick<RecordingRow, "userId" | "id">,
+    seq: number,
+  ): Promise<ChunkAnswer | null> {
     return (await this.kv.get<ChunkAnswer>(["recording_answers", row.userId, row.id, seq]))
       .value;
   }
 
   /** Early chunks waiting for the gap before them, in seq order. */
   async listPendingChunks(row: RecordingRow): Promise<{ seq: number; samples: Float32Array }[]> {
+    if (row.pendingSeqs.length === 0) return [];
     const bySeq = new Map<number, Uint8Array[]>();
     for await (
       const item of this.kv.list<Uint8Array>({
@@ -562,7 +569,8 @@ export class Db {
     const rowKey = ["recordings", userId, id];
     const answerKey = ["recording_answers", userId, id, seq];
     const now = this.nowMs();
-    const row = { ...current.value, expiresAtMs: now + RECORDING_TTL_MS };
+    const pendingSeqs = [...current.value.pendingSeqs, seq].sort((a, b) => a - b);
+    const row = { ...current.value, pendingSeqs, expiresAtMs: now + RECORDING_TTL_MS };
     const ttl = { expireIn: RECORDING_TTL_MS };
     const op = this.kv.atomic()
       .check({ key: rowKey, versionstamp: current.versionstamp })
@@ -607,6 +615,7 @@ export class Db {
       ...next,
       firstPage,
       endPage,
+      pendingSeqs: prev.pendingSeqs.filter((seq) => !consumedPending.includes(seq)),
       expiresAtMs: this.nowMs() + RECORDING_TTL_MS,
     };
     const op = this.kv.atomic()
@@ -665,6 +674,7 @@ export class Db {
       entryId: saved.id,
       firstPage: 0,
       endPage: 0,
+      pendingSeqs: [],
       expiresAtMs: this.nowMs() + RECORDING_TTL_MS,
     };
     op.set(rowKey, row, { expireIn: RECORDING_TTL_MS });

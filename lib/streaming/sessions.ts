@@ -80,8 +80,11 @@ export async function addChunk(
     throw new RangeError(`Expected seq between 0 and ${MAX_SEQ}, but got ${seq}`);
   }
   for (let attempt = 0; attempt < 20; attempt++) {
-    const current = await openRow(db, userId, recordingId);
-    const stored = await db.getChunkAnswer(current.value, seq);
+    // Both reads at once: most chunks are new, and a repeat needs only the answer.
+    const [current, stored] = await Promise.all([
+      openRow(db, userId, recordingId),
+      db.getChunkAnswer({ userId, id: recordingId }, seq),
+    ]);
     if (stored) return stored;
     if (current.value.entryId !== null) {
       throw new RecordingClosedError("This recording was already finished.");
@@ -130,8 +133,11 @@ async function processInOrder(
   segments: RecordingSegment[];
   consumed: number[];
 }> {
-  let recording: Recording = { state: row.state, audio: await db.getRecordingAudio(row) };
-  const pending = await db.listPendingChunks(row);
+  const [audio, pending] = await Promise.all([
+    db.getRecordingAudio(row),
+    db.listPendingChunks(row),
+  ]);
+  let recording: Recording = { state: row.state, audio };
   const consumed: number[] = [];
   const segments: RecordingSegment[] = [];
   let nextSeq = row.nextSeq;
