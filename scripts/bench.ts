@@ -14,6 +14,8 @@
  *   one warm-up pass.
  * - `lstmInferMs`, `lstmInferSpeedup`, `lstmTrainBatchSpeedup`: the fused LSTM against
  *   `tf.layers.lstm` on the published model's shape, from one run of `benchLstm`.
+ * - `chunkMsP50`, `chunkMsP99`, `incrementalVsWindowSpeedup`: live recording on the server
+ *   (`lib/streaming/bench_recording.ts`), from one run over a 60 s recording.
  */
 
 import {
@@ -24,6 +26,7 @@ import {
   speechLikeSignal,
 } from "../lib/audio/mod.ts";
 import { benchLstm, type LstmBenchResult } from "../lib/model/bench_lstm.ts";
+import { benchRecording, type RecordingBenchResult } from "../lib/streaming/bench_recording.ts";
 
 /** One figure: its value, unit and what was measured. */
 export interface Measurement {
@@ -81,6 +84,12 @@ function lstmFigures(): Promise<LstmBenchResult> {
   return lstmRun ??= benchLstm();
 }
 
+let recordingRun: Promise<RecordingBenchResult> | null = null;
+/** One run of {@link benchRecording} shared by the live-recording figures. */
+function recordingFigures(): Promise<RecordingBenchResult> {
+  return recordingRun ??= benchRecording();
+}
+
 const LSTM_SHAPE = "LSTM(64)→LSTM(64)→Dense(8), 339 frames × 15 features";
 
 /** Every figure the bench reports, by its key in the JSON line. */
@@ -107,6 +116,21 @@ export const MEASUREMENTS: Record<string, () => Measurement | Promise<Measuremen
       description: `tf.layers.lstm time / fused time, one RMSProp step on 23 clips, same run`,
     };
   },
+  chunkMsP50: async () => ({
+    value: round2((await recordingFigures()).chunkMsP50),
+    unit: "ms",
+    description: "server cost of one 1 s chunk (processing + KV), median over a 60 s recording",
+  }),
+  chunkMsP99: async () => ({
+    value: round2((await recordingFigures()).chunkMsP99),
+    unit: "ms",
+    description: "the same, 99th percentile (chunks that close an utterance)",
+  }),
+  incrementalVsWindowSpeedup: async () => ({
+    value: round2((await recordingFigures()).incrementalVsWindowSpeedup),
+    unit: "×",
+    description: "re-running a 3.9 s window per chunk / the incremental running prediction",
+  }),
 };
 
 function round2(value: number): number {

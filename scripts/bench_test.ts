@@ -19,6 +19,9 @@ Deno.test("every figure is a named measurement; unknown names are refused", asyn
     "lstmInferMs",
     "lstmInferSpeedup",
     "lstmTrainBatchSpeedup",
+    "chunkMsP50",
+    "chunkMsP99",
+    "incrementalVsWindowSpeedup",
   ]);
   await assert.rejects(() => runMeasurements(["noSuchFigure"]), RangeError);
 });
