@@ -124,10 +124,9 @@ function rms(x: Float32Array): number {
 }
 
 /**
- * Frequency from the upward crossings through ±0.01, over the span from the first to the
- * last one. The hysteresis ignores the filter's faint ringing in the few milliseconds of
- * silence the fake device plays when it starts or loops the file; the span leaves out the
- * silence before the first sound.
+ * Frequency from the upward crossings through ±0.01: the mean period between them, leaving
+ * out periods far from the median. The hysteresis ignores the filter's faint ringing in the
+ * few milliseconds of silence the fake device plays when it starts or loops the file.
  */
 function toneHz(x: Float32Array, rateHz: number): number {
   const crossings: number[] = [];
@@ -139,7 +138,12 @@ function toneHz(x: Float32Array, rateHz: number): number {
       below = false;
     }
   }
-  return ((crossings.length - 1) * rateHz) / (crossings.at(-1)! - crossings[0]);
+  // Mean of the periods near the median: a crossing lost in a quiet stretch of the envelope
+  // or a glitch when the fake device starts makes one long period, which is left out.
+  const periods = crossings.slice(1).map((c, i) => c - crossings[i]);
+  const median = [...periods].sort((a, b) => a - b)[Math.floor(periods.length / 2)];
+  const kept = periods.filter((p) => Math.abs(p - median) <= 0.25 * median);
+  return (kept.length * rateHz) / kept.reduce((a, b) => a + b, 0);
 }
 
 async function signUp(page: Page, base: string, username: string) {
