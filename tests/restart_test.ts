@@ -4,11 +4,9 @@
  * the entry of the same audio recorded without interruption.
  */
 import assert from "node:assert/strict";
-import { decodeAudio } from "../lib/audio/wav.ts";
-import { resample } from "../lib/audio/resample.ts";
+import { twoUtterances } from "./_speech.ts";
 
 const RATE = 16000;
-const GOLDEN = new URL("../../shared/fixtures/golden/audio/", import.meta.url);
 
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -42,18 +40,6 @@ async function serve(kvPath: string): Promise<{ base: string; child: Deno.ChildP
   throw new Error("the server did not answer within 60 s");
 }
 
-async function speech(): Promise<Float32Array> {
-  const clip = async (name: string) => {
-    const { samples, sampleRateHz } = decodeAudio(await Deno.readFile(new URL(name, GOLDEN)));
-    return resample(samples, sampleRateHz, RATE);
-  };
-  const a = await clip("speech_a_16k.wav"), b = await clip("speech_b_16k.wav");
-  const out = new Float32Array(RATE / 2 + a.length + RATE + b.length + RATE);
-  out.set(a, RATE / 2);
-  out.set(b, RATE / 2 + a.length + RATE);
-  return out;
-}
-
 function post(base: string, cookie: string, path: string, body?: Float32Array) {
   return fetch(base + path, {
     method: "POST",
@@ -78,7 +64,7 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir();
     const kvPath = `${dir}/moodline.sqlite`;
-    const audio = await speech();
+    const audio = await twoUtterances();
     const chunks: Float32Array[] = [];
     for (let i = 0; i < audio.length; i += RATE) chunks.push(audio.subarray(i, i + RATE));
     const half = Math.floor(chunks.length / 2);

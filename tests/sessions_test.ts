@@ -6,28 +6,13 @@
 import assert from "node:assert/strict";
 import { createApp } from "../app.ts";
 import { testConfig } from "../lib/config.ts";
-import { decodeAudio } from "../lib/audio/wav.ts";
 import { encodeWav } from "../lib/audio/encode.ts";
-import { resample } from "../lib/audio/resample.ts";
 import { loadEmotionModel } from "../lib/model/emotion_model.ts";
 import { createTestApp, TEST_ORIGIN, type TestApp } from "./_helpers.ts";
+import { twoUtterances } from "./_speech.ts";
 
 const RATE = 16000;
 const model = await loadEmotionModel();
-const GOLDEN = new URL("../../shared/fixtures/golden/audio/", import.meta.url);
-
-/** Half a second of silence, two golden speech clips with a pause, a second of silence. */
-async function speech(): Promise<Float32Array> {
-  const clip = async (name: string) => {
-    const { samples, sampleRateHz } = decodeAudio(await Deno.readFile(new URL(name, GOLDEN)));
-    return resample(samples, sampleRateHz, RATE);
-  };
-  const a = await clip("speech_a_16k.wav"), b = await clip("speech_b_16k.wav");
-  const out = new Float32Array(RATE / 2 + a.length + RATE + b.length + RATE);
-  out.set(a, RATE / 2);
-  out.set(b, RATE / 2 + a.length + RATE);
-  return out;
-}
 
 function raw(samples: Float32Array): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(samples.length * 4);
@@ -77,7 +62,7 @@ async function setUp() {
 Deno.test("a recording streamed in 1 s chunks becomes an entry with its segments", async () => {
   const { t, cookie, send } = await setUp();
   const id = await start(send);
-  const audio = await speech();
+  const audio = await twoUtterances();
   let sawCurrent = false;
   const segments = [];
   for (const [seq, chunk] of chunksOf(audio).entries()) {
@@ -121,7 +106,7 @@ Deno.test("a recording streamed in 1 s chunks becomes an entry with its segments
 Deno.test("a repeated seq gets the same answer and changes nothing", async () => {
   const { t, send } = await setUp();
   const id = await start(send);
-  const audio = await speech();
+  const audio = await twoUtterances();
   const chunks = chunksOf(audio);
   const first = await (await sendChunk(send, id, 0, chunks[0])).json();
   const second = await (await sendChunk(send, id, 1, chunks[1])).json();
@@ -147,7 +132,7 @@ async function entryOf(send: Send, id: string) {
 
 Deno.test("out-of-order chunks are placed by seq", async () => {
   const { t, send } = await setUp();
-  const audio = await speech();
+  const audio = await twoUtterances();
   const chunks = chunksOf(audio);
   const inOrder = await start(send);
   for (const [seq, chunk] of chunks.entries()) await sendChunk(send, inOrder, seq, chunk);
@@ -166,7 +151,7 @@ Deno.test("out-of-order chunks are placed by seq", async () => {
 
 Deno.test("a recording continues on a restarted server with nothing lost", async () => {
   const { t, cookie, send } = await setUp();
-  const audio = await speech();
+  const audio = await twoUtterances();
   const chunks = chunksOf(audio);
   const whole = await start(send);
   for (const [seq, chunk] of chunks.entries()) await sendChunk(send, whole, seq, chunk);
@@ -263,7 +248,7 @@ Deno.test("errors: seq, content type, bad audio, oversize, other users, not logg
 
 Deno.test("abandoned recordings expire; account deletion removes recording keys", async () => {
   const { t, send } = await setUp();
-  const audio = await speech();
+  const audio = await twoUtterances();
   const id = await start(send);
   const chunks = chunksOf(audio);
   await sendChunk(send, id, 0, chunks[0]);
