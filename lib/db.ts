@@ -25,9 +25,14 @@
  * while), so every row that expires also carries its own deadline, checked on read.
  *
  * Every write is one atomic operation; creations check that the key is new
- * (`versionstamp: null`) and a failed commit throws {@link DbConflictError}.
+ * (`versionstamp: null`) and a failed commit throws {@link DbConflictError}. The day index is
+ * a second copy of each entry summary: creating, editing and deleting an entry write both
+ * copies in one atomic operation checked against the primary row, so they cannot drift apart.
+ * The index is by UTC day so that changing one's time zone never moves rows; range queries
+ * read the UTC days around the local range and filter by the exact instant.
  */
 import { monotonicFactory } from "ulid";
+import { type Affect, affectOfSegments } from "./journal/affect.ts";
 import type { Prediction, RecordingState } from "./streaming/recording.ts";
 
 /** A stored account. `passwordHash` is the encoded string from `lib/auth.ts`. */
@@ -68,11 +73,43 @@ export interface Segment {
 export interface EntrySummary {
   id: string;
   userId: string;
+  /** When the recording started (ISO 8601, UTC). */
+  startedAt: string;
+  durationS: number;
+  /** The emotion heard for the longest time, null when no speech was heard. */
+  dominant: string | null;
+  /** Share of speech time per emotion. */
+  distribution: Record<string, number>;
+  segmentCount: number;
+  /** Duration-weighted valence/arousal of the segments (`lib/journal/affect.ts`). */
+  affect: Affect | null;
+  /** The user's own words about this entry (at most {@link MAX_NOTE_CHARS}). */
+  note: string;
+  /** Self-rated mood, 1 (very low) … 5 (very good); null until rated. */
+  mood: number | null;
+  /** Self-rated energy, 1 (exhausted) … 5 (full of energy); null until rated. */
+  energy: number | null;
+  /** Last edit of note or ratings (ms since epoch); null when never edited. */
+  updatedAtMs: number | null;
+}
+
+/** What a caller supplies for a new entry; note and ratings are optional, the rest derived. */
+export interface NewEntry {
   startedAt: string;
   durationS: number;
   dominant: string | null;
   distribution: Record<string, number>;
-  segmentCount: number;
+  segments: Segment[];
+  note?: string;
+  mood?: number | null;
+  energy?: number | null;
+}
+
+/** The user-editable fields of an entry; absent fields stay as they are. */
+export interface EntryPatch {
+  note?: string;
+  mood?: number | null;
+  energy?: number | null;
 }
 
 /** A journal entry with all its segments, as the API returns it (minus `userId`). */
@@ -156,6 +193,8 @@ export const SEGMENTS_PER_PAGE = 100;
 export const RECORDING_TTL_MS = 24 * 3600 * 1000;
 /** Samples per stored audio page: 1 s at 16 kHz, 32 000 bytes as Int16. */
 export const AUDIO_PAGE_SAMPLES = 16000;
+/** Longest note on an entry, in UTF-16 code units (well under KV's 64 KiB a value). */
+export const MAX_NOTE_CHARS = 5000;
 /** Deno KV's limit on mutations in one atomic operation is 1000; stay below it. */
 const MAX_MUTATIONS_PER_ATOMIC = 500;
 
@@ -253,6 +292,7 @@ export class Db {
       ["recording_segments", userId],
       ["recordings", userId],
       ["entry_segments", userId],
+      ["entries_by_day", userId],
       ["entries", userId],
       ["sessions_by_user", userId],
     ];
@@ -397,26 +437,31 @@ export class Db {
   // ---- entries -----------------------------------------------------------------------
 
   /** Saves a new journal entry with its segments, all in one atomic write. */
-  async createEntry(
-    userId: string,
-    entry: Omit<Entry, "id" | "userId" | "segmentCount">,
-  ): Promise<Entry> {
+  async createEntry(userId: string, entry: NewEntry): Promise<Entry> {
     const op = this.kv.atomic();
     const saved = this.#addEntry(op, userId, entry);
     await commitOrThrow(op);
     return saved;
   }
 
-  #addEntry(
-    op: Deno.AtomicOperation,
-    userId: string,
-    entry: Omit<Entry, "id" | "userId" | "segmentCount">,
-  ): Entry {
+  #addEntry(op: Deno.AtomicOperation, userId: string, entry: NewEntry): Entry {
     const id = this.newId();
-    const { segments, ...rest } = entry;
-    const summary: EntrySummary = { ...rest, id, userId, segmentCount: segments.length };
+    const { segments, note, mood, energy, ...rest } = entry;
+    const summary: EntrySummary = {
+      ...rest,
+      id,
+      userId,
+      segmentCount: segments.length,
+      affect: affectOfSegments(segments),
+      note: note ?? "",
+      mood: mood ?? null,
+      energy: energy ?? null,
+      updatedAtMs: null,
+    };
+    checkEntryFields(summary);
     const key = ["entries", userId, id];
     op.check({ key, versionstamp: null }).set(key, summary);
+    op.set(dayKey(summary), summary);
     for (let page = 0; page * SEGMENTS_PER_PAGE < segments.length; page++) {
       const slice = segments.slice(page * SEGMENTS_PER_PAGE, (page + 1) * SEGMENTS_PER_PAGE);
       op.set(["entry_segments", userId, id, page], slice);
@@ -424,9 +469,15 @@ export class Db {
     return { ...summary, segments };
   }
 
+  /** The entry without its segments, or null when it does not exist or is not this user's. */
+  async getEntrySummary(userId: string, entryId: string): Promise<EntrySummary | null> {
+    const value = (await this.kv.get<EntrySummary>(["entries", userId, entryId])).value;
+    return value ? withDefaults(value) : null;
+  }
+
   /** The entry with its segments, or null when it does not exist or is not this user's. */
   async getEntry(userId: string, entryId: string): Promise<Entry | null> {
-    const summary = (await this.kv.get<EntrySummary>(["entries", userId, entryId])).value;
+    const summary = await this.getEntrySummary(userId, entryId);
     if (!summary) return null;
     const segments: Segment[] = [];
     for await (
@@ -439,14 +490,75 @@ export class Db {
 
   /** The user's entries without segments, oldest first (or newest with `reverse`). */
   async listEntries(userId: string, options: ListOptions = {}): Promise<Page<EntrySummary>> {
-    return await this.#listValues<EntrySummary>(["entries", userId], options);
+    const page = await this.#listValues<EntrySummary>(["entries", userId], options);
+    return { ...page, items: page.items.map(withDefaults) };
   }
 
-  /** Deletes an entry and its segments; false when it was not there. */
+  /**
+   * The user's entries whose recording started in `[fromMs, toMs)`, oldest first, read from
+   * the day index (one range scan however many entries there are).
+   */
+  async listEntriesBetween(userId: string, fromMs: number, toMs: number): Promise<EntrySummary[]> {
+    if (!(toMs > fromMs)) return [];
+    const out: EntrySummary[] = [];
+    const iter = this.kv.list<EntrySummary>({
+      start: ["entries_by_day", userId, utcDay(fromMs)],
+      // The day after the last one, so the whole last day is in the range.
+      end: ["entries_by_day", userId, utcDay(toMs + 24 * 3600 * 1000)],
+    }, { batchSize: 500 });
+    for await (const row of iter) {
+      const at = Date.parse(row.value.startedAt);
+      if (at >= fromMs && at < toMs) out.push(withDefaults(row.value));
+    }
+    return out.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id));
+  }
+
+  /** Every entry of the user with its segments, oldest first, one at a time (for export). */
+  async *allEntries(userId: string): AsyncGenerator<Entry> {
+    let cursor = "";
+    do {
+      const page = await this.listEntries(userId, { cursor, limit: 100 });
+      for (const summary of page.items) {
+        const entry = await this.getEntry(userId, summary.id);
+        if (entry) yield entry;
+      }
+      cursor = page.cursor;
+    } while (cursor);
+  }
+
+  /**
+   * Changes the note and ratings of an entry (both copies, atomically, retrying when it changed
+   * meanwhile); null when there is no such entry of this user. Invalid values throw
+   * `RangeError` before anything is written.
+   */
+  async updateEntry(
+    userId: string,
+    entryId: string,
+    patch: EntryPatch,
+  ): Promise<EntrySummary | null> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const row = await this.kv.get<EntrySummary>(["entries", userId, entryId]);
+      if (!row.value) return null;
+      const next: EntrySummary = {
+        ...withDefaults(row.value),
+        ...(patch.note !== undefined ? { note: patch.note } : {}),
+        ...(patch.mood !== undefined ? { mood: patch.mood } : {}),
+        ...(patch.energy !== undefined ? { energy: patch.energy } : {}),
+        updatedAtMs: this.nowMs(),
+      };
+      checkEntryFields(next);
+      const res = await this.kv.atomic().check(row).set(row.key, next).set(dayKey(next), next)
+        .commit();
+      if (res.ok) return next;
+    }
+    throw new DbConflictError("The entry changed too often meanwhile; try again.");
+  }
+
+  /** Deletes an entry, its day-index copy and its segments; false when it was not there. */
   async deleteEntry(userId: string, entryId: string): Promise<boolean> {
     const row = await this.kv.get<EntrySummary>(["entries", userId, entryId]);
     if (!row.value) return false;
-    const op = this.kv.atomic().check(row).delete(row.key);
+    const op = this.kv.atomic().check(row).delete(row.key).delete(dayKey(row.value));
     for await (const seg of this.kv.list({ prefix: ["entry_segments", userId, entryId] })) {
       op.delete(seg.key);
     }
@@ -663,7 +775,7 @@ export class Db {
    */
   async finishRecording(
     current: Versioned<RecordingRow>,
-    entry: Omit<Entry, "id" | "userId" | "segmentCount">,
+    entry: NewEntry,
   ): Promise<Entry | null> {
     const { userId, id } = current.value;
     const rowKey = ["recordings", userId, id];
@@ -721,6 +833,48 @@ export class Db {
       throw err;
     }
     return { items, cursor: items.length < limit ? "" : iter.cursor };
+  }
+}
+
+/** `YYYY-MM-DD` of the UTC day holding `ms`. */
+export function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+function dayKey(summary: Pick<EntrySummary, "userId" | "startedAt" | "id">): Deno.KvKey {
+  return ["entries_by_day", summary.userId, utcDay(Date.parse(summary.startedAt)), summary.id];
+}
+
+/** Summaries stored before notes and ratings existed read as unrated, with no note. */
+function withDefaults(summary: EntrySummary): EntrySummary {
+  return {
+    ...summary,
+    affect: summary.affect ?? null,
+    note: summary.note ?? "",
+    mood: summary.mood ?? null,
+    energy: summary.energy ?? null,
+    updatedAtMs: summary.updatedAtMs ?? null,
+  };
+}
+
+function isRating(value: unknown): boolean {
+  return value === null || (Number.isInteger(value) && (value as number) >= 1 &&
+    (value as number) <= 5);
+}
+
+/** Throws `RangeError` for a bad start time, note or rating (nothing is written then). */
+function checkEntryFields(summary: EntrySummary): void {
+  if (!Number.isFinite(Date.parse(summary.startedAt))) {
+    throw new RangeError(`Expected an ISO start time, but got "${summary.startedAt}"`);
+  }
+  if (typeof summary.note !== "string" || summary.note.length > MAX_NOTE_CHARS) {
+    throw new RangeError(`Expected a note of at most ${MAX_NOTE_CHARS} characters`);
+  }
+  if (!isRating(summary.mood)) {
+    throw new RangeError(`Expected mood 1–5 or null, but got ${String(summary.mood)}`);
+  }
+  if (!isRating(summary.energy)) {
+    throw new RangeError(`Expected energy 1–5 or null, but got ${String(summary.energy)}`);
   }
 }
 

@@ -3,6 +3,7 @@ import {
   AUDIO_PAGE_SAMPLES,
   Db,
   DbConflictError,
+  type Entry,
   RECORDING_TTL_MS,
   SEGMENTS_PER_PAGE,
   SESSION_TTL_MS,
@@ -122,6 +123,80 @@ Deno.test("entries list newest first with a cursor; deleting leaves no orphan ro
   assert.equal(await db.deleteEntry(user.id, ids[0]), false);
   const left = (await allKeys(db)).filter((k) => k[0] !== "users" && k[0] !== "users_by_username");
   assert.deepEqual(left, []);
+  db.close();
+});
+
+Deno.test("entries: the day index follows creates, edits and deletes; no orphan rows", async () => {
+  const { db, clock } = await memoryDb();
+  const user = await db.createUser("fay", "h");
+  const other = await db.createUser("gil", "h");
+  const day = (d: number, h: number) => new Date(Date.UTC(2026, 2, d, h)).toISOString();
+  const made: Entry[] = [];
+  for (const [d, h] of [[1, 23], [2, 0], [2, 12], [5, 6]] as const) {
+    clock.nowMs += 1000;
+    made.push(
+      await db.createEntry(user.id, {
+        startedAt: day(d, h),
+        durationS: 5,
+        dominant: "happy",
+        distribution: { happy: 1 },
+        segments: segments(3),
+      }),
+    );
+  }
+  await db.createEntry(other.id, {
+    startedAt: day(2, 1),
+    durationS: 5,
+    dominant: "sad",
+    distribution: { sad: 1 },
+    segments: [],
+  });
+  // [2 March 00:00, 3 March 00:00) holds exactly the two entries of that UTC day.
+  const march2 = await db.listEntriesBetween(user.id, Date.UTC(2026, 2, 2), Date.UTC(2026, 2, 3));
+  assert.deepEqual(march2.map((e) => e.id), [made[1].id, made[2].id]);
+  // A range starting mid-day excludes earlier entries of that day.
+  const late = await db.listEntriesBetween(
+    user.id,
+    Date.UTC(2026, 2, 1, 23, 30),
+    Date.UTC(2026, 3, 1),
+  );
+  assert.deepEqual(late.map((e) => e.id), [made[1].id, made[2].id, made[3].id]);
+
+  clock.nowMs += 1000;
+  const edited = await db.updateEntry(user.id, made[1].id, { note: "slept badly", mood: 2 });
+  assert.equal(edited?.note, "slept badly");
+  assert.equal(edited?.mood, 2);
+  assert.equal(edited?.energy, null);
+  assert.equal(edited?.updatedAtMs, clock.nowMs);
+  const again = await db.listEntriesBetween(user.id, Date.UTC(2026, 2, 2), Date.UTC(2026, 2, 3));
+  assert.equal(again[0].note, "slept badly");
+  assert.deepEqual(await db.getEntrySummary(user.id, made[1].id), again[0]);
+  assert.equal(await db.updateEntry(other.id, made[1].id, { note: "x" }), null);
+  await assert.rejects(() => db.updateEntry(user.id, made[1].id, { mood: 6 }), RangeError);
+  await assert.rejects(() => db.updateEntry(user.id, made[1].id, { energy: 2.5 }), RangeError);
+  assert.equal((await db.getEntrySummary(user.id, made[1].id))?.mood, 2);
+
+  for (const e of made) assert.equal(await db.deleteEntry(user.id, e.id), true);
+  const left = (await allKeys(db)).filter((k) =>
+    k[1] === user.id || k[0] === "entries_by_day" && k[1] === user.id
+  );
+  assert.deepEqual(left.filter((k) => k[0] !== "users"), []);
+  assert.equal((await allKeys(db)).filter((k) => k[0] === "entries_by_day").length, 1);
+  db.close();
+});
+
+Deno.test("entries: affect is derived from the segments at creation", async () => {
+  const { db } = await memoryDb();
+  const user = await db.createUser("hal", "h");
+  const e = await db.createEntry(user.id, {
+    startedAt: "2026-04-01T08:00:00.000Z",
+    durationS: 4,
+    dominant: "happy",
+    distribution: { happy: 1 },
+    segments: [{ startS: 0, endS: 2, label: "happy", confidence: 1, probabilities: { happy: 1 } }],
+  });
+  assert.deepEqual(e.affect, { valence: 0.8, arousal: 0.5 });
+  assert.equal(e.note, "");
   db.close();
 });
 
