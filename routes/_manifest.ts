@@ -14,6 +14,7 @@ import * as account from "./account.tsx";
 import * as apiMe from "./api/me.ts";
 import * as apiEntries from "./api/entries/index.ts";
 import * as apiEntry from "./api/entries/[id].ts";
+import * as apiExport from "./api/export.ts";
 import * as apiSessions from "./api/sessions/index.ts";
 import * as apiSessionChunks from "./api/sessions/[id]/chunks.ts";
 import * as apiSessionFinish from "./api/sessions/[id]/finish.ts";
@@ -31,6 +32,7 @@ export const routes: readonly RouteEntry[] = [
   ["/api/me", apiMe],
   ["/api/entries", apiEntries],
   ["/api/entries/:id", apiEntry],
+  ["/api/export", apiExport],
   ["/api/sessions", apiSessions],
   ["/api/sessions/:id/chunks", apiSessionChunks],
   ["/api/sessions/:id/finish", apiSessionFinish],
