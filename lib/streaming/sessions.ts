@@ -32,6 +32,11 @@ export const MAX_CHUNK_S = 10;
  * queued half a minute during an outage, and a bound on what waits in storage.
  */
 export const MAX_SEQ_AHEAD = 32;
+/**
+ * Longest live recording, in seconds of audio (30 minutes): a journal entry is a few minutes
+ * of talk, and the cap bounds what one recording stores and what its finish classifies.
+ */
+export const MAX_RECORDING_S = 1800;
 
 /** The recording does not exist, is another user's, or was abandoned and expired. */
 export class RecordingNotFoundError extends Error {
@@ -49,6 +54,27 @@ export class RecordingClosedError extends Error {
   }
 }
 
+/**
+ * A chunk would take the recording past its length cap ({@link MAX_RECORDING_S}). Nothing of
+ * the chunk was stored; the recording keeps what it had and can still be finished.
+ */
+export class RecordingTooLongError extends Error {
+  /** The cap, in seconds of audio. */
+  readonly maxS: number;
+  constructor(maxS: number) {
+    const limit = maxS % 60 === 0 ? `${maxS / 60} minutes` : `${maxS} seconds`;
+    super(`Recordings are limited to ${limit}. Finish this one and start a new entry.`);
+    this.name = "RecordingTooLongError";
+    this.maxS = maxS;
+  }
+}
+
+/** Options of {@link addChunk}. */
+export interface AddChunkOptions {
+  /** Length cap of the recording in seconds of audio; {@link MAX_RECORDING_S} by default. */
+  maxRecordingS?: number;
+}
+
 /** Starts a recording for `userId`; returns its id. */
 export async function startRecording(db: Db, userId: string): Promise<string> {
   return (await db.createRecording(userId, newRecording().state)).id;
@@ -64,9 +90,21 @@ async function openRow(
   return row;
 }
 
+/** Samples of the early chunks still waiting to be processed (seq at or after `nextSeq`). */
+async function waitingSamples(db: Db, row: RecordingRow): Promise<number> {
+  if (row.pendingSeqs.length === 0) return 0;
+  let total = 0;
+  for (const chunk of await db.listPendingChunks(row)) {
+    if (chunk.seq >= row.nextSeq) total += chunk.samples.length;
+  }
+  return total;
+}
+
 /**
  * Adds chunk `seq` (16 kHz mono samples) to the recording and returns its answer. A seq that
- * was already answered gets the stored answer and changes nothing.
+ * was already answered gets the stored answer and changes nothing. A chunk that would take
+ * the audio received plus the early chunks waiting past the length cap throws
+ * {@link RecordingTooLongError} and stores nothing.
  */
 export async function addChunk(
   db: Db,
@@ -75,10 +113,12 @@ export async function addChunk(
   recordingId: string,
   seq: number,
   samples: Float32Array,
+  { maxRecordingS = MAX_RECORDING_S }: AddChunkOptions = {},
 ): Promise<ChunkAnswer> {
   if (!Number.isInteger(seq) || seq < 0 || seq > MAX_SEQ) {
     throw new RangeError(`Expected seq between 0 and ${MAX_SEQ}, but got ${seq}`);
   }
+  const maxSamples = maxRecordingS * MODEL_SAMPLE_RATE_HZ;
   for (let attempt = 0; attempt < 20; attempt++) {
     // Both reads at once: most chunks are new, and a repeat needs only the answer.
     const [current, stored] = await Promise.all([
@@ -98,6 +138,9 @@ export async function addChunk(
         `Chunk ${seq} is too far ahead of chunk ${current.value.nextSeq}; send that one first.`,
       );
     }
+    // Every write below is checked against this row, so the total cannot grow meanwhile.
+    const received = current.value.state.samplesReceived + await waitingSamples(db, current.value);
+    if (received + samples.length > maxSamples) throw new RecordingTooLongError(maxRecordingS);
     if (seq > current.value.nextSeq) {
       const answer: ChunkAnswer = { seq, current: current.value.state.current, segments: [] };
       if (await db.storePendingChunk(current, seq, samples, answer)) return answer;

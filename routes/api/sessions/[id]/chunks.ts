@@ -2,11 +2,17 @@
  * `POST /api/sessions/:id/chunks?seq=N`: one chunk of a live recording, as raw little-endian
  * Float32 mono at 16 kHz (`application/octet-stream`) or a WAV file (`audio/wav`, any rate
  * and channels). Answers `{ seq, current, segments }`; a repeated seq gets the same answer.
+ * A chunk that would take the recording past `MAX_RECORDING_S` is refused with 413.
  */
 import { MODEL_SAMPLE_RATE_HZ } from "../../../../lib/audio/constants.ts";
 import { resample } from "../../../../lib/audio/resample.ts";
 import { decodeAudio, decodeRawFloat32 } from "../../../../lib/audio/wav.ts";
-import { addChunk, MAX_CHUNK_S, MAX_SEQ } from "../../../../lib/streaming/sessions.ts";
+import {
+  addChunk,
+  MAX_CHUNK_S,
+  MAX_SEQ,
+  RecordingTooLongError,
+} from "../../../../lib/streaming/sessions.ts";
 import { HttpError } from "../../../../lib/web/errors.ts";
 import type { Handlers, RouteContext } from "../../../../lib/web/types.ts";
 import { requireLiveModel } from "../../../../lib/web/live_model.ts";
@@ -52,7 +58,12 @@ export const handlers: Handlers = {
     const seq = parseSeq(c.req.query("seq"));
     const samples = await readSamples(c);
     const userId = c.get("user")!.id;
-    const answer = await addChunk(c.get("db"), live, userId, c.req.param("id") ?? "", seq, samples);
-    return c.json(answer);
+    try {
+      const id = c.req.param("id") ?? "";
+      return c.json(await addChunk(c.get("db"), live, userId, id, seq, samples));
+    } catch (err) {
+      if (err instanceof RecordingTooLongError) throw new HttpError(413, err.message);
+      throw err;
+    }
   },
 };
