@@ -1,0 +1,133 @@
+/**
+ * Chooses when the journal says "uncertain" instead of an emotion: runs the shipped model
+ * (`models/default`) over its validation clips (from the model's `split.json`; for the
+ * speakers split these are RAVDESS actors 15 and 16), then picks the thresholds on top-1
+ * probability and on the margin between the top two with the rule in
+ * `lib/journal/calibration.ts` — the pair that keeps the most clips while the kept predictions
+ * are at least `--target` (default 0.7) correct, or, when no pair gets there, the pair with the
+ * best accepted accuracy that still keeps half of the clips. Writes
+ * `models/default/uncertainty.json`.
+ *
+ * Features come from the feature cache (`.cache/features`), so a second run only runs the
+ * model; a missing entry is computed on this one thread.
+ *
+ * Usage: deno run --allow-read --allow-write --allow-env --allow-sys
+ *   scripts/calibrate_uncertainty.ts [--ravdess DIR] [--tess DIR] [--target 0.7] [--out FILE]
+ */
+import * as tf from "@tensorflow/tfjs";
+import { failAndExit, parseCli, UsageError } from "../lib/cli/args.ts";
+import { FeatureStore } from "../lib/data/feature_store.ts";
+import { chooseThresholds, type ScoredClip } from "../lib/journal/calibration.ts";
+import { DEFAULT_MODEL_DIR, loadEmotionModel } from "../lib/model/emotion_model.ts";
+import { modelInput } from "../lib/model/input.ts";
+import { modelFiles, resolveSplitEntries, type SplitFile } from "../lib/model/model_files.ts";
+import { loadFeatures } from "../lib/train/dataset.ts";
+
+/** Contents of `uncertainty.json` next to the model. */
+export interface UncertaintyFile {
+  minConfidence: number;
+  minMargin: number;
+  rule: string;
+  validation: {
+    model: string;
+    clips: number;
+    accepted: number;
+    acceptedShare: number;
+    acceptedAccuracy: number;
+    allAccuracy: number;
+    targetAccuracy: number;
+    targetMet: boolean;
+  };
+}
+
+/** When the target cannot be met, the fallback still shows at least this share of clips. */
+const MIN_SHARE = 0.5;
+
+/** Clips scored per model call, to keep memory flat. */
+const BATCH = 32;
+
+async function main(argv: string[]) {
+  const home = Deno.env.get("HOME") ?? ".";
+  const { values } = parseCli(argv, {
+    ravdess: { type: "string", default: `${home}/.cache/ser-data/ravdess` },
+    tess: { type: "string", default: `${home}/.cache/ser-data/tess` },
+    target: { type: "string", default: "0.7" },
+    out: { type: "string" },
+  });
+  const target = Number(values.target);
+  if (!(target > 0 && target <= 1)) throw new UsageError("--target must be in (0, 1]");
+  const dir = DEFAULT_MODEL_DIR.pathname;
+  const model = await loadEmotionModel(dir);
+  const split: SplitFile = JSON.parse(await Deno.readTextFile(modelFiles(dir).split));
+  const items = resolveSplitEntries(split.val, { ravdess: values.ravdess, tess: values.tess });
+  const store = new FeatureStore();
+  const features = await loadFeatures(items, store);
+  const clips: ScoredClip[] = [];
+  for (let start = 0; start < items.length; start += BATCH) {
+    const inputs = features.slice(start, start + BATCH).map((f) =>
+      modelInput(f, model.config.input)
+    );
+    model.classifier.predict(inputs).forEach((probs, k) => {
+      const labels = model.config.labels;
+      clips.push({
+        label: items[start + k].label,
+        probabilities: Object.fromEntries(labels.map((l, i) => [l, probs[i]])),
+      });
+    });
+  }
+  const chosen = chooseThresholds(clips, { targetAccuracy: target, minShare: MIN_SHARE });
+  const result: UncertaintyFile = {
+    minConfidence: chosen.minConfidence,
+    minMargin: chosen.minMargin,
+    rule: `A prediction is shown as its emotion when its top-1 probability is at least ` +
+      `minConfidence and the top-1 minus top-2 probability is at least minMargin; otherwise ` +
+      `it is shown as "uncertain". Both were searched on a 0.01 grid over the ` +
+      `${clips.length} validation clips of the ${model.config.protocol} split, keeping the ` +
+      `pair that accepts the most clips while the accepted ones are at least ${
+        pct(target, 0)
+      } correct (ties: smaller minConfidence, then smaller minMargin). ` +
+      (chosen.targetMet
+        ? "The target was met."
+        : `No pair reached ${
+          pct(target, 0)
+        }, so the pair with the best accepted accuracy among those accepting at least ${
+          pct(MIN_SHARE, 0)
+        } of the clips was kept (ties: more clips, then smaller thresholds).`),
+    validation: {
+      model: model.config.name,
+      clips: chosen.stats.clips,
+      accepted: chosen.stats.accepted,
+      acceptedShare: round4(chosen.stats.acceptedShare),
+      acceptedAccuracy: round4(chosen.stats.acceptedAccuracy ?? 0),
+      allAccuracy: round4(chosen.stats.allAccuracy),
+      targetAccuracy: target,
+      targetMet: chosen.targetMet,
+    },
+  };
+  const out = values.out ?? `${dir.replace(/\/$/, "")}/uncertainty.json`;
+  await Deno.writeTextFile(out, JSON.stringify(result, null, 2) + "\n");
+  console.log(
+    `${clips.length} validation clips (${store.stats.hits} features cached, ` +
+      `${store.stats.misses} computed); all accuracy ${pct(result.validation.allAccuracy)}`,
+  );
+  console.log(
+    `minConfidence ${result.minConfidence}, minMargin ${result.minMargin}: accepts ` +
+      `${chosen.stats.accepted} (${pct(result.validation.acceptedShare)}), ` +
+      `${pct(result.validation.acceptedAccuracy)} of them correct` +
+      (chosen.targetMet ? "" : ` (target ${pct(target, 0)} not reachable; fallback rule)`),
+  );
+  console.log(`written to ${out}`);
+}
+
+function round4(v: number): number {
+  return Math.round(v * 1e4) / 1e4;
+}
+
+function pct(v: number, digits = 1): string {
+  return `${(v * 100).toFixed(digits)} %`;
+}
+
+if (import.meta.main) {
+  tf.enableProdMode();
+  await main(Deno.args).catch((err) => failAndExit("calibrate_uncertainty", err));
+}
