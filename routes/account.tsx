@@ -126,6 +126,30 @@ export default function Account({ data, user }: PageProps<Data>) {
           <Button variant="secondary">Log out everywhere</Button>
         </form>
       </Card>
+      <Card title="Export your journal">
+        <p class="text-gray-700 dark:text-gray-300">
+          Download everything Moodline keeps for you: every entry with its segments, emotions, notes
+          and ratings.
+        </p>
+        <div class="flex flex-wrap gap-3">
+          <a
+            href="/api/export?format=json"
+            download
+            class="underline font-medium"
+            data-testid="export-json"
+          >
+            Download as JSON
+          </a>
+          <a
+            href="/api/export?format=csv"
+            download
+            class="underline font-medium"
+            data-testid="export-csv"
+          >
+            Download as CSV (one row per segment)
+          </a>
+        </div>
+      </Card>
       <Card title="Delete account">
         <ActionError data={data} action="delete" />
         <p class="text-gray-700 dark:text-gray-300">

@@ -1,7 +1,9 @@
 import { Button, Card, Field, Notice } from "../components/ui.tsx";
-import { signUp } from "../lib/accounts.ts";
+import TimeZoneSelect from "../islands/TimeZoneSelect.tsx";
+import { isValidTimeZone, signUp } from "../lib/accounts.ts";
 import { MIN_PASSWORD_LENGTH, ValidationError } from "../lib/auth.ts";
 import { readForm } from "../lib/web/form.ts";
+import { Island } from "../lib/web/island.tsx";
 import { render } from "../lib/web/render.tsx";
 import { startSession } from "../lib/web/session.ts";
 import type { Handlers, PageProps } from "../lib/web/types.ts";
@@ -22,7 +24,14 @@ export const handlers: Handlers = {
   async POST(c) {
     const form = await readForm(c);
     try {
+      // The zone comes from the browser (the picker preselects it); it is optional, since
+      // without JavaScript the picker shows UTC, and can be changed on the account page.
+      const zone = form.time_zone || null;
+      if (zone !== null && !isValidTimeZone(zone)) {
+        throw new ValidationError("Choose a time zone from the list.");
+      }
       const user = await signUp(c.get("db"), form.username, form.password);
+      if (zone) await c.get("db").updateUser(user.id, (u) => ({ ...u, timeZone: zone }));
       await startSession(c, user.id);
       return c.redirect("/dashboard", 303);
     } catch (err) {
@@ -53,6 +62,7 @@ export default function SignUp({ data }: PageProps<Data>) {
           minLength={MIN_PASSWORD_LENGTH}
           hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}
         />
+        <Island of={TimeZoneSelect} props={{ name: "time_zone", value: null }} />
         <div>
           <Button>Sign up</Button>
         </div>
