@@ -169,6 +169,39 @@ export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(to + "T00:00:00Z") - Date.parse(from + "T00:00:00Z")) / DAY_MS);
 }
 
+const WEEKDAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const MONTH_NAMES = [
+  "Jan",
+  "Feb",
+  "Mar",
+  "Apr",
+  "May",
+  "Jun",
+  "Jul",
+  "Aug",
+  "Sep",
+  "Oct",
+  "Nov",
+  "Dec",
+];
+
+/**
+ * A calendar date for people: `short` "15 Jan", `medium` "15 Jan 2026", `long`
+ * "Thu 15 Jan 2026". The same in every runtime (no locale data involved).
+ */
+export function formatDay(day: string, style: "short" | "medium" | "long" = "medium"): string {
+  const date = new Date(parseDay(day) + "T00:00:00Z");
+  const short = `${date.getUTCDate()} ${MONTH_NAMES[date.getUTCMonth()]}`;
+  if (style === "short") return short;
+  const medium = `${short} ${date.getUTCFullYear()}`;
+  return style === "medium" ? medium : `${WEEKDAY_NAMES[(date.getUTCDay() + 6) % 7]} ${medium}`;
+}
+
+/** The month of `day` as a short name ("Jan"). */
+export function monthOf(day: string): string {
+  return MONTH_NAMES[Number(day.slice(5, 7)) - 1];
+}
+
 /** The Monday on or before `day` (the start of its ISO week). */
 export function weekStart(day: string): string {
   const weekday = (new Date(day + "T00:00:00Z").getUTCDay() + 6) % 7; // Monday 0 … Sunday 6

@@ -7,6 +7,7 @@ import type { EntrySummary } from "../db.ts";
 import {
   addDays,
   aggregateHistory,
+  formatDay,
   historyRange,
   localDay,
   MAX_RANGE_DAYS,
@@ -126,6 +127,13 @@ Deno.test("historyRange: bad filters throw RangeErrors with readable messages", 
     "UTC",
   );
   assert.equal(longest.days, MAX_RANGE_DAYS);
+});
+
+Deno.test("formatDay: short, medium and long dates without locale data", () => {
+  assert.equal(formatDay("2026-01-15", "short"), "15 Jan");
+  assert.equal(formatDay("2026-01-15"), "15 Jan 2026");
+  assert.equal(formatDay("2026-03-01", "long"), "Sun 1 Mar 2026");
+  assert.throws(() => formatDay("2026-13-01"), /YYYY-MM-DD.*"2026-13-01"/);
 });
 
 Deno.test("weekStart: ISO weeks start on Monday", () => {
