@@ -57,6 +57,7 @@ export default function App({ title, user, url, children }: AppProps) {
                 <div class="flex flex-wrap items-center gap-1">
                   <NavLink href="/dashboard" url={url}>Dashboard</NavLink>
                   <NavLink href="/entries" url={url}>Journal</NavLink>
+                  <NavLink href="/history" url={url}>History</NavLink>
                   <NavLink href="/account" url={url}>Account</NavLink>
                   <form method="post" action="/logout">
                     <button

@@ -10,6 +10,7 @@ import * as logout from "./logout.ts";
 import * as dashboard from "./dashboard.tsx";
 import * as entries from "./entries/index.tsx";
 import * as entry from "./entries/[id].tsx";
+import * as history from "./history.tsx";
 import * as account from "./account.tsx";
 import * as apiMe from "./api/me.ts";
 import * as apiEntries from "./api/entries/index.ts";
@@ -28,6 +29,7 @@ export const routes: readonly RouteEntry[] = [
   ["/dashboard", dashboard],
   ["/entries", entries],
   ["/entries/:id", entry],
+  ["/history", history],
   ["/account", account],
   ["/api/me", apiMe],
   ["/api/entries", apiEntries],
