@@ -8,6 +8,7 @@ import { HTTPException } from "hono/http-exception";
 import type { Config } from "./lib/config.ts";
 import { type Db, DbConflictError, InvalidCursorError } from "./lib/db.ts";
 import { AudioDecodeError } from "./lib/audio/errors.ts";
+import { StoreUnavailableError } from "./lib/kv_guard.ts";
 import type { EmotionModel } from "./lib/model/emotion_model.ts";
 import { RecordingClosedError, RecordingNotFoundError } from "./lib/streaming/sessions.ts";
 import { csrfGuard } from "./lib/web/csrf.ts";
@@ -15,6 +16,7 @@ import { HttpError, isApiPath } from "./lib/web/errors.ts";
 import { publicUser, renderDocument } from "./lib/web/render.tsx";
 import { mountRoutes } from "./lib/web/router.ts";
 import { loadSession } from "./lib/web/session.ts";
+import { newCspContext, securityHeaders, withCsp } from "./lib/web/security.ts";
 import { serveAsset } from "./lib/web/static.ts";
 import type { AppEnv, RouteContext } from "./lib/web/types.ts";
 import ErrorPage from "./routes/_error.tsx";
@@ -26,6 +28,9 @@ export const MAX_FORM_BYTES = 16 * 1024;
 export const MAX_API_BYTES = 64 * 1024;
 /** Largest audio chunk of a live recording (bytes). */
 export const MAX_CHUNK_BYTES = 2 * 1024 * 1024;
+
+/** Seconds a client is asked to wait (`Retry-After`) when the store is unavailable. */
+export const STORE_RETRY_AFTER_S = 5;
 
 /** What the app needs from outside. */
 export interface AppDeps {
@@ -67,6 +72,14 @@ function toHttpError(err: unknown): HttpError {
   }
   if (err instanceof DbConflictError) {
     return new HttpError(409, "The data changed meanwhile; please try again.");
+  }
+  if (err instanceof StoreUnavailableError) {
+    console.error(err.message);
+    return new HttpError(
+      503,
+      "The journal store is unavailable for a moment. Please try again shortly.",
+      { "retry-after": String(STORE_RETRY_AFTER_S) },
+    );
   }
   console.error(err);
   return new HttpError(500, "An unexpected error stopped this request. Nothing was lost.");
@@ -117,10 +130,9 @@ export function createApp({ db, config, model = null }: AppDeps): Hono<AppEnv> {
     c.set("model", model);
     c.set("user", null);
     c.set("sessionHash", null);
-    await next();
-    c.header("x-content-type-options", "nosniff");
-    c.header("referrer-policy", "same-origin");
-    c.header("x-frame-options", "DENY");
+    const csp = newCspContext();
+    await withCsp(csp, next);
+    for (const [name, value] of Object.entries(securityHeaders(csp))) c.header(name, value);
   });
   app.get("/static/:name", async (c) => {
     const res = await serveAsset(c.req.param("name"), c.req.query("v"));

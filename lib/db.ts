@@ -32,6 +32,7 @@
  * read the UTC days around the local range and filter by the exact instant.
  */
 import { monotonicFactory } from "ulid";
+import { guardKv } from "./kv_guard.ts";
 import { type Affect, affectOfSegments } from "./journal/affect.ts";
 import type { Prediction, RecordingState } from "./streaming/recording.ts";
 
@@ -212,8 +213,12 @@ export class Db {
   readonly nowMs: () => number;
   readonly #ulid: (seedTime?: number) => string;
 
+  /**
+   * Wraps `kv` with {@link guardKv}: a failure of the store itself then throws
+   * `StoreUnavailableError` (answered with 503), while a failed check stays a conflict.
+   */
   constructor(kv: Deno.Kv, options: DbOptions = {}) {
-    this.kv = kv;
+    this.kv = guardKv(kv);
     this.nowMs = options.nowMs ?? Date.now;
     this.#ulid = monotonicFactory();
   }

@@ -1,13 +1,16 @@
 /**
  * Server-side rendering of a page: the route's component inside the `_app` shell,
  * Tailwind classes compiled by twind into one inlined `<style>`, and, only when the page
- * used an island, the islands' props and the boot module.
+ * used an island, the islands' props and the boot module. The `<style>` and any
+ * style attributes are hashed into the response's policy (`lib/web/security.ts`), so the
+ * policy needs no `'unsafe-inline'`.
  */
 import { renderToString } from "preact-render-to-string";
 import { inline, twind, virtual } from "@twind/core";
 import presetTailwind from "@twind/preset-tailwind";
 import App from "../../routes/_app.tsx";
 import { IslandCollector, type IslandUse, serialiseIslandProps } from "./island.tsx";
+import { admitInlineStyles, currentCsp } from "./security.ts";
 import { assetPath } from "./static.ts";
 import type { PageProps, PublicUser, RouteContext } from "./types.ts";
 import type { ComponentType } from "preact";
@@ -52,7 +55,9 @@ export async function renderDocument<Data>(
     }</script><script type="module" src="${await assetPath("islands.js")}"></script>`;
     html = html.replace("</body>", `${scripts}</body>`);
   }
-  return inline(html, tw);
+  const document = inline(html, tw);
+  await admitInlineStyles(document, currentCsp());
+  return document;
 }
 
 /** Renders the current route's page component with `data`. */
