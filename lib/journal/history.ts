@@ -124,20 +124,32 @@ function dayFormat(timeZone: string): Intl.DateTimeFormat {
  * runtime knows; returns the zone otherwise.
  */
 export function checkTimeZone(timeZone: string): string {
+  zoneFormat(timeZone);
+  return timeZone;
+}
+
+/** The cached day format of `timeZone`; a readable `RangeError` for an unknown zone. */
+function zoneFormat(timeZone: string): Intl.DateTimeFormat {
   try {
-    dayFormat(timeZone);
+    return dayFormat(timeZone);
   } catch {
     throw new RangeError(
       `Expected an IANA time zone such as "Europe/Berlin", but got "${timeZone}"`,
     );
   }
-  return timeZone;
 }
+
+const US_DATE = /^(\d{2})\/(\d{2})\/(\d{4})$/;
 
 /** The local calendar day (`YYYY-MM-DD`) of the instant `ms` in `timeZone`. */
 export function localDay(ms: number, timeZone: string): string {
+  const format = zoneFormat(timeZone);
+  // `format` is about three times faster than `formatToParts`; its "MM/DD/YYYY" is parsed
+  // directly, and anything else (years before 1000, other ICU data) takes the slow path.
+  const match = US_DATE.exec(format.format(ms));
+  if (match) return `${match[3]}-${match[1]}-${match[2]}`;
   let year = "", month = "", day = "";
-  for (const part of dayFormat(checkTimeZone(timeZone)).formatToParts(ms)) {
+  for (const part of format.formatToParts(ms)) {
     if (part.type === "year") year = part.value;
     else if (part.type === "month") month = part.value;
     else if (part.type === "day") day = part.value;
@@ -190,12 +202,22 @@ const MONTH_NAMES = [
  * "Thu 15 Jan 2026". The same in every runtime (no locale data involved).
  */
 export function formatDay(day: string, style: "short" | "medium" | "long" = "medium"): string {
-  const date = new Date(parseDay(day) + "T00:00:00Z");
-  const short = `${date.getUTCDate()} ${MONTH_NAMES[date.getUTCMonth()]}`;
-  if (style === "short") return short;
-  const medium = `${short} ${date.getUTCFullYear()}`;
-  return style === "medium" ? medium : `${WEEKDAY_NAMES[(date.getUTCDay() + 6) % 7]} ${medium}`;
+  // A page formats each of up to a thousand days several times; remember the names.
+  let names = dayNames.get(day);
+  if (!names) {
+    const date = new Date(parseDay(day) + "T00:00:00Z");
+    const short = `${date.getUTCDate()} ${MONTH_NAMES[date.getUTCMonth()]}`;
+    const medium = `${short} ${date.getUTCFullYear()}`;
+    names = [short, medium, `${WEEKDAY_NAMES[(date.getUTCDay() + 6) % 7]} ${medium}`];
+    if (dayNames.size >= MAX_CACHED_DAY_NAMES) dayNames.clear();
+    dayNames.set(day, names);
+  }
+  return names[style === "short" ? 0 : style === "medium" ? 1 : 2];
 }
+
+/** Names of recently formatted days (short, medium, long), so repeated days cost a lookup. */
+const dayNames = new Map<string, [string, string, string]>();
+const MAX_CACHED_DAY_NAMES = 10_000;
 
 /** The month of `day` as a short name ("Jan"). */
 export function monthOf(day: string): string {
@@ -313,21 +335,30 @@ function emptyAccumulator(): DayAccumulator {
   };
 }
 
-/** The label with the largest value; ties go to the earlier label in {@link EMOTION_LABELS}. */
+const LABEL_RANK = new Map<string, number>(EMOTION_LABELS.map((label, i) => [label, i]));
+
+/** True when `a` comes before `b`: the model's order first, then unknown labels by name. */
+function comesBefore(a: string, b: string): boolean {
+  const rankA = LABEL_RANK.get(a) ?? Infinity, rankB = LABEL_RANK.get(b) ?? Infinity;
+  return rankA !== rankB ? rankA < rankB : a < b;
+}
+
+/** The label with the largest positive value; ties go to the label that {@link comesBefore}. */
 function largest(values: Record<string, number>): string | null {
   let best: string | null = null;
-  for (const label of orderLabels(Object.keys(values))) {
-    if (values[label] > 0 && (best === null || values[label] > values[best])) best = label;
+  for (const label in values) {
+    const value = values[label];
+    if (!(value > 0)) continue;
+    if (
+      best === null || value > values[best] || (value === values[best] && comesBefore(label, best))
+    ) best = label;
   }
   return best;
 }
 
 /** `labels` in the model's order, then unknown ones alphabetically. */
 export function orderLabels(labels: Iterable<string>): string[] {
-  const set = new Set(labels);
-  const known = EMOTION_LABELS.filter((l) => set.has(l));
-  const other = [...set].filter((l) => !(EMOTION_LABELS as readonly string[]).includes(l)).sort();
-  return [...known, ...other];
+  return [...new Set(labels)].sort((a, b) => comesBefore(a, b) ? -1 : comesBefore(b, a) ? 1 : 0);
 }
 
 function sum(values: Record<string, number>): number {
@@ -389,12 +420,14 @@ export function aggregateHistory(entries: readonly EntrySummary[], range: Histor
     }
     weeks.push(week);
   };
+  const firstMs = Date.parse(range.from + "T00:00:00Z");
+  const cursor = new Date(firstMs);
   for (let i = 0; i < range.days; i++) {
-    const day = addDays(range.from, i);
-    const monday = weekStart(day);
-    if (!week || week.week !== monday) {
+    cursor.setTime(firstMs + i * DAY_MS);
+    const day = cursor.toISOString().slice(0, 10);
+    if (!week || cursor.getUTCDay() === 1) {
       closeWeek();
-      week = { week: monday, entries: 0, speechS: 0, shares: {} };
+      week = { week: weekStart(day), entries: 0, speechS: 0, shares: {} };
       weekSeconds = {};
     }
     const acc = byDay.get(day);

@@ -183,6 +183,19 @@ Deno.test("aggregateHistory: dominant emotion weighs speech time, not entry coun
   assert.deepEqual(history.labels, ["calm", "happy", "sad"]);
 });
 
+Deno.test("aggregateHistory: a tie goes to the earlier emotion in the model's order", () => {
+  const range = historyRange({ from: "2026-01-15", to: "2026-01-15" }, 0, "UTC");
+  const entries = [
+    summary("2026-01-15T08:00:00Z", { dominant: "sad", distribution: { sad: 1 } }),
+    summary("2026-01-15T09:00:00Z", { dominant: "zesty", distribution: { zesty: 1 } }),
+    summary("2026-01-15T10:00:00Z", { dominant: "calm", distribution: { calm: 1 } }),
+  ];
+  const history = aggregateHistory(entries, range);
+  assert.equal(history.days[0].dominant, "calm");
+  assert.deepEqual(history.labels, ["calm", "sad", "zesty"]);
+  assert.equal(aggregateHistory(entries.slice(0, 2), range).days[0].dominant, "sad");
+});
+
 Deno.test("aggregateHistory: affect is duration-weighted, ratings a plain mean", () => {
   const range = historyRange({ from: "2026-01-15", to: "2026-01-15" }, 0, "UTC");
   const [day] = aggregateHistory([
