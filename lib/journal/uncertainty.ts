@@ -100,3 +100,25 @@ export function orderedShares(distribution: Readonly<Record<string, number>>): [
       return b[1] - a[1] || a[0].localeCompare(b[0]);
     });
 }
+
+/** Where entries' segments come from (the app's `Db` fits). */
+export interface SegmentSource {
+  getEntry(userId: string, entryId: string): Promise<{ segments: LabelledSpan[] } | null>;
+}
+
+/**
+ * The reading of each of the user's entries `ids`, by id, loaded in parallel (for list pages,
+ * whose summaries carry no segments). Entries that vanished meanwhile are left out.
+ */
+export async function readingsFor(
+  source: SegmentSource,
+  userId: string,
+  ids: readonly string[],
+): Promise<Record<string, Reading>> {
+  const entries = await Promise.all(ids.map((id) => source.getEntry(userId, id)));
+  const readings: Record<string, Reading> = {};
+  entries.forEach((entry, i) => {
+    if (entry) readings[ids[i]] = readingOf(entry.segments);
+  });
+  return readings;
+}
