@@ -3,8 +3,11 @@
  * or not rated), saved with `PATCH /api/entries/:id`, and deleting the entry with
  * `DELETE /api/entries/:id` after an in-page confirmation, which then goes back to the
  * journal. Messages from the API (`{ "error": … }`) are shown as they come.
+ *
+ * Every element is rendered on the server too, shown or hidden by state (`hidden`,
+ * `empty:hidden`), because the page's CSS holds only the classes of the server's HTML.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { ENERGY_WORDS, MOOD_WORDS, RATINGS } from "./ratings.ts";
 
 /** Props of {@link EntryEditor}; all serialisable. */
@@ -83,6 +86,11 @@ export default function EntryEditor({ id, note, mood, energy, maxNoteChars }: En
   // Set once the island runs in the browser; until then the buttons cannot work.
   const [live, setLive] = useState(false);
   useEffect(() => setLive(true), []);
+  // The confirmation replaces the Delete button; move focus into it (to the safe choice).
+  const keepRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (confirming) keepRef.current?.focus();
+  }, [confirming]);
   const url = `/api/entries/${encodeURIComponent(id)}`;
   const busy = status.kind === "busy";
 
@@ -171,50 +179,46 @@ export default function EntryEditor({ id, note, mood, energy, maxNoteChars }: En
           {status.kind === "saved" && "Saved"}
         </p>
       </div>
-      {status.kind === "error" && (
-        <p role="alert" class="text-sm text-red-700 dark:text-red-300" data-testid="editor-error">
-          {status.text}
-        </p>
-      )}
-      <div class="border-t border-gray-200 dark:border-gray-700 pt-4 flex flex-col gap-2">
-        {confirming
-          ? (
-            <div
-              role="group"
-              aria-label="Confirm deletion"
-              class="flex flex-wrap items-center gap-3"
+      <p
+        role="alert"
+        class="empty:hidden text-sm text-red-700 dark:text-red-300"
+        data-testid="editor-error"
+      >
+        {status.kind === "error" ? status.text : ""}
+      </p>
+      <div class="border-t border-gray-200 dark:border-gray-700 pt-4">
+        <div hidden={confirming}>
+          <button
+            type="button"
+            disabled={!live}
+            onClick={() => setConfirming(true)}
+            class="text-red-700 dark:text-red-300 underline disabled:opacity-50"
+          >
+            Delete entry
+          </button>
+        </div>
+        <div hidden={!confirming}>
+          <div role="group" aria-label="Confirm deletion" class="flex flex-wrap items-center gap-3">
+            <p>Delete this entry for good? This cannot be undone.</p>
+            <button
+              type="button"
+              disabled={busy || !live}
+              onClick={remove}
+              class="bg-red-600 hover:bg-red-700 text-white font-medium rounded px-4 py-2 disabled:opacity-50"
             >
-              <p>Delete this entry and its recording analysis for good?</p>
-              <button
-                type="button"
-                disabled={busy}
-                onClick={remove}
-                class="bg-red-600 hover:bg-red-700 text-white font-medium rounded px-4 py-2 disabled:opacity-50"
-              >
-                Yes, delete
-              </button>
-              <button
-                type="button"
-                disabled={busy}
-                onClick={() => setConfirming(false)}
-                class="bg-gray-100 hover:bg-gray-200 text-gray-900 dark:bg-gray-700 dark:hover:bg-gray-600 dark:text-gray-100 font-medium rounded px-4 py-2"
-              >
-                Keep it
-              </button>
-            </div>
-          )
-          : (
-            <div>
-              <button
-                type="button"
-                disabled={!live}
-                onClick={() => setConfirming(true)}
-                class="text-red-700 dark:text-red-300 underline"
-              >
-                Delete entry
-              </button>
-            </div>
-          )}
+              Yes, delete
+            </button>
+            <button
+              type="button"
+              ref={keepRef}
+              disabled={busy || !live}
+              onClick={() => setConfirming(false)}
+              class="bg-gray-100 hover:bg-gray-200 text-gray-900 dark:bg-gray-700 dark:hover:bg-gray-600 dark:text-gray-100 font-medium rounded px-4 py-2 disabled:opacity-50"
+            >
+              Keep it
+            </button>
+          </div>
+        </div>
       </div>
     </div>
   );

@@ -90,7 +90,19 @@ Deno.test({
       assert.ok(await db.getEntrySummary(user.id, entry.id), "still there after Keep it");
 
       await page.getByRole("button", { name: "Delete entry" }).click();
-      await page.getByRole("button", { name: "Yes, delete" }).click();
+      const yes = page.getByRole("button", { name: "Yes, delete" });
+      assert.equal(await page.getByRole("button", { name: "Delete entry" }).isHidden(), true);
+      // Its classes reached the page's CSS (only server-rendered classes do): a red button.
+      assert.equal(
+        await yes.evaluate((el) => getComputedStyle(el).backgroundColor),
+        "rgb(220, 38, 38)",
+      );
+      assert.equal(
+        await page.evaluate(() => document.activeElement?.textContent),
+        "Keep it",
+        "focus moves to the safe choice",
+      );
+      await yes.click();
       await page.waitForURL(`${base}/entries`);
       await page.getByText("No entries yet — record your first.").waitFor();
       assert.equal(await db.getEntrySummary(user.id, entry.id), null);

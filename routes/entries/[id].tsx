@@ -35,7 +35,8 @@ function Headline({ label }: { label: string | null }) {
   if (label === UNCERTAIN) {
     return (
       <>
-        mostly <strong>uncertain</strong>: the model was unsure for most of it
+        mostly{" "}
+        <strong>uncertain</strong>: the model was unsure for longer than it heard any one emotion
       </>
     );
   }
