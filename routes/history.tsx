@@ -235,27 +235,34 @@ function WeeksCard({ history }: { history: History }) {
   );
 }
 
+/** Ranges longer than this show the trend per week rather than per day. */
+const DAILY_TREND_MAX_DAYS = 92;
+
 function TrendCard({ history }: { history: History }) {
-  const { days } = history;
-  const active = days.filter((d) => d.entries > 0);
-  const valence = mean(active.map((d) => d.valence));
-  const arousal = mean(active.map((d) => d.arousal));
-  const mood = mean(active.map((d) => d.mood));
-  const description = `Daily valence and arousal heard in the recordings (−1 to +1, left axis) ` +
-    `and the mood you rated (1 to 5, right axis). Means over days with entries: valence ${
-      signed(valence)
-    }, arousal ${signed(arousal)}, mood ${rating(mood)}.`;
+  const weekly = history.range.days > DAILY_TREND_MAX_DAYS;
+  const unit = weekly ? "week" : "day";
+  const points = weekly
+    ? history.weeks.map((w) => ({ ...w, key: w.week, short: formatDay(w.week, "short") }))
+    : history.days.map((d) => ({ ...d, key: d.day, short: formatDay(d.day, "short") }));
+  const active = points.filter((p) => p.entries > 0);
+  const valence = mean(active.map((p) => p.valence));
+  const arousal = mean(active.map((p) => p.arousal));
+  const mood = mean(active.map((p) => p.mood));
+  const description = `Valence and arousal heard in the recordings (−1 to +1, left axis) and ` +
+    `the mood you rated (1 to 5, right axis), per ${unit}. Means over ${unit}s with entries: ` +
+    `valence ${signed(valence)}, arousal ${signed(arousal)}, mood ${rating(mood)}.`;
   return (
     <Card title="Mood and affect">
       <p class="text-sm text-gray-700 dark:text-gray-300">
         Valence runs from unpleasant (−1) to pleasant (+1), arousal from calm (−1) to activated
-        (+1); both are readings of the model, shown beside your own mood rating.
+        (+1); both are readings of the model, shown beside your own mood rating.{" "}
+        {weekly ? "Each point is the mean of a week (Monday to Sunday)." : "Each point is a day."}
       </p>
       <div class="overflow-x-auto">
         <TrendChart
-          title="Valence, arousal and self-rated mood per day"
+          title={`Valence, arousal and self-rated mood per ${unit}`}
           description={description}
-          xLabels={days.map((d) => formatDay(d.day, "short"))}
+          xLabels={points.map((p) => p.short)}
           left={{
             label: "Valence / arousal (−1 … +1)",
             domain: [-1, 1],
@@ -268,33 +275,33 @@ function TrendCard({ history }: { history: History }) {
               name: "Valence",
               colour: TREND_COLOURS.valence,
               axis: "left",
-              values: days.map((d) => d.valence),
+              values: points.map((p) => p.valence),
             },
             {
               name: "Arousal",
               colour: TREND_COLOURS.arousal,
               axis: "left",
-              values: days.map((d) => d.arousal),
+              values: points.map((p) => p.arousal),
             },
             {
               name: "Mood (right axis)",
               colour: TREND_COLOURS.mood,
               axis: "right",
               dashed: true,
-              values: days.map((d) => d.mood),
+              values: points.map((p) => p.mood),
             },
           ]}
         />
       </div>
       <FigureTable
-        summary="Daily readings and ratings as a table"
-        head={["Day", "Valence", "Arousal", "Mood", "Energy"]}
-        rows={active.map((d) => [
-          formatDay(d.day, "long"),
-          signed(d.valence),
-          signed(d.arousal),
-          rating(d.mood),
-          rating(d.energy),
+        summary={`Readings and ratings per ${unit} as a table`}
+        head={[weekly ? "Week of" : "Day", "Valence", "Arousal", "Mood", "Energy"]}
+        rows={active.map((p) => [
+          formatDay(p.key, weekly ? "medium" : "long"),
+          signed(p.valence),
+          signed(p.arousal),
+          rating(p.mood),
+          rating(p.energy),
         ])}
       />
     </Card>

@@ -163,6 +163,11 @@ Deno.test("history: preset and custom ranges pick the right entries and days", a
   }
   const preset = await page(t, "/history?range=90", cookie);
   assert.match(preset.html, /<a href="\/history\?range=90" aria-current="page"/);
+  assert.match(preset.html, /<title id="[\w-]+">Valence, arousal and self-rated mood per day</);
+  // Beyond 92 days the trend shows weekly means.
+  const year = await page(t, "/history?range=365", cookie);
+  assert.match(year.html, /<title id="[\w-]+">Valence, arousal and self-rated mood per week</);
+  assert.match(year.html, /<th scope="col">Week of<\/th><th scope="col">Valence/);
 
   // Custom: inclusive of both ends; the form shows the dates chosen.
   const custom = await page(t, "/history?from=2024-11-11&to=2025-06-29", cookie);

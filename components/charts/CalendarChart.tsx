@@ -74,19 +74,19 @@ export function CalendarChart({ title, description, days, cell = 12 }: CalendarC
   const legendTop = gridBottom + 12;
   const height = legendTop + Math.ceil(legend.length / perRow) * 18 + 4;
 
-  const months: { col: number; text: string }[] = [];
-  let lastMonth = "";
+  // A month is labelled above the first column holding its days; a first month with fewer
+  // than three columns before the next one starts goes unlabelled, so labels never overlap.
+  const starts: { col: number; month: string; year: string }[] = [];
   for (let col = 0; col < weeks; col++) {
-    // The month of the column's first day that lies in the range.
-    const index = Math.max(0, col * 7 - firstWeekday);
-    const day = addDays(days[0].day, index);
+    const day = addDays(days[0].day, Math.max(0, col * 7 - firstWeekday));
     const month = monthOf(day);
-    if (month !== lastMonth) {
-      const text = col === 0 || month === "Jan" ? `${month} ${day.slice(0, 4)}` : month;
-      months.push({ col, text });
-      lastMonth = month;
-    }
+    if (month !== starts.at(-1)?.month) starts.push({ col, month, year: day.slice(0, 4) });
   }
+  if (starts.length > 1 && starts[1].col - starts[0].col < 3) starts.shift();
+  const months = starts.map((s, i) => ({
+    col: s.col,
+    text: i === 0 || s.month === "Jan" ? `${s.month} ${s.year}` : s.month,
+  }));
 
   return (
     <ChartFrame title={title} description={description} width={width} height={height} fontSize={10}>

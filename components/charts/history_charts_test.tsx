@@ -66,6 +66,23 @@ Deno.test("calendar: a day with entries but no speech is grey and named in the l
   assert.equal(calendarDayText(day), "Mon 2 Mar 2026: no speech heard (2 entries)");
 });
 
+Deno.test("calendar: month labels never crowd, years on the first and on January", () => {
+  // 2025-10-27 is a Monday: October has one column before November starts.
+  const days = Array.from({ length: 84 }, (_, i) => {
+    const day = new Date(Date.UTC(2025, 9, 27 + i)).toISOString().slice(0, 10);
+    return { day, dominant: null, entries: 0 };
+  });
+  const svg = renderToString(<CalendarChart title="C" description="d" days={days} />);
+  const labels = [...svg.matchAll(/<text x="(\d+)" y="12"[^>]*>([^<]+)<\/text>/g)].map((m) => [
+    Number(m[1]),
+    m[2],
+  ]);
+  assert.deepEqual(labels.map(([, text]) => text), ["Nov 2025", "Dec", "Jan 2026"]);
+  // Columns are 14 px apart from x = 32, labelled by their Monday: 3 Nov is column 1, 1 Dec
+  // column 5, and 5 Jan column 10 (29 Dec starts column 9).
+  assert.deepEqual(labels.map(([x]) => x), [46, 102, 172]);
+});
+
 Deno.test("stacked areas: one band per key, stacked to the top at every point", () => {
   const svg = renderToString(
     <StackedAreaChart

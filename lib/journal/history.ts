@@ -11,7 +11,7 @@
  *   shown to the person as it is.
  * - {@link aggregateHistory} sums entries per local day (dominant emotion by speech time,
  *   entry count, duration-weighted valence/arousal, mean self-rated mood and energy) and per
- *   ISO week starting on Monday (share of speech time per emotion).
+ *   ISO week starting on Monday (share of speech time per emotion, and the same means).
  *
  * Speech time of an emotion in an entry is `durationS × distribution[label]`.
  */
@@ -87,6 +87,14 @@ export interface WeekStats {
   speechS: number;
   /** Share of the week's speech time per emotion (sums to 1, or empty without speech). */
   shares: Record<string, number>;
+  /** Duration-weighted mean valence of the week's entries with a reading, or null. */
+  valence: number | null;
+  /** Duration-weighted mean arousal of the week's entries with a reading, or null. */
+  arousal: number | null;
+  /** Mean self-rated mood of the week's rated entries, or null. */
+  mood: number | null;
+  /** Mean self-rated energy of the week's rated entries, or null. */
+  energy: number | null;
 }
 
 /** The aggregated history of one range. */
@@ -343,6 +351,31 @@ function comesBefore(a: string, b: string): boolean {
   return rankA !== rankB ? rankA < rankB : a < b;
 }
 
+/** Adds the sums of `from` into `into` (a day into its week). */
+function addInto(into: DayAccumulator, from: DayAccumulator): void {
+  into.entries += from.entries;
+  for (const label in from.seconds) {
+    into.seconds[label] = (into.seconds[label] ?? 0) + from.seconds[label];
+  }
+  into.affectWeight += from.affectWeight;
+  into.valence += from.valence;
+  into.arousal += from.arousal;
+  into.moodSum += from.moodSum;
+  into.moodCount += from.moodCount;
+  into.energySum += from.energySum;
+  into.energyCount += from.energyCount;
+}
+
+/** The mean readings and ratings of an accumulator (null where nothing was measured). */
+function means(acc: DayAccumulator): Pick<DayStats, "valence" | "arousal" | "mood" | "energy"> {
+  return {
+    valence: acc.affectWeight > 0 ? acc.valence / acc.affectWeight : null,
+    arousal: acc.affectWeight > 0 ? acc.arousal / acc.affectWeight : null,
+    mood: acc.moodCount > 0 ? acc.moodSum / acc.moodCount : null,
+    energy: acc.energyCount > 0 ? acc.energySum / acc.energyCount : null,
+  };
+}
+
 /** The label with the largest positive value; ties go to the label that {@link comesBefore}. */
 function largest(values: Record<string, number>): string | null {
   let best: string | null = null;
@@ -410,45 +443,29 @@ export function aggregateHistory(entries: readonly EntrySummary[], range: Histor
 
   const days: DayStats[] = [];
   const weeks: WeekStats[] = [];
-  let week: WeekStats | null = null;
-  let weekSeconds: Record<string, number> = {};
+  let weekDay = "";
+  let week = emptyAccumulator();
   const closeWeek = () => {
-    if (!week) return;
-    week.speechS = sum(weekSeconds);
-    for (const label of orderLabels(Object.keys(weekSeconds))) {
-      week.shares[label] = weekSeconds[label] / week.speechS;
+    if (!weekDay) return;
+    const speechS = sum(week.seconds);
+    const shares: Record<string, number> = {};
+    for (const label of orderLabels(Object.keys(week.seconds))) {
+      shares[label] = week.seconds[label] / speechS;
     }
-    weeks.push(week);
+    weeks.push({ week: weekDay, entries: week.entries, speechS, shares, ...means(week) });
   };
   const firstMs = Date.parse(range.from + "T00:00:00Z");
   const cursor = new Date(firstMs);
   for (let i = 0; i < range.days; i++) {
     cursor.setTime(firstMs + i * DAY_MS);
     const day = cursor.toISOString().slice(0, 10);
-    if (!week || cursor.getUTCDay() === 1) {
+    if (!weekDay || cursor.getUTCDay() === 1) {
       closeWeek();
-      week = { week: weekStart(day), entries: 0, speechS: 0, shares: {} };
-      weekSeconds = {};
+      weekDay = weekStart(day);
+      week = emptyAccumulator();
     }
-    const acc = byDay.get(day);
-    if (!acc) {
-      days.push({
-        day,
-        entries: 0,
-        speechS: 0,
-        dominant: null,
-        seconds: {},
-        valence: null,
-        arousal: null,
-        mood: null,
-        energy: null,
-      });
-      continue;
-    }
-    week.entries += acc.entries;
-    for (const label in acc.seconds) {
-      weekSeconds[label] = (weekSeconds[label] ?? 0) + acc.seconds[label];
-    }
+    const acc = byDay.get(day) ?? emptyAccumulator();
+    addInto(week, acc);
     days.push({
       day,
       entries: acc.entries,
@@ -456,10 +473,7 @@ export function aggregateHistory(entries: readonly EntrySummary[], range: Histor
       // Without any timed speech, fall back to the most frequent per-entry dominant label.
       dominant: largest(acc.seconds) ?? largest(acc.dominantCounts),
       seconds: acc.seconds,
-      valence: acc.affectWeight > 0 ? acc.valence / acc.affectWeight : null,
-      arousal: acc.affectWeight > 0 ? acc.arousal / acc.affectWeight : null,
-      mood: acc.moodCount > 0 ? acc.moodSum / acc.moodCount : null,
-      energy: acc.energyCount > 0 ? acc.energySum / acc.energyCount : null,
+      ...means(acc),
     });
   }
   closeWeek();

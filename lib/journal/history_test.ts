@@ -263,6 +263,33 @@ Deno.test("aggregateHistory: weekly shares are speech-time shares per Monday-sta
   assert.deepEqual(history.weeks[2].shares, { angry: 1 });
 });
 
+Deno.test("aggregateHistory: weekly valence, arousal, mood and energy are means of the week", () => {
+  const range = historyRange({ from: "2026-01-12", to: "2026-01-25" }, 0, "UTC");
+  const history = aggregateHistory([
+    summary("2026-01-12T10:00:00Z", {
+      durationS: 10,
+      affect: { valence: 1, arousal: 0 },
+      mood: 2,
+    }),
+    summary("2026-01-18T22:00:00Z", {
+      durationS: 30,
+      affect: { valence: -1, arousal: 1 },
+      mood: 5,
+      energy: 3,
+    }),
+    summary("2026-01-20T10:00:00Z", { durationS: 30, affect: null }),
+  ], range);
+  const [first, second] = history.weeks;
+  assert.equal(first.valence, (10 - 30) / 40);
+  assert.equal(first.arousal, 30 / 40);
+  assert.equal(first.mood, 3.5);
+  assert.equal(first.energy, 3);
+  assert.deepEqual(
+    [second.entries, second.valence, second.arousal, second.mood, second.energy],
+    [1, null, null, null, null],
+  );
+});
+
 Deno.test("aggregateHistory: entries outside the range are ignored", () => {
   const range = historyRange({ from: "2026-01-15", to: "2026-01-15" }, 0, "UTC");
   const history = aggregateHistory([
