@@ -16,6 +16,10 @@
  *   `tf.layers.lstm` on the published model's shape, from one run of `benchLstm`.
  * - `chunkMsP50`, `chunkMsP99`, `incrementalVsWindowSpeedup`: live recording on the server
  *   (`lib/streaming/bench_recording.ts`), from one run over a 60 s recording.
+ * - `historyRenderMs`: one `GET /history?range=365` through the whole app in-process (session,
+ *   day-index read, aggregation in Europe/Berlin, three SVG charts with tables, twind CSS) for
+ *   a user with 1 000 entries spread over the last 365 days in an in-memory KV. Median of 15
+ *   requests after 3 warm-up requests.
  */
 
 import {
@@ -27,6 +31,10 @@ import {
 } from "../lib/audio/mod.ts";
 import { benchLstm, type LstmBenchResult } from "../lib/model/bench_lstm.ts";
 import { benchRecording, type RecordingBenchResult } from "../lib/streaming/bench_recording.ts";
+import { createApp } from "../app.ts";
+import { testConfig } from "../lib/config.ts";
+import { Db, type NewEntry } from "../lib/db.ts";
+import { EMOTION_LABELS } from "../lib/data/labels.ts";
 
 /** One figure: its value, unit and what was measured. */
 export interface Measurement {
@@ -76,6 +84,100 @@ export function measureFeaturesRealtimeFactor(options: FeaturesBenchOptions = {}
     unit: "s audio / s",
     description: `preprocess + features, ${audioSeconds} s speech-like 16 kHz in 3 s windows`,
   };
+}
+
+/** Options of {@link measureHistoryRenderMs}. */
+export interface HistoryBenchOptions {
+  /** Entries of the user, spread over the last 365 days; default 1000. */
+  entries?: number;
+  /** Timed requests (the median is reported); default 15. */
+  repeats?: number;
+}
+
+/** A varied but reproducible entry `i` of `n`, on day `⌊365 i / n⌋` before `nowMs`. */
+function benchEntry(i: number, n: number, nowMs: number): NewEntry {
+  const labels = [0, 1, 2].map((k) => EMOTION_LABELS[(i * 3 + k * 5 + (i >> 3)) % 8]);
+  const weights = [0.6, 0.3, 0.1];
+  const distribution: Record<string, number> = {};
+  labels.forEach((label, k) => distribution[label] = (distribution[label] ?? 0) + weights[k]);
+  const segments = labels.map((label, k) => ({
+    startS: k * 10,
+    endS: k * 10 + 10 * weights[k] * 3,
+    label,
+    confidence: 0.7,
+    probabilities: { [label]: 0.7, neutral: 0.3 },
+  }));
+  const daysAgo = Math.floor((i * 365) / n);
+  return {
+    startedAt: new Date(nowMs - daysAgo * 24 * 3600_000 - (i % 3) * 60_000).toISOString(),
+    durationS: 20 + (i % 40),
+    dominant: labels[0],
+    distribution,
+    segments,
+    mood: i % 3 === 0 ? null : 1 + (i % 5),
+    energy: i % 4 === 0 ? null : 1 + ((i * 7) % 5),
+  };
+}
+
+/** Measures `historyRenderMs` (see the module comment). */
+export async function measureHistoryRenderMs(
+  options: HistoryBenchOptions = {},
+): Promise<Measurement> {
+  const count = options.entries ?? 1000;
+  const repeats = options.repeats ?? 15;
+  const db = new Db(await Deno.openKv(":memory:"));
+  try {
+    const app = createApp({ db, config: testConfig() });
+    const env = { remoteAddr: { transport: "tcp" as const, hostname: "127.0.0.1", port: 40000 } };
+    const signUp = await app.request("http://localhost/signup", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ username: "bench.user", password: "correct horse battery" })
+        .toString(),
+      redirect: "manual",
+    }, env);
+    await signUp.body?.cancel();
+    const cookie = signUp.headers.getSetCookie().find((c) => c.startsWith("moodline_session="))
+      ?.split(";")[0];
+    const user = await db.getUserByUsername("bench.user");
+    if (signUp.status !== 303 || !cookie || !user) {
+      throw new Error(`Expected the bench sign-up to succeed, but got status ${signUp.status}`);
+    }
+    await db.updateUser(user.id, (u) => ({ ...u, timeZone: "Europe/Berlin" }));
+    const nowMs = db.nowMs();
+    for (let i = 0; i < count; i++) await db.createEntry(user.id, benchEntry(i, count, nowMs));
+    let bytes = 0, shown = 0;
+    const once = async () => {
+      const res = await app.request("http://localhost/history?range=365", {
+        headers: { cookie },
+      }, env);
+      const html = await res.text();
+      shown = Number(/(\d+) entries from/.exec(html)?.[1] ?? 0);
+      // Entries of the oldest day may fall before its local midnight, hence not all of them.
+      if (res.status !== 200 || shown < count * 0.99) {
+        throw new Error(
+          `Expected a history of about ${count} entries, but got status ${res.status} and ${shown}`,
+        );
+      }
+      bytes = html.length;
+    };
+    for (let i = 0; i < 3; i++) await once();
+    const ms: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      const started = performance.now();
+      await once();
+      ms.push(performance.now() - started);
+    }
+    return {
+      value: round2(median(ms)),
+      unit: "ms",
+      description: `GET /history?range=365, ${shown} entries over 365 days, ${
+        Math.round(bytes / 1024)
+      } KiB of HTML`,
+    };
+  } finally {
+    db.close();
+  }
 }
 
 let lstmRun: Promise<LstmBenchResult> | null = null;
@@ -131,6 +233,7 @@ export const MEASUREMENTS: Record<string, () => Measurement | Promise<Measuremen
     unit: "×",
     description: "re-running a 3.9 s window per chunk / the incremental running prediction",
   }),
+  historyRenderMs: () => measureHistoryRenderMs(),
 };
 
 function round2(value: number): number {
