@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { NewEntry, Segment } from "../lib/db.ts";
-import { THRESHOLDS } from "../lib/journal/uncertainty.ts";
+import { THRESHOLDS, VALIDATION } from "../lib/journal/uncertainty.ts";
 import { createTestApp, type TestApp } from "./_helpers.ts";
 
 /** A segment the shipped thresholds accept (99 % for `label`). */
@@ -201,6 +201,13 @@ Deno.test("entry page: three charts with title, desc and a table, and the editor
     assert.match(html, /data-series="valence"/);
     assert.match(html, /data-series="arousal"/);
     assert.match(html, /mostly\s*<strong>happy<\/strong>/);
+    // The page says how often the model is right, from the calibration file.
+    const share = `${Math.round(VALIDATION.acceptedShare * 100)} %`;
+    const right = `${Math.round(VALIDATION.acceptedAccuracy * 100)} %`;
+    assert.match(
+      html.replace(/<!-- -->|\s+/g, " "),
+      new RegExp(`name an emotion for ${share} of held-out clips and was right for ${right}`),
+    );
     // The editor island with the stored values; the props block cannot close the script.
     assert.match(html, /data-island="EntryEditor"/);
     const props = html.match(
