@@ -98,6 +98,25 @@ Deno.test("journal lists newest first, 20 a page, with an Older entries link", a
   }
 });
 
+Deno.test("a journal of exactly one page has no link to an empty older page", async () => {
+  const t = await createTestApp();
+  try {
+    const { cookie, user } = await userWith(t, "twenty");
+    for (let i = 0; i < 20; i++) {
+      t.clock.nowMs += 1000;
+      await t.db.createEntry(user.id, entry([sure(0, 5, "calm")]));
+    }
+    const { html } = await page(t, "/entries", cookie);
+    assert.equal(listedIds(html).length, 20);
+    assert.doesNotMatch(html, /Older entries/);
+    t.clock.nowMs += 1000;
+    await t.db.createEntry(user.id, entry([sure(0, 5, "calm")]));
+    assert.match((await page(t, "/entries", cookie)).html, /Older entries/);
+  } finally {
+    t.close();
+  }
+});
+
 Deno.test("an empty journal leads to recording", async () => {
   const t = await createTestApp();
   try {

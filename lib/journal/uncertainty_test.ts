@@ -9,6 +9,7 @@ import {
   isUncertain,
   orderedShares,
   readingOf,
+  readingsFor,
   shownLabel,
   THRESHOLDS,
   UNCERTAIN,
@@ -113,4 +114,21 @@ Deno.test("orderedShares puts the largest first and uncertain last", () => {
     orderedShares({ uncertain: 0.5, sad: 0.2, happy: 0.3, calm: 0 }),
     [["happy", 0.3], ["sad", 0.2], [UNCERTAIN, 0.5]],
   );
+});
+
+Deno.test("readingsFor reads each entry's segments for its owner and skips missing ones", async () => {
+  const asked: string[] = [];
+  const source = {
+    getEntry(userId: string, id: string) {
+      asked.push(`${userId}/${id}`);
+      if (id === "gone") return Promise.resolve(null);
+      return Promise.resolve({
+        segments: [{ startS: 0, endS: 4, label: "calm", probabilities: { calm: 1 } }],
+      });
+    },
+  };
+  const readings = await readingsFor(source, "u1", ["a", "gone"]);
+  assert.deepEqual(asked, ["u1/a", "u1/gone"]);
+  assert.deepEqual(Object.keys(readings), ["a"]);
+  assert.equal(readings.a.headline, "calm");
 });

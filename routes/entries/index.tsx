@@ -38,11 +38,16 @@ export const handlers: Handlers = {
       }
       throw err;
     }
+    // The store hands out a cursor whenever a page is full; look one entry ahead so that a
+    // journal of exactly 20 entries does not link to an empty page.
+    const more = page.cursor !== "" &&
+      (await db.listEntries(user.id, { reverse: true, limit: 1, cursor: page.cursor })).items
+          .length > 0;
     const readings = await readingsFor(db, user.id, page.items.map((e) => e.id));
     return render<Data>(c, {
       entries: page.items,
       readings,
-      cursor: page.cursor,
+      cursor: more ? page.cursor : "",
       paged: cursor !== undefined,
     });
   },
