@@ -23,7 +23,10 @@ export interface CalendarChartProps {
   description: string;
   /** Consecutive days, oldest first. */
   days: CalendarDay[];
-  /** Side of one day square in px; default 12. */
+  /**
+   * Side of one day square in px; by default 12, smaller (down to 8) when that keeps the
+   * calendar within {@link CALENDAR_MAX_WIDTH}.
+   */
   cell?: number;
 }
 
@@ -40,10 +43,17 @@ export function calendarDayText(d: CalendarDay): string {
   return `${date}: ${d.dominant ? emotionName(d.dominant) : "no speech heard"} (${count})`;
 }
 
+/** The width the default cell size aims to stay within (a page card's width). */
+export const CALENDAR_MAX_WIDTH = 680;
+
+/** An estimate (on the generous side) of a month label's width at the calendar's 10 px font. */
+function labelWidth(text: string): number {
+  return text.length * 5.5;
+}
+
 /** Renders the calendar; weeks run left to right, Monday to Sunday top to bottom. */
-export function CalendarChart({ title, description, days, cell = 12 }: CalendarChartProps) {
+export function CalendarChart({ title, description, days, cell }: CalendarChartProps) {
   const gap = 2;
-  const step = cell + gap;
   const margin = { top: 20, left: 32, right: 8 };
   const firstMs = days.length ? Date.parse(days[0].day + "T00:00:00Z") : 0;
   const firstWeekday = (new Date(firstMs).getUTCDay() + 6) % 7;
@@ -52,6 +62,11 @@ export function CalendarChart({ title, description, days, cell = 12 }: CalendarC
     return { col: Math.floor(offset / 7), row: offset % 7 };
   };
   const weeks = days.length ? position(days.length - 1).col + 1 : 0;
+  cell ??= Math.max(
+    8,
+    Math.min(12, Math.floor((CALENDAR_MAX_WIDTH - margin.left - margin.right) / weeks) - gap),
+  );
+  const step = cell + gap;
   const gridBottom = margin.top + 7 * step;
 
   const present = new Set<string>();
@@ -68,31 +83,38 @@ export function CalendarChart({ title, description, days, cell = 12 }: CalendarC
   if (noSpeech) legend.push({ label: "No speech heard", fill: NO_SPEECH_COLOUR });
   legend.push({ label: "No entries", fill: null });
 
-  const width = Math.max(margin.left + weeks * step + margin.right, 360);
-  const itemWidth = 112;
-  const perRow = Math.max(1, Math.floor((width - margin.left) / itemWidth));
-  const legendTop = gridBottom + 12;
-  const height = legendTop + Math.ceil(legend.length / perRow) * 18 + 4;
-
-  // A month is labelled above the first column holding its days; a first month with fewer
-  // than three columns before the next one starts goes unlabelled, so labels never overlap.
+  // A month is labelled above the first column holding its days, with the year on the first
+  // label and on January. A label that would run into the one before it is left out (the
+  // first month's, when the first month is short), so labels never overlap.
   const starts: { col: number; month: string; year: string }[] = [];
   for (let col = 0; col < weeks; col++) {
     const day = addDays(days[0].day, Math.max(0, col * 7 - firstWeekday));
     const month = monthOf(day);
     if (month !== starts.at(-1)?.month) starts.push({ col, month, year: day.slice(0, 4) });
   }
-  if (starts.length > 1 && starts[1].col - starts[0].col < 3) starts.shift();
-  const months = starts.map((s, i) => ({
-    col: s.col,
-    text: i === 0 || s.month === "Jan" ? `${s.month} ${s.year}` : s.month,
-  }));
+  const width = Math.max(margin.left + weeks * step + margin.right, 360);
+  const months: { x: number; text: string }[] = [];
+  for (const start of starts) {
+    const x = margin.left + start.col * step;
+    const previous = months.at(-1);
+    if (previous && x < previous.x + labelWidth(previous.text) + 6) {
+      if (months.length > 1) continue;
+      months.pop(); // a short first month gives way to the next, which then shows the year
+    }
+    const withYear = months.length === 0 || start.month === "Jan";
+    // Near the right edge a label drops its year, or itself, rather than run off the chart.
+    const text = [withYear ? `${start.month} ${start.year}` : "", start.month]
+      .find((t) => t && x + labelWidth(t) <= width);
+    if (text) months.push({ x, text });
+  }
+  const itemWidth = 112;
+  const perRow = Math.max(1, Math.floor((width - margin.left) / itemWidth));
+  const legendTop = gridBottom + 12;
+  const height = legendTop + Math.ceil(legend.length / perRow) * 18 + 4;
 
   return (
     <ChartFrame title={title} description={description} width={width} height={height} fontSize={10}>
-      {months.map((m) => (
-        <text key={m.col} x={margin.left + m.col * step} y={12} fill="currentColor">{m.text}</text>
-      ))}
+      {months.map((m) => <text key={m.x} x={m.x} y={12} fill="currentColor">{m.text}</text>)}
       {[0, 2, 4, 6].map((row) => (
         <text
           key={row}

@@ -83,6 +83,20 @@ Deno.test("calendar: month labels never crowd, years on the first and on January
   assert.deepEqual(labels.map(([x]) => x), [46, 102, 172]);
 });
 
+Deno.test("calendar: a year of days shrinks its squares to fit a card", () => {
+  const days = Array.from({ length: 365 }, (_, i) => ({
+    day: new Date(Date.UTC(2025, 0, 16 + i)).toISOString().slice(0, 10),
+    dominant: "calm",
+    entries: 1,
+  }));
+  const svg = renderToString(<CalendarChart title="Year" description="d" days={days} />);
+  const [frame] = elements(svg, "svg");
+  assert.ok(Number(frame.width) <= 680, `width ${frame.width}`);
+  const cells = elements(svg, "rect").filter((r) => r["data-day"]);
+  assert.equal(cells.length, 365);
+  assert.ok(cells.every((c) => c.width === "10" && c.fill === EMOTION_COLOURS.calm));
+});
+
 Deno.test("stacked areas: one band per key, stacked to the top at every point", () => {
   const svg = renderToString(
     <StackedAreaChart
