@@ -20,7 +20,10 @@ export function chartId(title: string): string {
   return title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
 }
 
-/** Wraps chart content in an accessible, scalable `<svg>`. */
+/**
+ * Wraps chart content in an accessible, scalable `<svg>`: drawn at its own size, and scaled
+ * down (keeping its aspect ratio) where the page is narrower.
+ */
 export function ChartFrame(
   { title, description, width, height, fontSize = 12, children }: ChartFrameProps,
 ) {
@@ -31,6 +34,7 @@ export function ChartFrame(
       viewBox={`0 0 ${width} ${height}`}
       width={width}
       height={height}
+      class="max-w-full h-auto"
       role="img"
       aria-labelledby={`${id}-title ${id}-desc`}
       font-family="system-ui, sans-serif"
