@@ -1,6 +1,7 @@
 import { Card } from "../components/ui.tsx";
 import { EntryList, NoEntries } from "../components/EntryList.tsx";
 import type { EntrySummary } from "../lib/db.ts";
+import { type Reading, readingsFor } from "../lib/journal/uncertainty.ts";
 import { Island } from "../lib/web/island.tsx";
 import { render } from "../lib/web/render.tsx";
 import { assetPath } from "../lib/web/static.ts";
@@ -11,18 +12,21 @@ export const title = "Dashboard";
 
 interface Data {
   recent: EntrySummary[];
+  readings: Record<string, Reading>;
   recorder: RecorderProps;
 }
 
 export const handlers: Handlers = {
   async GET(c) {
     const user = c.get("user")!;
-    const page = await c.get("db").listEntries(user.id, { reverse: true, limit: 5 });
+    const db = c.get("db");
+    const page = await db.listEntries(user.id, { reverse: true, limit: 5 });
+    const readings = await readingsFor(db, user.id, page.items.map((e) => e.id));
     const recorder = {
       workletUrl: await assetPath("recorder-worklet.js"),
       sessionsUrl: "/api/sessions",
     };
-    return render<Data>(c, { recent: page.items, recorder });
+    return render<Data>(c, { recent: page.items, readings, recorder });
   },
 };
 
@@ -37,7 +41,11 @@ export default function Dashboard({ data, user }: PageProps<Data>) {
       <Card title="Latest entries">
         {data.recent.length === 0 ? <NoEntries /> : (
           <>
-            <EntryList entries={data.recent} timeZone={user!.timeZone} />
+            <EntryList
+              entries={data.recent}
+              timeZone={user!.timeZone}
+              readings={data.readings}
+            />
             <a href="/entries" class="underline">All entries</a>
           </>
         )}
