@@ -32,7 +32,7 @@
  * read the UTC days around the local range and filter by the exact instant.
  */
 import { monotonicFactory } from "ulid";
-import { guardKv } from "./kv_guard.ts";
+import { guardKv, StoreUnavailableError } from "./kv_guard.ts";
 import { type Affect, affectOfSegments } from "./journal/affect.ts";
 import type { Prediction, RecordingState } from "./streaming/recording.ts";
 
@@ -834,7 +834,7 @@ export class Db {
     try {
       for await (const row of iter) items.push(row.value);
     } catch (err) {
-      if (options.cursor) throw new InvalidCursorError();
+      if (options.cursor && !(err instanceof StoreUnavailableError)) throw new InvalidCursorError();
       throw err;
     }
     return { items, cursor: items.length < limit ? "" : iter.cursor };
