@@ -30,7 +30,10 @@ export interface StackedAreaChartProps {
   height?: number;
 }
 
-/** Renders the stacked areas; a point whose shares are all zero drops to the baseline. */
+/**
+ * Renders the stacked areas. A point whose shares are all zero (a week without entries) is a
+ * gap, not a drop to 0 %, so empty weeks never look like a change of mood.
+ */
 export function StackedAreaChart(
   {
     title,
@@ -53,7 +56,9 @@ export function StackedAreaChart(
   const y = scaleLinear().domain([0, 1]).range([plotBottom, margin.top]);
   const series = stack<SharePoint, string>().keys(keys)
     .value((d, key) => d.shares[key] ?? 0)(data);
+  const hasData = data.map((d) => keys.some((k) => (d.shares[k] ?? 0) > 0));
   const band = area<[number, number]>()
+    .defined((_, i) => hasData[i])
     .x((_, i) => round(x(i)))
     .y0((d) => round(y(d[0])))
     .y1((d) => round(y(d[1])));

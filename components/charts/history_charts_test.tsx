@@ -118,10 +118,11 @@ Deno.test("stacked areas: one band per key, stacked to the top at every point", 
   assert.deepEqual(bands.map((b) => b["data-key"]), ["calm", "sad"]);
   assert.deepEqual(bands.map((b) => b.fill), [EMOTION_COLOURS.calm, EMOTION_COLOURS.sad]);
   // x: 44 … 228 over 3 points; y: 0 → 146 (200 − 36 bottom − 18 legend), 1 → 12, so
-  // 0.25 → 146 − 33.5 = 112.5. Calm: top 12, 112.5, 146 (no speech); base 146.
-  assert.equal(bands[0].d, "M44,12L136,112.5L228,146L228,146L136,146L44,146Z");
-  // sad sits on calm: base at calm's top, top at 12 where the week has speech.
-  assert.equal(bands[1].d, "M44,12L136,12L228,146L228,146L136,112.5L44,12Z");
+  // 0.25 → 146 − 33.5 = 112.5. Calm: top 12, 112.5; base 146. The week without speech is a
+  // gap, not a drop to 0 %.
+  assert.equal(bands[0].d, "M44,12L136,112.5L136,146L44,146Z");
+  // sad sits on calm: base at calm's top, top at 12.
+  assert.equal(bands[1].d, "M44,12L136,12L136,112.5L44,12Z");
   for (const label of ["5 Jan", "12 Jan", "19 Jan", "Calm", "Sad", "100 %", "0 %"]) {
     assert.ok(svg.includes(`>${label}</text>`), label);
   }
