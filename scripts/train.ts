@@ -5,14 +5,17 @@
  *   deno task train --ravdess DIR --tess DIR [--arch lstm|bilstm|lstm-pool]
  *     [--split random|speakers] [--epochs N] [--batch N] [--seed S] [--lr X]
  *     [--normalise none|utterance] [--deltas 0|1|2] [--augment K [--augment-corpus C]]
+ *     [--dropout R]
  *     [--out models/NAME] [--resume]
  *
  * Features come from the cache in `.cache/features` (computed on every core when
  * missing). `--augment K` adds K augmented copies of every training clip (speed 0.9–1.1,
  * noise at 5–20 dB SNR; see `lib/train/augment.ts`), or only of one corpus's clips with
  * `--augment-corpus ravdess` (which also evens out RAVDESS's 14 training actors against
- * TESS's 2800 clips). After every epoch a checkpoint goes to `.cache/checkpoints/NAME` (`--resume`
- * continues from it) and, when validation accuracy improved, the model is written to
+ * TESS's 2800 clips). `--dropout R` sets the dropout rate: Dropout layers after both LSTMs of
+ * `lstm` (default 0, none) or the rate of `lstm-pool` (default 0.3). After every epoch a
+ * checkpoint goes to `.cache/checkpoints/NAME` (`--resume` continues from it, also to more
+ * `--epochs` than first asked for) and, when validation accuracy improved, the model is written to
  * `--out` with `labels.json`, `config.json`, `history.json` and `split.json` (the
  * validation and test clips, for `deno task eval`).
  */
@@ -59,6 +62,7 @@ async function main(argv: string[]) {
     workers: { type: "string" },
     augment: { type: "string", default: "0" },
     "augment-corpus": { type: "string" },
+    dropout: { type: "string" },
   });
   if (!values.ravdess && !values.tess) throw new UsageError("Give --ravdess DIR and/or --tess DIR");
   if (!(ARCHITECTURES as readonly string[]).includes(values.arch!)) {
@@ -79,6 +83,10 @@ async function main(argv: string[]) {
   const seed = intFlag("seed", values.seed, 1);
   const learningRate = values.lr === undefined ? 0.001 : Number(values.lr);
   if (!(learningRate > 0)) throw new UsageError(`Expected --lr > 0, but got "${values.lr}"`);
+  const dropout = values.dropout === undefined ? undefined : Number(values.dropout);
+  if (dropout !== undefined && !(dropout >= 0 && dropout < 1)) {
+    throw new UsageError(`Expected --dropout in [0, 1), but got "${values.dropout}"`);
+  }
   const out = values.out ?? `models/${architecture}-${protocol}`;
   const name = out.replace(/\/+$/, "").split("/").pop()!;
   const checkpointDir = `.cache/checkpoints/${name}`;
@@ -140,6 +148,8 @@ async function main(argv: string[]) {
     input,
     copies,
     augmentCorpus,
+    // Only when given, so checkpoints of runs without the flag still resume.
+    ...(dropout === undefined ? {} : { dropout }),
   };
   const model = buildModel({
     architecture,
@@ -148,6 +158,7 @@ async function main(argv: string[]) {
     classes: EMOTION_LABELS.length,
     seed,
     learningRate,
+    dropout,
   });
   let resumed = null;
   if (values.resume) {
@@ -215,7 +226,10 @@ async function main(argv: string[]) {
         config.bestEpoch = record.epoch;
         await model.save(fileSystemSaveHandler(out));
         await Deno.writeTextFile(files.labels, JSON.stringify(EMOTION_LABELS) + "\n");
-        await Deno.writeTextFile(files.config, JSON.stringify(config, null, 2) + "\n");
+        await Deno.writeTextFile(
+          files.config,
+          JSON.stringify(dropout === undefined ? config : { ...config, dropout }, null, 2) + "\n",
+        );
       }
       await Deno.writeTextFile(files.history, JSON.stringify(history, null, 2) + "\n");
       await saveCheckpoint(checkpointDir, model, { settings, history, best });

@@ -2,7 +2,9 @@
  * The classifier architectures, all built on {@link FusedLSTM} (tfjs's LSTM weights and
  * semantics, fused kernels):
  *
- * - `lstm`: the published recipe — LSTM(64, sequences) → LSTM(64) → Dense(softmax).
+ * - `lstm`: the published recipe — LSTM(64, sequences) → LSTM(64) → Dense(softmax). With
+ *   `dropout` > 0, a Dropout layer of that rate follows each LSTM (training only; inference
+ *   and streaming skip it), which is the published recipe otherwise.
  * - `bilstm`: its bidirectional variant — BiLSTM(64, sequences) → BiLSTM(64) → Dense.
  * - `lstm-pool`: the same two LSTM(64) layers, but the class is read from the mean and the
  *   maximum of the second layer's outputs over all frames instead of its last state, with
@@ -31,7 +33,10 @@ export interface ModelSpec {
   seed: number;
   /** RMSProp learning rate; Keras's default 0.001 unless set. */
   learningRate?: number;
-  /** Dropout rate of `lstm-pool`; default 0.3. */
+  /**
+   * Dropout rate: of `lstm-pool` (default 0.3), and of the Dropout layers after each LSTM of
+   * `lstm` (default 0, none: the published architecture).
+   */
   dropout?: number;
 }
 
@@ -114,8 +119,11 @@ export function buildModel(spec: ModelSpec): tf.LayersModel {
   });
   switch (spec.architecture) {
     case "lstm": {
+      const rate = spec.dropout ?? 0;
       x = fusedLstm(lstmArgs(64, true, seed)).apply(input) as tf.SymbolicTensor;
+      if (rate > 0) x = tf.layers.dropout({ rate, seed: seed + 4 }).apply(x) as tf.SymbolicTensor;
       x = fusedLstm(lstmArgs(64, false, seed + 2)).apply(x) as tf.SymbolicTensor;
+      if (rate > 0) x = tf.layers.dropout({ rate, seed: seed + 5 }).apply(x) as tf.SymbolicTensor;
       break;
     }
     case "bilstm": {
