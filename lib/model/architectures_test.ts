@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { ARCHITECTURES, buildModel, orthogonal } from "./architectures.ts";
+import { classifierWeightsOf } from "./stepper_weights.ts";
 
 Deno.test("every architecture builds, maps [batch, frames, width] to class probabilities", () => {
   for (const architecture of ARCHITECTURES) {
@@ -71,4 +72,35 @@ Deno.test("recurrent kernels start orthogonal (not the zeros of the config)", ()
     assert.ok(Math.abs(norm - 1) < 1e-5, `row 0 has unit norm, got ${norm}`);
   }
   m.dispose();
+});
+
+Deno.test("lstm with dropout: Dropout after each LSTM, same weights, identity at inference", () => {
+  const spec = { architecture: "lstm", frames: 6, width: 15, classes: 8, seed: 7 } as const;
+  const plain = buildModel(spec);
+  const dropped = buildModel({ ...spec, dropout: 0.3 });
+  assert.deepEqual(plain.layers.map((l) => l.getClassName()), [
+    "InputLayer",
+    "FusedLSTM",
+    "FusedLSTM",
+    "Dense",
+  ]);
+  assert.deepEqual(dropped.layers.map((l) => l.getClassName()), [
+    "InputLayer",
+    "FusedLSTM",
+    "Dropout",
+    "FusedLSTM",
+    "Dropout",
+    "Dense",
+  ]);
+  const flat = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
+  assert.deepEqual(flat(dropped), flat(plain));
+  const x = tf.randomNormal([2, 6, 15], 0, 1, "float32", 3);
+  const a = (plain.predict(x) as tf.Tensor).arraySync();
+  const b = (dropped.predict(x) as tf.Tensor).arraySync();
+  assert.deepEqual(b, a);
+  // The streaming classifier skips Dropout layers.
+  assert.equal(classifierWeightsOf(dropped).lstms.length, 2);
+  x.dispose();
+  plain.dispose();
+  dropped.dispose();
 });
