@@ -245,7 +245,9 @@ Deno.test(`fuzz: ${REQUESTS} generated requests, no 5xx, nothing saved by a refu
           fail(c, n, `API error ${res.status} is not JSON {error}: ${type} ${text.slice(0, 120)}`);
         }
       }
-      if (res.status >= 400) {
+      // A redirect to the login page is a refusal too (a private page, not logged in).
+      const toLogin = (res.headers.get("location") ?? "").startsWith("/login?next=");
+      if (res.status >= 400 || toLogin) {
         const bad = writes.filter((w) => !allowedOnRefusal(w));
         if (bad.length > 0) {
           fail(c, n, `refused with ${res.status} but wrote ${bad.map((w) => keyString(w.key))}`);
