@@ -37,6 +37,16 @@ export interface RecordingClassification extends Classification {
   segments?: SegmentClassification[];
 }
 
+const sources = new WeakMap<EmotionModel, string>();
+
+/**
+ * The folder `model` was loaded from by {@link loadEmotionModel} (so another thread can load
+ * the same one), or null for a model built some other way.
+ */
+export function modelSourceOf(model: EmotionModel): string | null {
+  return sources.get(model) ?? null;
+}
+
 /**
  * Loads a model folder (default: the shipped model). Throws when the model was trained
  * on another audio pipeline version, since its features would not match.
@@ -55,7 +65,9 @@ export async function loadEmotionModel(
     labels: config.labels,
     inputShape: [null, config.input.frames, inputWidth(config.input)],
   });
-  return { classifier, config };
+  const model = { classifier, config };
+  sources.set(model, path);
+  return model;
 }
 
 /** A recording (or the part given) holds nothing but silence. */
