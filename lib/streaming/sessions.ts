@@ -12,9 +12,7 @@
  */
 import { type ChunkAnswer, type Db, type Entry, type RecordingRow, type Versioned } from "../db.ts";
 import {
-  appendChunk,
   dominantLabel,
-  finishRecording,
   labelDistribution,
   type LiveModel,
   newRecording,
@@ -22,6 +20,7 @@ import {
   type RecordingSegment,
 } from "./recording.ts";
 import { MODEL_SAMPLE_RATE_HZ } from "../audio/constants.ts";
+import { appendChunkLive, finishRecordingLive } from "./live_pool.ts";
 
 /** Largest accepted seq: a day of 1 s chunks, far beyond any journal recording. */
 export const MAX_SEQ = 86_400;
@@ -184,13 +183,13 @@ async function processInOrder(
   const consumed: number[] = [];
   const segments: RecordingSegment[] = [];
   let nextSeq = row.nextSeq;
-  const run = (samples: Float32Array) => {
-    const step = appendChunk(live, recording, samples);
+  const run = async (samples: Float32Array) => {
+    const step = await appendChunkLive(live, recording, samples);
     recording = step.recording;
     segments.push(...step.segments);
   };
   for (const chunk of first) {
-    run(chunk.samples);
+    await run(chunk.samples);
     nextSeq = chunk.seq + 1;
   }
   for (const chunk of pending) {
@@ -199,7 +198,7 @@ async function processInOrder(
       continue;
     }
     if (chunk.seq !== nextSeq && !skipGaps) break;
-    run(chunk.samples);
+    await run(chunk.samples);
     consumed.push(chunk.seq);
     nextSeq = chunk.seq + 1;
   }
@@ -247,7 +246,7 @@ export async function finishRecordingEntry(
     const segments = [
       ...await db.listRecordingSegments(current.value),
       ...late,
-      ...finishRecording(live, recording),
+      ...await finishRecordingLive(live, recording),
     ];
     const distribution = labelDistribution(segments);
     const saved = await db.finishRecording(current, {

@@ -1,0 +1,209 @@
+/**
+ * Live-recording work on worker threads: {@link appendChunk} and {@link finishRecording}
+ * (voice activity, running prediction, classification of closed utterances) run off the
+ * request thread, which keeps only HTTP and storage, and use more than one core. Each worker
+ * loads the same model folder and runs the same functions, so results equal the in-thread
+ * ones exactly.
+ *
+ * Opt-in per model with {@link startLivePool}; until then, and where workers cannot run (no
+ * `Worker`, as on Deno Deploy, or a worker that fails to start), {@link appendChunkLive} and
+ * {@link finishRecordingLive} compute in-thread. A worker that dies later is dropped and its
+ * requests are computed in-thread.
+ */
+import { modelSourceOf } from "../model/emotion_model.ts";
+import {
+  appendChunk,
+  type ChunkStep,
+  finishRecording,
+  type LiveModel,
+  type Recording,
+  type RecordingSegment,
+} from "./recording.ts";
+import type { LiveRequest, LiveResponse } from "./live_protocol.ts";
+
+type Job =
+  | { op: "append"; recording: Recording; chunk: Float32Array; resolve(step: ChunkStep): void }
+  | { op: "finish"; recording: Recording; resolve(segments: RecordingSegment[]): void };
+
+interface PoolWorker {
+  worker: Worker;
+  jobs: Map<number, Job & { reject(err: Error): void }>;
+  alive: boolean;
+}
+
+/** Longest wait for a worker to load the model. */
+const START_TIMEOUT_MS = 120_000;
+
+function startWorker(dir: string): Promise<Worker> {
+  const worker = new Worker(new URL("./live_worker.ts", import.meta.url).href, {
+    type: "module",
+  });
+  return new Promise((resolve, reject) => {
+    const fail = (message: string) => {
+      clearTimeout(timer);
+      worker.terminate();
+      reject(new Error(`A live-recording worker did not start: ${message}`));
+    };
+    const timer = setTimeout(() => fail("timed out"), START_TIMEOUT_MS);
+    worker.onmessage = (event: MessageEvent<LiveResponse>) => {
+      if (event.data.op !== "ready") {
+        fail(event.data.op === "failed" ? event.data.message : event.data.op);
+        return;
+      }
+      clearTimeout(timer);
+      resolve(worker);
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      fail(event.message);
+    };
+    worker.postMessage({ op: "init", dir } satisfies LiveRequest);
+  });
+}
+
+/** Worker threads that run live-recording steps of one model. */
+export class LivePool {
+  readonly #live: LiveModel;
+  readonly #workers: PoolWorker[];
+  #nextId = 0;
+
+  private constructor(live: LiveModel, workers: Worker[]) {
+    this.#live = live;
+    this.#workers = workers.map((worker) => {
+      const entry: PoolWorker = { worker, jobs: new Map(), alive: true };
+      worker.onmessage = (event: MessageEvent<LiveResponse>) => this.#answer(entry, event.data);
+      worker.onerror = (event) => {
+        event.preventDefault();
+        this.#drop(entry);
+      };
+      return entry;
+    });
+  }
+
+  /**
+   * Starts `size` workers over the folder `live.model` was loaded from. Resolves to null
+   * where workers are unavailable, `size` is 0, the model has no folder, or one fails to start.
+   */
+  static async start(live: LiveModel, size: number): Promise<LivePool | null> {
+    const dir = modelSourceOf(live.model);
+    if (size < 1 || dir === null || typeof Worker === "undefined") return null;
+    const started = await Promise.allSettled(Array.from({ length: size }, () => startWorker(dir)));
+    const workers = started.flatMap((s) => s.status === "fulfilled" ? [s.value] : []);
+    if (workers.length < size) {
+      for (const w of workers) w.terminate();
+      return null;
+    }
+    return new LivePool(live, workers);
+  }
+
+  /** Workers running now. */
+  get size(): number {
+    return this.#workers.filter((w) => w.alive).length;
+  }
+
+  /** {@link appendChunk} on the least busy worker (in-thread when none is left). */
+  append(recording: Recording, chunk: Float32Array): Promise<ChunkStep> {
+    return new Promise((resolve, reject) =>
+      this.#submit({ op: "append", recording, chunk, resolve, reject })
+    );
+  }
+
+  /** {@link finishRecording} on the least busy worker (in-thread when none is left). */
+  finish(recording: Recording): Promise<RecordingSegment[]> {
+    return new Promise((resolve, reject) =>
+      this.#submit({ op: "finish", recording, resolve, reject })
+    );
+  }
+
+  /** Stops the workers; requests still waiting are computed in-thread. */
+  close(): void {
+    for (const w of this.#workers) this.#drop(w);
+  }
+
+  #submit(job: Job & { reject(err: Error): void }): void {
+    let best: PoolWorker | null = null;
+    for (const w of this.#workers) {
+      if (w.alive && (best === null || w.jobs.size < best.jobs.size)) best = w;
+    }
+    if (best === null) {
+      this.#runHere(job);
+      return;
+    }
+    const id = this.#nextId++;
+    best.jobs.set(id, job);
+    const request: LiveRequest = job.op === "append"
+      ? { op: "append", id, recording: job.recording, chunk: job.chunk }
+      : { op: "finish", id, recording: job.recording };
+    best.worker.postMessage(request);
+  }
+
+  #runHere(job: Job & { reject(err: Error): void }): void {
+    try {
+      if (job.op === "append") job.resolve(appendChunk(this.#live, job.recording, job.chunk));
+      else job.resolve(finishRecording(this.#live, job.recording));
+    } catch (err) {
+      job.reject(err as Error);
+    }
+  }
+
+  #answer(w: PoolWorker, message: LiveResponse): void {
+    if (message.op === "ready" || message.op === "failed") return;
+    const job = w.jobs.get(message.id);
+    if (!job) return;
+    w.jobs.delete(message.id);
+    if (message.op === "error") job.reject(new Error(message.message));
+    else if (message.op === "appended" && job.op === "append") job.resolve(message.step);
+    else if (message.op === "finished" && job.op === "finish") job.resolve(message.segments);
+    else job.reject(new Error(`A live-recording worker answered ${message.op} to ${job.op}.`));
+  }
+
+  #drop(w: PoolWorker): void {
+    if (!w.alive) return;
+    w.alive = false;
+    w.worker.terminate();
+    const jobs = [...w.jobs.values()];
+    w.jobs.clear();
+    for (const job of jobs) this.#runHere(job);
+  }
+}
+
+const pools = new WeakMap<LiveModel, LivePool>();
+
+/**
+ * Runs the live-recording steps of `live` on `size` worker threads from now on. Resolves to
+ * the number of workers running: 0 where workers are unavailable, and the steps then stay
+ * in-thread.
+ */
+export async function startLivePool(live: LiveModel, size: number): Promise<number> {
+  stopLivePool(live);
+  const pool = await LivePool.start(live, size);
+  if (pool) pools.set(live, pool);
+  return pool?.size ?? 0;
+}
+
+/** Stops the workers of {@link startLivePool}; later steps run in-thread. */
+export function stopLivePool(live: LiveModel): void {
+  pools.get(live)?.close();
+  pools.delete(live);
+}
+
+/** {@link appendChunk}, on the model's worker pool when one was started. */
+export function appendChunkLive(
+  live: LiveModel,
+  recording: Recording,
+  chunk: Float32Array,
+): Promise<ChunkStep> {
+  const pool = pools.get(live);
+  return pool
+    ? pool.append(recording, chunk)
+    : Promise.resolve(appendChunk(live, recording, chunk));
+}
+
+/** {@link finishRecording}, on the model's worker pool when one was started. */
+export function finishRecordingLive(
+  live: LiveModel,
+  recording: Recording,
+): Promise<RecordingSegment[]> {
+  const pool = pools.get(live);
+  return pool ? pool.finish(recording) : Promise.resolve(finishRecording(live, recording));
+}

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { loadEmotionModel } from "../model/emotion_model.ts";
+import { twoUtterances } from "../../tests/_speech.ts";
+import {
+  appendChunk,
+  type ChunkStep,
+  finishRecording,
+  liveModelOf,
+  newRecording,
+  type Recording,
+} from "./recording.ts";
+import { appendChunkLive, finishRecordingLive, startLivePool, stopLivePool } from "./live_pool.ts";
+
+const RATE = 16000;
+const model = await loadEmotionModel();
+const live = liveModelOf(model);
+
+async function streamed(
+  step: (recording: Recording, chunk: Float32Array) => Promise<ChunkStep> | ChunkStep,
+  finish: (recording: Recording) => Promise<unknown> | unknown,
+  audio: Float32Array,
+) {
+  let recording = newRecording();
+  const steps = [];
+  for (let i = 0; i < audio.length; i += RATE) {
+    const s = await step(recording, audio.subarray(i, i + RATE));
+    recording = s.recording;
+    steps.push(s);
+  }
+  return { steps, final: await finish(recording) };
+}
+
+Deno.test({
+  name: "steps on worker threads equal the in-thread steps exactly",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const audio = await twoUtterances();
+    const here = await streamed(
+      (r, c) => appendChunk(live, r, c),
+      (r) => finishRecording(live, r),
+      audio,
+    );
+    assert.equal(await startLivePool(live, 2), 2);
+    try {
+      const pooled = await streamed(
+        (r, c) => appendChunkLive(live, r, c),
+        (r) => finishRecordingLive(live, r),
+        audio,
+      );
+      assert.deepEqual(pooled, here);
+      assert.ok(here.steps.some((s) => s.segments.length > 0), "utterances were classified");
+      // Requests side by side are spread over the workers and answered each its own.
+      const chunk = audio.subarray(RATE, 3 * RATE);
+      const side = await Promise.all(
+        Array.from({ length: 6 }, () => appendChunkLive(live, newRecording(), chunk)),
+      );
+      for (const s of side) assert.deepEqual(s, appendChunk(live, newRecording(), chunk));
+    } finally {
+      stopLivePool(live);
+    }
+  },
+});
+
+Deno.test("without a pool, or for a model with no folder, steps run in-thread", async () => {
+  // The same classifier, but not loaded from a folder a worker could load.
+  const bare = liveModelOf({ classifier: model.classifier, config: model.config });
+  assert.equal(await startLivePool(bare, 1), 0);
+  const chunk = (await twoUtterances()).subarray(0, RATE);
+  assert.deepEqual(
+    await appendChunkLive(bare, newRecording(), chunk),
+    appendChunk(live, newRecording(), chunk),
+  );
+});

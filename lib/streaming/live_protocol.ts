@@ -1,0 +1,16 @@
+/** Messages between {@link LivePool} (`live_pool.ts`) and `live_worker.ts`. */
+import type { ChunkStep, Recording, RecordingSegment } from "./recording.ts";
+
+/** To a worker: load the model folder `dir`, append a chunk, or finish a recording. */
+export type LiveRequest =
+  | { op: "init"; dir: string }
+  | { op: "append"; id: number; recording: Recording; chunk: Float32Array }
+  | { op: "finish"; id: number; recording: Recording };
+
+/** From a worker: ready (or failed to load), or the answer to request `id`. */
+export type LiveResponse =
+  | { op: "ready" }
+  | { op: "failed"; message: string }
+  | { op: "appended"; id: number; step: ChunkStep }
+  | { op: "finished"; id: number; segments: RecordingSegment[] }
+  | { op: "error"; id: number; message: string };

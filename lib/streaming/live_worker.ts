@@ -1,0 +1,49 @@
+/**
+ * Worker side of {@link LivePool} (`live_pool.ts`): loads the model folder it is given and
+ * runs `appendChunk` and `finishRecording` on the recordings it is sent, the same code the
+ * server thread runs, so answers are the same bit for bit.
+ */
+/// <reference lib="deno.worker" />
+import * as tf from "@tensorflow/tfjs";
+import { loadEmotionModel } from "../model/emotion_model.ts";
+import { appendChunk, finishRecording, type LiveModel, liveModelOf } from "./recording.ts";
+import type { LiveRequest, LiveResponse } from "./live_protocol.ts";
+
+let live: LiveModel | null = null;
+
+function send(message: LiveResponse) {
+  self.postMessage(message);
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+self.onmessage = async (event: MessageEvent<LiveRequest>) => {
+  const request = event.data;
+  if (request.op === "init") {
+    try {
+      // The CPU backend, as on the server thread (in a worker tfjs would try WebGL first).
+      await tf.setBackend("cpu");
+      live = liveModelOf(await loadEmotionModel(request.dir));
+      send({ op: "ready" });
+    } catch (err) {
+      send({ op: "failed", message: errorText(err) });
+    }
+    return;
+  }
+  if (!live) {
+    send({ op: "error", id: request.id, message: "The model is not loaded." });
+    return;
+  }
+  try {
+    if (request.op === "append") {
+      const step = appendChunk(live, request.recording, request.chunk);
+      send({ op: "appended", id: request.id, step });
+    } else {
+      send({ op: "finished", id: request.id, segments: finishRecording(live, request.recording) });
+    }
+  } catch (err) {
+    send({ op: "error", id: request.id, message: errorText(err) });
+  }
+};
