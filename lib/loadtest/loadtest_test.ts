@@ -30,6 +30,8 @@ Deno.test("arguments: defaults, both spellings, and one-line refusals", () => {
       ["--url", "ftp://x"],
       ["--url", "not a url"],
       ["--pid", "7"],
+      ["--url", "http://h:1", "--server-entry", "x.ts"],
+      ["--url", "http://h:1", "--cpu-prof", "/tmp/p"],
       ["--frobnicate", "1"],
       ["200"],
     ]

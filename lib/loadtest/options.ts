@@ -1,7 +1,7 @@
 /**
  * Command-line options of `deno task loadtest`, parsed without side effects so they can be
  * tested: `--users N`, `--seconds S`, `--url U`, `--pid P`, `--seed K`, `--out FILE`,
- * `--signup-concurrency C`. Bad input throws {@link UsageError} with a one-line reason.
+ * `--signup-concurrency C`, `--server-entry FILE`, `--cpu-prof DIR`. Bad input throws {@link UsageError} with a one-line reason.
  */
 
 /** What a load test run is asked to do. */
@@ -20,6 +20,10 @@ export interface LoadtestOptions {
   out: string | null;
   /** Sign-ups in flight at once (each costs a PBKDF2 hash on the server). */
   signupConcurrency: number;
+  /** Module the started server runs instead of `main.ts` (e.g. a variant being measured). */
+  serverEntry: string | null;
+  /** Folder the started server writes a V8 CPU profile to; null for none. */
+  cpuProf: string | null;
 }
 
 /** Defaults of {@link LoadtestOptions}. */
@@ -31,6 +35,8 @@ export const DEFAULT_OPTIONS: Readonly<LoadtestOptions> = Object.freeze({
   seed: 1,
   out: null,
   signupConcurrency: 2,
+  serverEntry: null,
+  cpuProf: null,
 });
 
 /** Most recorders one run may simulate. */
@@ -40,7 +46,7 @@ export const MAX_SECONDS = 3600;
 
 /** One line of usage, shown with every argument error. */
 export const USAGE =
-  "usage: deno task loadtest [--users N] [--seconds S] [--url U [--pid P]] [--seed K] [--out FILE] [--signup-concurrency C]";
+  "usage: deno task loadtest [--users N] [--seconds S] [--url U [--pid P]] [--seed K] [--out FILE] [--signup-concurrency C] [--server-entry FILE] [--cpu-prof DIR]";
 
 /** The arguments cannot be used; the message says why in one line. */
 export class UsageError extends Error {
@@ -103,6 +109,14 @@ export function parseLoadtestArgs(args: readonly string[]): LoadtestOptions {
         options.url = url.origin;
         break;
       }
+      case "server-entry":
+        if (value === "") throw new UsageError("Expected a module after --server-entry");
+        options.serverEntry = value;
+        break;
+      case "cpu-prof":
+        if (value === "") throw new UsageError("Expected a folder after --cpu-prof");
+        options.cpuProf = value;
+        break;
       case "out":
         if (value === "") throw new UsageError("Expected a file name after --out");
         options.out = value;
@@ -110,6 +124,9 @@ export function parseLoadtestArgs(args: readonly string[]): LoadtestOptions {
       default:
         throw new UsageError(`Unknown option --${name}`);
     }
+  }
+  if ((options.serverEntry !== null || options.cpuProf !== null) && options.url !== null) {
+    throw new UsageError("--server-entry and --cpu-prof only apply without --url");
   }
   if (options.pid !== null && options.url === null) {
     throw new UsageError("--pid only applies with --url (a started server's pid is known)");

@@ -16,7 +16,7 @@ import { seededRandom } from "../audio/synth.ts";
 import { checkEntry, type SegmentLike } from "./entry_check.ts";
 import { loadSpeechLoop, recorderAudio, type SpeechKind } from "./audio.ts";
 import type { LoadtestOptions } from "./options.ts";
-import { residentMiB, type ServerProcess, startServer } from "./server.ts";
+import { cpuSeconds, residentMiB, type ServerProcess, startServer } from "./server.ts";
 import { type LatencySummary, latencySummary } from "./stats.ts";
 import { userSchedules } from "./schedule.ts";
 
@@ -40,6 +40,12 @@ export interface LoadtestReport {
   /** Non-2xx answers and failed attempts, by status ("network", "timeout" for no answer). */
   errorsByStatus: Record<string, number>;
   serverRssMiB: { before: number | null; peak: number | null; after: number | null };
+  /**
+   * CPU time used during the run (user + system, all threads), in seconds, and the server's
+   * per acknowledged chunk in ms: a figure that holds up on a busy machine, where latency
+   * does not.
+   */
+  cpu: { serverS: number | null; serverMsPerChunk: number | null; clientS: number | null };
   /** RSS every 5 s of the run, for the trend. */
   serverRssTimelineMiB: (number | null)[];
   tensors: { before: number | null; after: number | null; note: string };
@@ -115,8 +121,11 @@ export async function runLoadtest(
     base = options.url;
     pid = options.pid;
   } else {
-    log("starting main.ts …");
-    server = await startServer();
+    log(`starting ${options.serverEntry ?? "main.ts"} …`);
+    server = await startServer({
+      entry: options.serverEntry ?? undefined,
+      cpuProfDir: options.cpuProf ?? undefined,
+    });
     base = server.base;
     pid = server.pid;
   }
@@ -168,6 +177,8 @@ export async function runLoadtest(
     let finished = 0, complete = 0, failed = 0, unheard = 0;
     const countError = (key: string) => errorsByStatus[key] = (errorsByStatus[key] ?? 0) + 1;
 
+    const cpuBefore = pid === null ? null : await cpuSeconds(pid);
+    const clientCpuBefore = await cpuSeconds("self");
     const t0 = performance.now() + 200;
     log(`running ${options.users} recorders for ${options.seconds} s …`);
     await Promise.all(users.map(async (user) => {
@@ -251,10 +262,14 @@ export async function runLoadtest(
     sampling = false;
     await sampler;
     const rssAfter = await rss();
+    const cpuAfter = pid === null ? null : await cpuSeconds(pid);
+    const clientCpuAfter = await cpuSeconds("self");
+    const serverCpuS = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
+    const round2 = (v: number) => Math.round(v * 100) / 100;
     return {
       users: options.users,
       seconds: options.seconds,
-      server: server ? `main.ts subprocess (pid ${server.pid})` : base,
+      server: server ? `${options.serverEntry ?? "main.ts"} subprocess (pid ${server.pid})` : base,
       audio: { kind: loop.kind, description: loop.description },
       signupS: Math.round(signupS * 10) / 10,
       runS: Math.round(runS * 10) / 10,
@@ -266,6 +281,15 @@ export async function runLoadtest(
       errorsByStatus,
       serverRssMiB: { before: rssBefore, peak: rssPeak, after: rssAfter },
       serverRssTimelineMiB: rssTimeline,
+      cpu: {
+        serverS: serverCpuS === null ? null : round2(serverCpuS),
+        serverMsPerChunk: serverCpuS === null || acknowledged === 0
+          ? null
+          : round2(serverCpuS * 1000 / acknowledged),
+        clientS: clientCpuBefore === null || clientCpuAfter === null
+          ? null
+          : round2(clientCpuAfter - clientCpuBefore),
+      },
       tensors: { before: null, after: null, note: TENSOR_NOTE },
       problems,
       loadAverage: loadAverage(),
@@ -297,6 +321,7 @@ export function formatSummary(r: LoadtestReport): string {
     }; client timer lag p99 ${ms(r.scheduleLagMs.p99)}`,
     `errors: ${errors}`,
     `server RSS MiB: ${r.serverRssMiB.before} before, ${r.serverRssMiB.peak} peak, ${r.serverRssMiB.after} after; tensors: ${r.tensors.note}`,
+    `CPU: server ${r.cpu.serverS} s (${r.cpu.serverMsPerChunk} ms per chunk, finishes included), client ${r.cpu.clientS} s`,
     `load average: ${
       r.loadAverage?.join(" ") ?? "unknown"
     }; sign-up ${r.signupS} s, run ${r.runS} s`,

@@ -37,18 +37,37 @@ async function keepTail(stream: ReadableStream<Uint8Array>, lines: string[]): Pr
   if (partial) lines.push(partial);
 }
 
+/** Options of {@link startServer}. */
+export interface StartServerOptions {
+  /** Module to serve instead of `main.ts` (a path from the repository root, or absolute). */
+  entry?: string;
+  /**
+   * Folder for a V8 CPU profile of the server (`--cpu-prof`); the server is then stopped
+   * with SIGINT, on which Deno writes the profile.
+   */
+  cpuProfDir?: string;
+  timeoutMs?: number;
+}
+
 /**
- * Starts `deno run --allow-all main.ts` with `PORT` and `DENO_KV_PATH` set (plus `denoFlags`
- * before `main.ts`); resolves once it answers `GET /`, within `timeoutMs`.
+ * Starts `deno run --allow-all --config deno.json main.ts` with `PORT` and `DENO_KV_PATH`
+ * set; resolves once it answers `GET /`, within `timeoutMs`.
  */
 export async function startServer(
-  { denoFlags = [], timeoutMs = 120_000 }: { denoFlags?: string[]; timeoutMs?: number } = {},
+  { entry = "main.ts", cpuProfDir, timeoutMs = 120_000 }: StartServerOptions = {},
 ): Promise<ServerProcess> {
   const dir = await Deno.makeTempDir({ prefix: "moodline-loadtest-" });
   const port = freePort();
   const base = `http://127.0.0.1:${port}`;
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", ...denoFlags, "main.ts"],
+    args: [
+      "run",
+      "--allow-all",
+      "--config",
+      "deno.json",
+      ...(cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : []),
+      entry,
+    ],
     cwd: REPO_ROOT,
     env: { PORT: String(port), DENO_KV_PATH: `${dir}/moodline.sqlite` },
     stdin: "null",
@@ -63,7 +82,7 @@ export async function startServer(
     return s;
   });
   const stop = async () => {
-    if (!exited) child.kill("SIGTERM");
+    if (!exited) child.kill(cpuProfDir ? "SIGINT" : "SIGTERM");
     await status;
     await drained.catch(() => {});
     await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -91,6 +110,21 @@ export async function residentMiB(pid: number): Promise<number | null> {
     const status = await Deno.readTextFile(`/proc/${pid}/status`);
     const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
     return match ? Math.round(Number(match[1]) / 1024 * 10) / 10 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time process `pid` has used so far (user + system, all threads), in seconds, from
+ * `/proc/<pid>/stat`; null where it cannot be read. Clock ticks are taken as 100 per second.
+ */
+export async function cpuSeconds(pid: number | "self"): Promise<number | null> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    // Fields after the command name (which may hold spaces) start at field 3.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return null;
   }
