@@ -15,6 +15,7 @@
  */
 import assert from "node:assert/strict";
 import { bodyLimitFor, createApp, MAX_CHUNK_BYTES, MAX_FORM_BYTES } from "../app.ts";
+import { encodeWav } from "../lib/audio/encode.ts";
 import { FAILURE_WINDOW_MS, MAX_FAILURES_PER_ADDRESS } from "../lib/accounts.ts";
 import { hashPassword, hashSessionToken, newSessionToken } from "../lib/auth.ts";
 import { testConfig } from "../lib/config.ts";
@@ -381,5 +382,32 @@ Deno.test("fuzz: body limits hold with a declared length and when streamed", asy
   });
   assert.equal(atLimit.status, 400);
   await atLimit.body?.cancel();
+  h.raw.close();
+});
+
+Deno.test("fuzz: a long chunk at a low sample rate is refused before it is resampled", async () => {
+  const h = await setUp();
+  const actor = await h.newActor("slow_rate");
+  const [liveId] = actor.ids.recordings;
+  // 2 MB of 8-bit audio at 1 kHz: 33 minutes, which would take long to upsample to 16 kHz.
+  const wav = encodeWav(new Float32Array(MAX_CHUNK_BYTES - 100), 1000, { encoding: "pcm_u8" });
+  const started = performance.now();
+  const res = await h.send(`/api/sessions/${liveId}/chunks?seq=1`, {
+    method: "POST",
+    headers: { cookie: actor.cookie, origin: TEST_ORIGIN, "content-type": "audio/wav" },
+    body: new Uint8Array(wav),
+  });
+  const elapsedMs = performance.now() - started;
+  assert.equal(res.status, 413);
+  assert.deepEqual(await res.json(), { error: "A chunk holds at most 10 s of audio." });
+  assert.ok(elapsedMs < 5000, `refusing it took ${Math.round(elapsedMs)} ms`);
+  // Ten seconds at 1 kHz are still taken.
+  const ok = await h.send(`/api/sessions/${liveId}/chunks?seq=1`, {
+    method: "POST",
+    headers: { cookie: actor.cookie, origin: TEST_ORIGIN, "content-type": "audio/wav" },
+    body: new Uint8Array(encodeWav(new Float32Array(10_000), 1000)),
+  });
+  assert.equal(ok.status, 200);
+  await ok.body?.cancel();
   h.raw.close();
 });
