@@ -49,6 +49,8 @@ const REQUESTS = Number(Deno.env.get("FUZZ_REQUESTS") ?? 10_000);
 const BATCH = 250;
 const PASSWORD = "fuzzing password 1";
 const ADDRESS = "127.0.0.1";
+/** Longest a single request may take (a chunk that makes the server work for long is a bug). */
+const MAX_REQUEST_MS = 3000;
 
 /** A logged-in user of the fuzz run, with the ids of what they own. */
 interface Actor {
@@ -178,6 +180,7 @@ Deno.test(`fuzz: ${REQUESTS} generated requests, no 5xx, nothing saved by a refu
   };
   const coverage = { route: {} as Counts, body: {} as Counts, trait: {} as Counts };
   const auths: Counts = {}, statuses: Counts = {}, millis: Counts = {};
+  let slowest = { ms: 0, what: "" };
   const limits = { bodyLimitFor };
 
   for (let first = 0; first < REQUESTS; first += BATCH) {
@@ -226,7 +229,11 @@ Deno.test(`fuzz: ${REQUESTS} generated requests, no 5xx, nothing saved by a refu
         continue;
       }
       const route = `${c.method} ${c.pattern ?? "(outside the table)"}`;
-      millis[route] = (millis[route] ?? 0) + Math.round(performance.now() - started);
+      const tookMs = performance.now() - started;
+      millis[route] = (millis[route] ?? 0) + tookMs;
+      if (tookMs > slowest.ms) slowest = { ms: tookMs, what: `#${n} ${describeCase(c)}` };
+      // Generous for a shared machine; a slow password hash takes a few hundred ms.
+      if (tookMs > MAX_REQUEST_MS) fail(c, n, `took ${Math.round(tookMs)} ms`);
       const writes = h.log.take();
       note(writes);
       count(statuses, `${Math.floor(res.status / 100)}xx`);
@@ -302,6 +309,7 @@ Deno.test(`fuzz: ${REQUESTS} generated requests, no 5xx, nothing saved by a refu
   console.log(`seed ${SEED}: statuses ${table(statuses)}\n  senders ${table(auths)}`);
   console.log(`  bodies ${table(coverage.body)}\n  traits ${table(coverage.trait)}`);
   for (const key in millis) millis[key] = Math.round(millis[key]);
+  console.log(`  slowest request ${Math.round(slowest.ms)} ms: ${slowest.what.slice(0, 160)}`);
   console.log(`  slowest (ms in all) ${table(millis).split(", ").slice(0, 8).join(", ")}`);
   assert.deepEqual(failures, [], `first failure:\n${failures[0]}`);
   // Every route and every method it handles was fuzzed.

@@ -418,6 +418,12 @@ function sampleCount(rng: Rng): number {
 
 /** A valid WAV file of short audio, at a random rate, channel count and encoding. */
 export function wavBody(rng: Rng): Uint8Array<ArrayBuffer> {
+  if (rng.chance(0.05)) {
+    // Minutes of 8-bit audio at a very low rate: few bytes, many samples once resampled.
+    const rate = rng.pick([1000, 2000]);
+    const samples = samplesOf(rng, rng.int(10 * rate, 300 * rate));
+    return new Uint8Array(encodeWav(samples, rate, { encoding: "pcm_u8" }));
+  }
   const rate = rng.pick([8000, 16000, 22050, 44100, 48000, 1000, 96000]);
   const n = Math.min(sampleCount(rng), rate * 2);
   const channels = rng.int(1, 2);
