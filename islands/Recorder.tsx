@@ -378,6 +378,7 @@ export default function Recorder({ workletUrl, sessionsUrl }: RecorderProps) {
     try {
       const entry = await recording.stop();
       recordingRef.current = null;
+      const refusal = recording.refusal;
       setState((s) => ({
         ...s,
         phase: "saved",
@@ -385,7 +386,9 @@ export default function Recorder({ workletUrl, sessionsUrl }: RecorderProps) {
         entry,
         connectionLost: false,
         pendingChunks: 0,
-        error: null,
+        error: refusal
+          ? `Saved up to where the server stopped taking audio: ${refusal.message}`
+          : null,
       }));
     } catch (err) {
       if (recordingRef.current === recording) {
@@ -417,10 +420,9 @@ export default function Recorder({ workletUrl, sessionsUrl }: RecorderProps) {
         },
         onQueue(status) {
           if (status.fatal) {
-            // While stopping, stop() reports the failure itself.
-            if (phaseRef.current === "recording") {
-              fail(`The recording stopped: ${status.fatal.message}`);
-            }
+            // The server refused a chunk for good: save what it has rather than lose it
+            // (while stopping, stop() is already doing that).
+            if (phaseRef.current === "recording") void stop();
             return;
           }
           setState((s) => ({
@@ -430,6 +432,10 @@ export default function Recorder({ workletUrl, sessionsUrl }: RecorderProps) {
           }));
         },
         onMicrophoneEnded() {
+          void stop();
+        },
+        onLimit() {
+          // 30 minutes: the longest entry. Saved like a press of Stop.
           void stop();
         },
       });

@@ -39,7 +39,15 @@ export interface RecordingCallbacks {
   onQueue?: (status: QueueStatus) => void;
   /** The microphone went away mid-recording. */
   onMicrophoneEnded?: () => void;
+  /** The recording reached {@link RecordingOptions.maxSeconds}; the page should stop it. */
+  onLimit?: () => void;
 }
+
+/**
+ * The longest recording the server takes (its `MAX_RECORDING_S`, 30 minutes). The recorder
+ * stops taking audio half a second before it, so the last chunk is never refused.
+ */
+export const MAX_RECORDING_S = 1800;
 
 /** Options of {@link Recording.start}. */
 export interface RecordingOptions extends RecordingCallbacks {
@@ -52,6 +60,8 @@ export interface RecordingOptions extends RecordingCallbacks {
   retry?: RetryOptions;
   /** Opens the microphone; the browser's by default. */
   openMicrophone?: (workletUrl: string) => Promise<Microphone>;
+  /** Audio beyond this many seconds is not taken; default {@link MAX_RECORDING_S}. */
+  maxSeconds?: number;
 }
 
 /** A recording failed to start or to be saved for a reason other than the microphone. */
@@ -81,6 +91,8 @@ export class Recording {
   #framesIn = 0;
   #stopping: Promise<SavedEntry> | null = null;
   #cancelled = false;
+  #full = false;
+  #refusal: FatalRequestError | null = null;
 
   private constructor(
     options: RecordingOptions,
@@ -156,11 +168,27 @@ export class Recording {
     return this.#framesIn / this.#microphone.sampleRateHz;
   }
 
-  #take(frames: Float32Array): void {
-    if (this.#cancelled) return;
+  /**
+   * Why the server refused a chunk, when it did (e.g. the length cap). The recording is then
+   * saved with the audio the server had taken, and this says what was left out.
+   */
+  get refusal(): FatalRequestError | null {
+    return this.#refusal;
+  }
+
+  #take(input: Float32Array): void {
+    if (this.#cancelled || this.#full) return;
+    const limit = ((this.#options.maxSeconds ?? MAX_RECORDING_S) - 0.5) *
+      this.#microphone.sampleRateHz;
+    let frames = input;
+    if (this.#framesIn + frames.length >= limit) {
+      frames = frames.subarray(0, Math.max(0, Math.floor(limit - this.#framesIn)));
+      this.#full = true;
+    }
     this.#framesIn += frames.length;
     this.#options.onLevel?.(rms(frames), this.elapsedS);
     this.#send(this.#chunker.push(this.#downsampler.push(frames)));
+    if (this.#full) this.#options.onLimit?.();
   }
 
   #send(chunks: { seq: number; samples: Float32Array }[]): void {
@@ -169,7 +197,9 @@ export class Recording {
 
   /**
    * Stops recording and saves it: the last audio is sent, every chunk is waited for
-   * (however long the connection takes to come back), then the session is finished.
+   * (however long the connection takes to come back), then the session is finished. When
+   * the server refused a chunk for good, the recording is still finished with what it had
+   * taken ({@link refusal} says why the rest is missing): an entry is never thrown away.
    * Resolves with the saved entry; rejects with {@link RecordingError}.
    */
   stop(): Promise<SavedEntry> {
@@ -182,7 +212,12 @@ export class Recording {
     this.#send(this.#chunker.push(this.#downsampler.flush()));
     this.#send(this.#chunker.flush());
     try {
-      await this.#queue.drained();
+      try {
+        await this.#queue.drained();
+      } catch (err) {
+        if (!(err instanceof FatalRequestError)) throw err;
+        this.#refusal = err;
+      }
       const entry = await requestWithRetry(this.#urls.finish, {
         method: "POST",
         credentials: "same-origin",

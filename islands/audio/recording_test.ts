@@ -51,7 +51,7 @@ class FakeMicrophone implements Microphone {
 const stillClock: Clock = { now: () => 0, setTimer: () => () => {} };
 
 /** A fake recording API that keeps every request, in order. */
-function fakeServer(options: { sessionStatus?: number } = {}) {
+function fakeServer(options: { sessionStatus?: number; refuseFromSeq?: number } = {}) {
   const log: { path: string; seq?: number; samples?: Float32Array }[] = [];
   const fetch = (input: RequestInfo | URL, init: RequestInit = {}) => {
     const url = new URL(String(input), "http://moodline.test");
@@ -72,6 +72,11 @@ function fakeServer(options: { sessionStatus?: number } = {}) {
       const samples = new Float32Array(bytes.length / 4);
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       for (let i = 0; i < samples.length; i++) samples[i] = view.getFloat32(i * 4, true);
+      if (options.refuseFromSeq !== undefined && seq >= options.refuseFromSeq) {
+        return Promise.resolve(
+          Response.json({ error: "Recordings are limited to 30 minutes." }, { status: 413 }),
+        );
+      }
       log.push({ path: url.pathname, seq, samples });
       return Promise.resolve(Response.json({
         seq,
@@ -214,4 +219,53 @@ Deno.test("an unusable microphone rate or a start answer without id releases the
     (err: unknown) => err instanceof RecordingError && /did not say/.test(err.message),
   );
   assert.equal(microphone.closed, true);
+});
+
+Deno.test("a recording stops taking audio just before its length limit and says so", async () => {
+  const microphone = new FakeMicrophone(48000);
+  const server = fakeServer();
+  let limits = 0;
+  const recording = await Recording.start({
+    workletUrl: "/static/recorder-worklet.js",
+    sessionsUrl: "/api/sessions",
+    fetch: server.fetch,
+    clock: stillClock,
+    maxSeconds: 3,
+    openMicrophone: () => Promise.resolve(microphone),
+    onLimit: () => limits++,
+  });
+  microphone.play(6);
+  assert.ok(limits >= 1);
+  assert.equal(recording.elapsedS, 2.5);
+  const entry = await recording.stop();
+  assert.equal(entry.id, "e-1");
+  const chunks = server.log.filter((r) => r.seq !== undefined);
+  const samples = chunks.reduce((n, c) => n + c.samples!.length, 0);
+  assert.ok(samples <= 2.5 * 16000, `${samples} samples sent`);
+  assert.ok(samples >= 2.5 * 16000 - 200, `${samples} samples sent`);
+  assert.equal(recording.refusal, null);
+});
+
+Deno.test("a chunk refused for good still leaves a saved entry of what was taken", async () => {
+  const microphone = new FakeMicrophone(16000);
+  const server = fakeServer({ refuseFromSeq: 2 });
+  const recording = await Recording.start({
+    workletUrl: "/static/recorder-worklet.js",
+    sessionsUrl: "/api/sessions",
+    fetch: server.fetch,
+    clock: stillClock,
+    openMicrophone: () => Promise.resolve(microphone),
+  });
+  microphone.play(4);
+  const entry = await recording.stop();
+  assert.equal(entry.id, "e-1");
+  assert.equal(server.log.at(-1)?.path, "/api/sessions/s-1/finish");
+  assert.deepEqual(server.log.filter((r) => r.seq !== undefined).map((r) => r.seq), [0, 1]);
+  assert.match(recording.refusal?.message ?? "", /limited to 30 minutes/);
+});
+
+Deno.test("the recorder's length limit is the server's", async () => {
+  const { MAX_RECORDING_S: server } = await import("../../lib/streaming/sessions.ts");
+  const { MAX_RECORDING_S: client } = await import("./recording.ts");
+  assert.equal(client, server);
 });
