@@ -97,6 +97,9 @@ function bodyLimits() {
     if (method === "GET" || method === "HEAD" || method === "OPTIONS") return await next();
     const limit = bodyLimitFor(c.req.path);
     const declared = c.req.header("content-length");
+    if (declared !== undefined && !/^\d{1,15}$/.test(declared.trim())) {
+      throw new HttpError(400, "The Content-Length header is not a number.");
+    }
     if (declared !== undefined && Number(declared) > limit) {
       throw new HttpError(413, `The request body is larger than ${limit} bytes.`);
     }

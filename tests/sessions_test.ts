@@ -221,6 +221,20 @@ Deno.test("errors: seq, content type, bad audio, oversize, other users, not logg
   } as RequestInit);
   assert.equal(streamed.status, 413);
   await streamed.body?.cancel();
+  // A WAV at a rate no microphone has is refused before any resampling.
+  const fast = await send(`/api/sessions/${id}/chunks?seq=0`, {
+    headers: { "content-type": "audio/wav" },
+    body: new Uint8Array(encodeWav([new Float32Array(192000)], 192000)),
+  });
+  assert.equal(fast.status, 422);
+  assert.match((await fast.json()).error, /at most 96000 Hz, but got 192000 Hz/);
+  // A Content-Length that is not a number is refused, not skipped past the size limit.
+  const garbled = await send(`/api/sessions/${id}/chunks?seq=0`, {
+    headers: { "content-type": "application/octet-stream", "content-length": "abc" },
+    body: raw(one),
+  });
+  assert.equal(garbled.status, 400);
+  assert.match((await garbled.json()).error, /Content-Length/);
   // A WAV at another rate and with two channels is decoded and resampled.
   const stereo = encodeWav([new Float32Array(44100), new Float32Array(44100)], 44100);
   const wav = await send(`/api/sessions/${id}/chunks?seq=0`, {

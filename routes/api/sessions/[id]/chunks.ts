@@ -19,6 +19,12 @@ import { requireLiveModel } from "../../../../lib/web/live_model.ts";
 
 const WAV_TYPES = new Set(["audio/wav", "audio/wave", "audio/x-wav", "audio/vnd.wave"]);
 
+/**
+ * Highest sample rate a WAV chunk may have. Microphones deliver 8–48 kHz (96 kHz at most on
+ * studio gear); resampling 2 MB at rates far above that costs seconds of server time.
+ */
+export const MAX_CHUNK_RATE_HZ = 96_000;
+
 function parseSeq(text: string | undefined): number {
   if (text === undefined || !/^\d{1,9}$/.test(text) || Number(text) > MAX_SEQ) {
     throw new HttpError(400, `Expected seq between 0 and ${MAX_SEQ}, but got "${text ?? ""}"`);
@@ -44,6 +50,12 @@ async function readSamples(c: RouteContext): Promise<Float32Array> {
     samples = decodeRawFloat32(bytes, MODEL_SAMPLE_RATE_HZ).samples;
   } else {
     const decoded = decodeAudio(bytes);
+    if (decoded.sampleRateHz > MAX_CHUNK_RATE_HZ) {
+      throw new HttpError(
+        422,
+        `Expected a sample rate of at most ${MAX_CHUNK_RATE_HZ} Hz, but got ${decoded.sampleRateHz} Hz`,
+      );
+    }
     // Checked before resampling: 2 MB of 8-bit audio at 1 kHz would take most of a minute
     // to upsample, only to be refused afterwards.
     if (decoded.samples.length > MAX_CHUNK_S * decoded.sampleRateHz) throw tooLong();
