@@ -12,7 +12,10 @@ export interface LoadtestOptions {
   seconds: number;
   /** Base URL of a running server; null starts `main.ts` as a subprocess. */
   url: string | null;
-  /** Process id of the server at `url`, to read its memory; null when unknown. */
+  /**
+   * Process id of the server at `url` (the deno process itself, not a launcher script), to
+   * read its memory and CPU time; null when unknown.
+   */
   pid: number | null;
   /** Seed of the random start offsets and of the audio each recorder gets. */
   seed: number;

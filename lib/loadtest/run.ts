@@ -45,7 +45,13 @@ export interface LoadtestReport {
    * per acknowledged chunk in ms: a figure that holds up on a busy machine, where latency
    * does not.
    */
-  cpu: { serverS: number | null; serverMsPerChunk: number | null; clientS: number | null };
+  cpu: {
+    serverS: number | null;
+    serverMsPerChunk: number | null;
+    /** The server's main (request) thread alone, per acknowledged chunk. */
+    mainThreadMsPerChunk: number | null;
+    clientS: number | null;
+  };
   /** RSS every 5 s of the run, for the trend. */
   serverRssTimelineMiB: (number | null)[];
   tensors: { before: number | null; after: number | null; note: string };
@@ -178,6 +184,7 @@ export async function runLoadtest(
     const countError = (key: string) => errorsByStatus[key] = (errorsByStatus[key] ?? 0) + 1;
 
     const cpuBefore = pid === null ? null : await cpuSeconds(pid);
+    const mainBefore = pid === null ? null : await cpuSeconds(pid, pid);
     const clientCpuBefore = await cpuSeconds("self");
     const t0 = performance.now() + 200;
     log(`running ${options.users} recorders for ${options.seconds} s …`);
@@ -263,6 +270,7 @@ export async function runLoadtest(
     await sampler;
     const rssAfter = await rss();
     const cpuAfter = pid === null ? null : await cpuSeconds(pid);
+    const mainAfter = pid === null ? null : await cpuSeconds(pid, pid);
     const clientCpuAfter = await cpuSeconds("self");
     const serverCpuS = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
     const round2 = (v: number) => Math.round(v * 100) / 100;
@@ -286,6 +294,9 @@ export async function runLoadtest(
         serverMsPerChunk: serverCpuS === null || acknowledged === 0
           ? null
           : round2(serverCpuS * 1000 / acknowledged),
+        mainThreadMsPerChunk: mainBefore === null || mainAfter === null || acknowledged === 0
+          ? null
+          : round2((mainAfter - mainBefore) * 1000 / acknowledged),
         clientS: clientCpuBefore === null || clientCpuAfter === null
           ? null
           : round2(clientCpuAfter - clientCpuBefore),
@@ -321,7 +332,7 @@ export function formatSummary(r: LoadtestReport): string {
     }; client timer lag p99 ${ms(r.scheduleLagMs.p99)}`,
     `errors: ${errors}`,
     `server RSS MiB: ${r.serverRssMiB.before} before, ${r.serverRssMiB.peak} peak, ${r.serverRssMiB.after} after; tensors: ${r.tensors.note}`,
-    `CPU: server ${r.cpu.serverS} s (${r.cpu.serverMsPerChunk} ms per chunk, finishes included), client ${r.cpu.clientS} s`,
+    `CPU: server ${r.cpu.serverS} s (${r.cpu.serverMsPerChunk} ms per chunk, finishes included; main thread ${r.cpu.mainThreadMsPerChunk} ms), client ${r.cpu.clientS} s`,
     `load average: ${
       r.loadAverage?.join(" ") ?? "unknown"
     }; sign-up ${r.signupS} s, run ${r.runS} s`,

@@ -117,11 +117,13 @@ export async function residentMiB(pid: number): Promise<number | null> {
 
 /**
  * CPU time process `pid` has used so far (user + system, all threads), in seconds, from
- * `/proc/<pid>/stat`; null where it cannot be read. Clock ticks are taken as 100 per second.
+ * `/proc/<pid>/stat` (or of its thread `tid` alone, e.g. `tid = pid` for the main thread); null
+ * where it cannot be read. Clock ticks are taken as 100 per second.
  */
-export async function cpuSeconds(pid: number | "self"): Promise<number | null> {
+export async function cpuSeconds(pid: number | "self", tid?: number): Promise<number | null> {
   try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    const path = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
+    const stat = await Deno.readTextFile(path);
     // Fields after the command name (which may hold spaces) start at field 3.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(fields[11]) + Number(fields[12])) / 100;
