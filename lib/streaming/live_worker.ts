@@ -3,23 +3,28 @@
  * runs `appendChunk` and `finishRecording` on the recordings it is sent, the same code the
  * server thread runs, so answers are the same bit for bit.
  */
-/// <reference lib="deno.worker" />
 import * as tf from "@tensorflow/tfjs";
 import { loadEmotionModel } from "../model/emotion_model.ts";
 import { appendChunk, finishRecording, type LiveModel, liveModelOf } from "./recording.ts";
 import type { LiveRequest, LiveResponse } from "./live_protocol.ts";
 
+/** The worker's global scope, typed for what is used here. */
+const scope = globalThis as unknown as {
+  onmessage: ((event: MessageEvent<LiveRequest>) => void) | null;
+  postMessage(message: LiveResponse): void;
+};
+
 let live: LiveModel | null = null;
 
 function send(message: LiveResponse) {
-  self.postMessage(message);
+  scope.postMessage(message);
 }
 
 function errorText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
-self.onmessage = async (event: MessageEvent<LiveRequest>) => {
+scope.onmessage = async (event: MessageEvent<LiveRequest>) => {
   const request = event.data;
   if (request.op === "init") {
     try {
