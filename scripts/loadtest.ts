@@ -3,17 +3,22 @@
  * simulated recorders send live speech to the server on loopback (started here from
  * `main.ts` unless `--url` is given) and the figures are printed: a readable summary on
  * stderr, the JSON report on stdout (and in `--out`). Exits 1 when a chunk was lost or an
- * entry is incomplete, 2 on bad arguments. See `lib/loadtest/run.ts`.
+ * entry is incomplete, 2 on bad arguments (one line saying why); `--help` prints the usage.
+ * See `lib/loadtest/run.ts`.
  */
 import { parseLoadtestArgs, USAGE, UsageError } from "../lib/loadtest/options.ts";
 import { formatSummary, runLoadtest } from "../lib/loadtest/run.ts";
 
+if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
 let options;
 try {
   options = parseLoadtestArgs(Deno.args);
 } catch (err) {
   if (!(err instanceof UsageError)) throw err;
-  console.error(`loadtest: ${err.message}\n${USAGE}`);
+  console.error(`loadtest: ${err.message} (see --help)`);
   Deno.exit(2);
 }
 try {
