@@ -10,6 +10,7 @@
  * {@link finishRecordingLive} compute in-thread. A worker that dies later is dropped and its
  * requests are computed in-thread.
  */
+import * as tf from "@tensorflow/tfjs";
 import { modelSourceOf } from "../model/emotion_model.ts";
 import {
   appendChunk,
@@ -23,7 +24,8 @@ import type { LiveRequest, LiveResponse } from "./live_protocol.ts";
 
 type Job =
   | { op: "append"; recording: Recording; chunk: Float32Array; resolve(step: ChunkStep): void }
-  | { op: "finish"; recording: Recording; resolve(segments: RecordingSegment[]): void };
+  | { op: "finish"; recording: Recording; resolve(segments: RecordingSegment[]): void }
+  | { op: "stats"; resolve(tensors: number): void };
 
 interface PoolWorker {
   worker: Worker;
@@ -115,6 +117,19 @@ export class LivePool {
     );
   }
 
+  /** Live tfjs tensors of each running worker (a count that keeps growing is a leak). */
+  tensorCounts(): Promise<number[]> {
+    return Promise.all(
+      this.#workers.filter((w) => w.alive).map((w) =>
+        new Promise<number>((resolve, reject) => {
+          const id = this.#nextId++;
+          w.jobs.set(id, { op: "stats", resolve, reject });
+          w.worker.postMessage({ op: "stats", id } satisfies LiveRequest);
+        })
+      ),
+    );
+  }
+
   /** Stops the workers; requests still waiting are computed in-thread. */
   close(): void {
     for (const w of this.#workers) this.#drop(w);
@@ -133,14 +148,17 @@ export class LivePool {
     best.jobs.set(id, job);
     const request: LiveRequest = job.op === "append"
       ? { op: "append", id, recording: job.recording, chunk: job.chunk }
-      : { op: "finish", id, recording: job.recording };
+      : job.op === "finish"
+      ? { op: "finish", id, recording: job.recording }
+      : { op: "stats", id };
     best.worker.postMessage(request);
   }
 
   #runHere(job: Job & { reject(err: Error): void }): void {
     try {
       if (job.op === "append") job.resolve(appendChunk(this.#live, job.recording, job.chunk));
-      else job.resolve(finishRecording(this.#live, job.recording));
+      else if (job.op === "finish") job.resolve(finishRecording(this.#live, job.recording));
+      else job.resolve(0);
     } catch (err) {
       job.reject(err as Error);
     }
@@ -154,6 +172,7 @@ export class LivePool {
     if (message.op === "error") job.reject(new Error(message.message));
     else if (message.op === "appended" && job.op === "append") job.resolve(message.step);
     else if (message.op === "finished" && job.op === "finish") job.resolve(message.segments);
+    else if (message.op === "stats" && job.op === "stats") job.resolve(message.tensors);
     else job.reject(new Error(`A live-recording worker answered ${message.op} to ${job.op}.`));
   }
 
@@ -185,6 +204,18 @@ export async function startLivePool(live: LiveModel, size: number): Promise<numb
 export function stopLivePool(live: LiveModel): void {
   pools.get(live)?.close();
   pools.delete(live);
+}
+
+/**
+ * Live tfjs tensors: `thread` on this thread, `workers` one count per worker of `live`'s
+ * pool (empty without one). For a health check or a log line: a count that keeps growing
+ * between checks is a leak.
+ */
+export async function liveTensorCounts(
+  live: LiveModel,
+): Promise<{ thread: number; workers: number[] }> {
+  const pool = pools.get(live);
+  return { thread: tf.memory().numTensors, workers: pool ? await pool.tensorCounts() : [] };
 }
 
 /** {@link appendChunk}, on the model's worker pool when one was started. */

@@ -9,7 +9,13 @@ import {
   newRecording,
   type Recording,
 } from "./recording.ts";
-import { appendChunkLive, finishRecordingLive, startLivePool, stopLivePool } from "./live_pool.ts";
+import {
+  appendChunkLive,
+  finishRecordingLive,
+  liveTensorCounts,
+  startLivePool,
+  stopLivePool,
+} from "./live_pool.ts";
 
 const RATE = 16000;
 const model = await loadEmotionModel();
@@ -43,6 +49,8 @@ Deno.test({
     );
     assert.equal(await startLivePool(live, 2), 2);
     try {
+      const before = await liveTensorCounts(live);
+      assert.equal(before.workers.length, 2);
       const pooled = await streamed(
         (r, c) => appendChunkLive(live, r, c),
         (r) => finishRecordingLive(live, r),
@@ -56,6 +64,9 @@ Deno.test({
         Array.from({ length: 6 }, () => appendChunkLive(live, newRecording(), chunk)),
       );
       for (const s of side) assert.deepEqual(s, appendChunk(live, newRecording(), chunk));
+      const after = await liveTensorCounts(live);
+      assert.deepEqual(after.workers, before.workers, "workers leak no tensors");
+      assert.equal(after.thread, before.thread);
     } finally {
       stopLivePool(live);
     }

@@ -1,9 +1,13 @@
 /** Messages between {@link LivePool} (`live_pool.ts`) and `live_worker.ts`. */
 import type { ChunkStep, Recording, RecordingSegment } from "./recording.ts";
 
-/** To a worker: load the model folder `dir`, append a chunk, or finish a recording. */
+/**
+ * To a worker: load the model folder `dir`, append a chunk, finish a recording, or report
+ * its live tfjs tensors.
+ */
 export type LiveRequest =
   | { op: "init"; dir: string }
+  | { op: "stats"; id: number }
   | { op: "append"; id: number; recording: Recording; chunk: Float32Array }
   | { op: "finish"; id: number; recording: Recording };
 
@@ -13,4 +17,5 @@ export type LiveResponse =
   | { op: "failed"; message: string }
   | { op: "appended"; id: number; step: ChunkStep }
   | { op: "finished"; id: number; segments: RecordingSegment[] }
+  | { op: "stats"; id: number; tensors: number }
   | { op: "error"; id: number; message: string };

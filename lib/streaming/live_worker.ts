@@ -41,6 +41,10 @@ scope.onmessage = async (event: MessageEvent<LiveRequest>) => {
     send({ op: "error", id: request.id, message: "The model is not loaded." });
     return;
   }
+  if (request.op === "stats") {
+    send({ op: "stats", id: request.id, tensors: tf.memory().numTensors });
+    return;
+  }
   try {
     if (request.op === "append") {
       const step = appendChunk(live, request.recording, request.chunk);
