@@ -17,6 +17,8 @@ import { createApp } from "./app.ts";
 import { readConfig } from "./lib/config.ts";
 import { openDb } from "./lib/db.ts";
 import { loadEmotionModel } from "./lib/model/emotion_model.ts";
+import { startLivePool } from "./lib/streaming/live_pool.ts";
+import { liveModelOf } from "./lib/streaming/recording.ts";
 import { securityHeaders } from "./lib/web/security.ts";
 
 /** Longest wait for requests in flight after a shutdown signal. */
@@ -29,6 +31,10 @@ if (!config.onDeploy && config.kvPath && config.kvPath !== ":memory:") {
 }
 const db = await openDb(config.kvPath);
 const model = await loadEmotionModel();
+// Live-recording steps (features, running prediction, classifying closed utterances) run on
+// worker threads, so the request thread only does HTTP and KV; without `Worker` (Deno
+// Deploy) they stay in the request thread.
+await startLivePool(liveModelOf(model), config.liveWorkers);
 const app = createApp({ db, config, model });
 
 let stopping = false;

@@ -6,6 +6,7 @@
  * | `PORT`           | 8000                    | port to listen on                                |
  * | `DENO_KV_PATH`   | `data/moodline.kv`      | local KV file; on Deno Deploy the managed store  |
  * | `TRUST_PROXY`    | unset                   | `1`: take client address and scheme from `X-Forwarded-*` |
+ * | `LIVE_WORKERS`   | 2                       | worker threads for live-recording steps (0: in the request thread) |
  */
 
 /** Settings of one running service. */
@@ -17,7 +18,12 @@ export interface Config {
   trustProxy: boolean;
   /** True on Deno Deploy (no local files may be written there). */
   onDeploy: boolean;
+  /** Worker threads that run live-recording steps; 0 runs them in the request thread. */
+  liveWorkers: number;
 }
+
+/** Default of `LIVE_WORKERS`: on 2 cores, 2 workers gave the lowest chunk latency under load. */
+export const DEFAULT_LIVE_WORKERS = 2;
 
 /** The local KV file used when nothing else is configured. */
 export const DEFAULT_KV_PATH = "data/moodline.kv";
@@ -30,15 +36,28 @@ export function readConfig(env: { get(name: string): string | undefined }): Conf
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`Expected PORT to be a port number, but got "${portText}"`);
   }
+  const workersText = env.get("LIVE_WORKERS") ?? String(DEFAULT_LIVE_WORKERS);
+  const liveWorkers = Number(workersText);
+  if (!/^\d+$/.test(workersText) || liveWorkers > 16) {
+    throw new RangeError(`Expected LIVE_WORKERS to be 0 to 16, but got "${workersText}"`);
+  }
   return {
     port,
     kvPath: env.get("DENO_KV_PATH") || (onDeploy ? undefined : DEFAULT_KV_PATH),
     trustProxy: env.get("TRUST_PROXY") === "1",
     onDeploy,
+    liveWorkers,
   };
 }
 
 /** Settings for in-process tests: in-memory KV, no proxy. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { port: 0, kvPath: ":memory:", trustProxy: false, onDeploy: false, ...overrides };
+  return {
+    port: 0,
+    kvPath: ":memory:",
+    trustProxy: false,
+    onDeploy: false,
+    liveWorkers: 0,
+    ...overrides,
+  };
 }

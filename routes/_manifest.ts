@@ -13,6 +13,7 @@ import * as entry from "./entries/[id].tsx";
 import * as history from "./history.tsx";
 import * as account from "./account.tsx";
 import * as apiMe from "./api/me.ts";
+import * as apiHealth from "./api/health.ts";
 import * as apiEntries from "./api/entries/index.ts";
 import * as apiEntry from "./api/entries/[id].ts";
 import * as apiExport from "./api/export.ts";
@@ -32,6 +33,7 @@ export const routes: readonly RouteEntry[] = [
   ["/history", history],
   ["/account", account],
   ["/api/me", apiMe],
+  ["/api/health", apiHealth],
   ["/api/entries", apiEntries],
   ["/api/entries/:id", apiEntry],
   ["/api/export", apiExport],

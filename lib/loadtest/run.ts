@@ -62,8 +62,20 @@ export interface LoadtestReport {
 }
 
 const PASSWORD = "load test password, not secret";
-const TENSOR_NOTE = "not exposed by the server; needs e.g. GET /api/health answering " +
-  "{ tensors: tf.memory().numTensors } or a periodic log line";
+const TENSOR_NOTE = "live tfjs tensors of the server, its request thread plus every " +
+  "live-recording worker, from GET /api/health";
+
+/** The server's live tensors (request thread plus workers), or null when it does not say. */
+async function serverTensors(base: string): Promise<number | null> {
+  try {
+    const res = await fetch(`${base}/api/health`);
+    const body = await res.json() as { tensors?: { thread: number; workers: number[] } | null };
+    if (!res.ok || !body.tensors) return null;
+    return body.tensors.thread + body.tensors.workers.reduce((a, b) => a + b, 0);
+  } catch {
+    return null;
+  }
+}
 
 interface UserRun {
   index: number;
@@ -161,6 +173,7 @@ export async function runLoadtest(
     });
 
     const rssBefore = await rss();
+    const tensorsBefore = await serverTensors(base);
     let rssPeak = rssBefore;
     const rssTimeline: (number | null)[] = [];
     let sampling = true;
@@ -301,7 +314,7 @@ export async function runLoadtest(
           ? null
           : round2(clientCpuAfter - clientCpuBefore),
       },
-      tensors: { before: null, after: null, note: TENSOR_NOTE },
+      tensors: { before: tensorsBefore, after: await serverTensors(base), note: TENSOR_NOTE },
       problems,
       loadAverage: loadAverage(),
     };
@@ -331,7 +344,7 @@ export function formatSummary(r: LoadtestReport): string {
       ms(r.finishLatencyMs.p99)
     }; client timer lag p99 ${ms(r.scheduleLagMs.p99)}`,
     `errors: ${errors}`,
-    `server RSS MiB: ${r.serverRssMiB.before} before, ${r.serverRssMiB.peak} peak, ${r.serverRssMiB.after} after; tensors: ${r.tensors.note}`,
+    `server RSS MiB: ${r.serverRssMiB.before} before, ${r.serverRssMiB.peak} peak, ${r.serverRssMiB.after} after; tensors ${r.tensors.before} before, ${r.tensors.after} after`,
     `CPU: server ${r.cpu.serverS} s (${r.cpu.serverMsPerChunk} ms per chunk, finishes included; main thread ${r.cpu.mainThreadMsPerChunk} ms), client ${r.cpu.clientS} s`,
     `load average: ${
       r.loadAverage?.join(" ") ?? "unknown"
