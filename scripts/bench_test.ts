@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   formatTable,
   measureFeaturesRealtimeFactor,
+  measureHistoryRenderMs,
   MEASUREMENTS,
   runMeasurements,
 } from "./bench.ts";
@@ -22,6 +23,13 @@ Deno.test("every figure is a named measurement; unknown names are refused", asyn
     "chunkMsP50",
     "chunkMsP99",
     "incrementalVsWindowSpeedup",
+    "historyRenderMs",
   ]);
   await assert.rejects(() => runMeasurements(["noSuchFigure"]), RangeError);
+});
+
+Deno.test("historyRenderMs renders a real history page and times it", async () => {
+  const m = await measureHistoryRenderMs({ entries: 20, repeats: 2 });
+  assert.ok(Number.isFinite(m.value) && m.value > 0, String(m.value));
+  assert.equal(m.unit, "ms");
 });
