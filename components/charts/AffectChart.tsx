@@ -7,6 +7,7 @@
  */
 import { type Affect, affectOf } from "../../lib/journal/affect.ts";
 import { isUncertain } from "../../lib/journal/uncertainty.ts";
+import { GridLine, LegendLine } from "./parts.tsx";
 import { ChartFrame } from "./ChartFrame.tsx";
 import { ChartTable } from "./ChartTable.tsx";
 import { clock, signed } from "./format.ts";
@@ -101,25 +102,15 @@ export function AffectChart(
       <div class="overflow-x-auto">
         <ChartFrame title={title} description={description} width={width} height={height}>
           {Y_TICKS.map(([t, label]) => (
-            <g key={t}>
-              <line
-                x1={margin.left}
-                x2={width - margin.right}
-                y1={y(t)}
-                y2={y(t)}
-                stroke="currentColor"
-                stroke-opacity={t === 0 ? 0.45 : 0.15}
-              />
-              <text
-                x={margin.left - 6}
-                y={y(t)}
-                text-anchor="end"
-                dominant-baseline="middle"
-                fill="currentColor"
-              >
-                {label}
-              </text>
-            </g>
+            <GridLine
+              key={t}
+              x1={margin.left}
+              x2={width - margin.right}
+              y={y(t)}
+              opacity={t === 0 ? 0.45 : 0.15}
+            >
+              {label}
+            </GridLine>
           ))}
           {ticks.map((t) => (
             <text
@@ -157,20 +148,16 @@ export function AffectChart(
             ))
           )}
           {series.map((s, i) => (
-            <g key={s.key} transform={`translate(${margin.left + i * 130} ${height - 10})`}>
-              <line
-                x1="0"
-                x2="22"
-                y1="-4"
-                y2="-4"
-                stroke={s.colour}
-                stroke-width="2"
-                stroke-dasharray={s.dashed ? "6 4" : undefined}
-              />
-              <text x="28" y="0" fill="currentColor">
-                {s.key === "valence" ? "Valence" : "Arousal"}
-              </text>
-            </g>
+            <LegendLine
+              key={s.key}
+              x={margin.left + i * 130}
+              y={height - 10}
+              colour={s.colour}
+              dashed={s.dashed}
+              length={22}
+            >
+              {s.key === "valence" ? "Valence" : "Arousal"}
+            </LegendLine>
           ))}
           {points.some((p) => p.uncertain) && width >= margin.left + 460 && (
             <text x={margin.left + 260} y={height - 10} fill="currentColor" fill-opacity="0.75">

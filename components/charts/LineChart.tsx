@@ -3,6 +3,7 @@
  * `<title>`/`<desc>` for screen readers. Text and axes use `currentColor`, so the chart
  * follows the page's light or dark scheme.
  */
+import { GridLine, LegendLine } from "./parts.tsx";
 import { ChartFrame } from "./ChartFrame.tsx";
 import { line, scaleLinear } from "./scales.ts";
 
@@ -49,25 +50,9 @@ export function LineChart(
       fontSize={12}
     >
       {y.ticks(5).map((t) => (
-        <g key={t}>
-          <line
-            x1={margin.left}
-            x2={width - margin.right}
-            y1={y(t)}
-            y2={y(t)}
-            stroke="currentColor"
-            stroke-opacity="0.15"
-          />
-          <text
-            x={margin.left - 6}
-            y={y(t)}
-            text-anchor="end"
-            dominant-baseline="middle"
-            fill="currentColor"
-          >
-            {Number(t.toFixed(3))}
-          </text>
-        </g>
+        <GridLine key={t} x1={margin.left} x2={width - margin.right} y={y(t)}>
+          {Number(t.toFixed(3))}
+        </GridLine>
       ))}
       {x.ticks(Math.min(10, n)).filter(Number.isInteger).map((t) => (
         <text
@@ -106,18 +91,15 @@ export function LineChart(
         />
       ))}
       {series.map((s, i) => (
-        <g key={s.name} transform={`translate(${margin.left + i * 150} ${height - 8})`}>
-          <line
-            x1="0"
-            x2="20"
-            y1="-4"
-            y2="-4"
-            stroke={s.colour}
-            stroke-width="2"
-            stroke-dasharray={s.dashed ? "6 4" : undefined}
-          />
-          <text x="26" y="0" fill="currentColor">{s.name}</text>
-        </g>
+        <LegendLine
+          key={s.name}
+          x={margin.left + i * 150}
+          y={height - 8}
+          colour={s.colour}
+          dashed={s.dashed}
+        >
+          {s.name}
+        </LegendLine>
       ))}
     </ChartFrame>
   );

@@ -6,6 +6,7 @@
 // @ts-types="@types/d3-shape"
 import { area, stack } from "d3-shape";
 import { emotionColour, emotionName } from "../../islands/audio/emotions.ts";
+import { GridLine } from "./parts.tsx";
 import { ChartFrame } from "./ChartFrame.tsx";
 import { scaleLinear } from "./scales.ts";
 
@@ -67,25 +68,9 @@ export function StackedAreaChart(
   return (
     <ChartFrame title={title} description={description} width={width} height={height}>
       {[0, 0.25, 0.5, 0.75, 1].map((t) => (
-        <g key={t}>
-          <line
-            x1={margin.left}
-            x2={width - margin.right}
-            y1={y(t)}
-            y2={y(t)}
-            stroke="currentColor"
-            stroke-opacity="0.15"
-          />
-          <text
-            x={margin.left - 6}
-            y={y(t)}
-            text-anchor="end"
-            dominant-baseline="middle"
-            fill="currentColor"
-          >
-            {`${t * 100} %`}
-          </text>
-        </g>
+        <GridLine key={t} x1={margin.left} x2={width - margin.right} y={y(t)}>
+          {`${t * 100} %`}
+        </GridLine>
       ))}
       {series.map((s) => (
         <path

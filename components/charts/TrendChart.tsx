@@ -4,6 +4,7 @@
  * Missing values (days without a reading) break the line; a value with no neighbour is drawn
  * as a dot. Used for valence and arousal (−1 … +1, left) beside self-rated mood (1 … 5, right).
  */
+import { LegendLine } from "./parts.tsx";
 import { ChartFrame } from "./ChartFrame.tsx";
 import { line, scaleLinear } from "./scales.ts";
 
@@ -143,18 +144,15 @@ export function TrendChart(
         );
       })}
       {series.map((s, i) => (
-        <g key={s.name} transform={`translate(${margin.left + i * 170} ${height - 12})`}>
-          <line
-            x1="0"
-            x2="20"
-            y1="-4"
-            y2="-4"
-            stroke={s.colour}
-            stroke-width="2"
-            stroke-dasharray={s.dashed ? "6 4" : undefined}
-          />
-          <text x="26" y="0" fill="currentColor">{s.name}</text>
-        </g>
+        <LegendLine
+          key={s.name}
+          x={margin.left + i * 170}
+          y={height - 12}
+          colour={s.colour}
+          dashed={s.dashed}
+        >
+          {s.name}
+        </LegendLine>
       ))}
     </ChartFrame>
   );
