@@ -80,7 +80,7 @@ Deno.test({
               `${where}: page is ${layout.scrollWidth} px wide`,
             );
             assert.ok(
-              layout.charts.length >= (name === "history" ? 3 : 3),
+              layout.charts.length >= 3,
               `${where}: ${layout.charts.length} charts`,
             );
             for (const chart of layout.charts) {
