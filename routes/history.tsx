@@ -5,6 +5,7 @@
  * and valence/arousal beside the self-rated mood; each has a table with the same figures.
  */
 import { CalendarChart } from "../components/charts/CalendarChart.tsx";
+import { percent, signed } from "../components/charts/format.ts";
 import { StackedAreaChart } from "../components/charts/StackedAreaChart.tsx";
 import { TrendChart } from "../components/charts/TrendChart.tsx";
 import { Card, LinkButton } from "../components/ui.tsx";
@@ -57,11 +58,8 @@ export const handlers: Handlers = {
 };
 
 /** A signed reading with two decimals ("+0.25", "−0.50"), or a dash when missing. */
-function signed(v: number | null): string {
-  if (v === null) return "–";
-  const text = Math.abs(v).toFixed(2);
-  if (text === "0.00") return text;
-  return (v < 0 ? "−" : "+") + text;
+function signedOrDash(v: number | null): string {
+  return v === null ? "–" : signed(v);
 }
 
 /** A 1–5 rating mean with one decimal, or a dash. */
@@ -69,8 +67,9 @@ function rating(v: number | null): string {
   return v === null ? "–" : v.toFixed(1);
 }
 
-function percent(v: number | undefined): string {
-  return v ? `${Math.round(v * 100)} %` : "–";
+/** A share as a whole percent, or a dash when there is none. */
+function percentOrDash(v: number | undefined): string {
+  return v ? percent(v) : "–";
 }
 
 function mean(values: (number | null)[]): number | null {
@@ -228,7 +227,7 @@ function WeeksCard({ history }: { history: History }) {
         rows={history.weeks.map((w) => [
           formatDay(w.week),
           String(w.entries),
-          ...keys.map((k) => percent(w.shares[k])),
+          ...keys.map((k) => percentOrDash(w.shares[k])),
         ])}
       />
     </Card>
@@ -250,7 +249,7 @@ function TrendCard({ history }: { history: History }) {
   const mood = mean(active.map((p) => p.mood));
   const description = `Valence and arousal heard in the recordings (−1 to +1, left axis) and ` +
     `the mood you rated (1 to 5, right axis), per ${unit}. Means over ${unit}s with entries: ` +
-    `valence ${signed(valence)}, arousal ${signed(arousal)}, mood ${rating(mood)}.`;
+    `valence ${signedOrDash(valence)}, arousal ${signedOrDash(arousal)}, mood ${rating(mood)}.`;
   return (
     <Card title="Mood and affect">
       <p class="text-sm text-gray-700 dark:text-gray-300">
@@ -298,8 +297,8 @@ function TrendCard({ history }: { history: History }) {
         head={[weekly ? "Week of" : "Day", "Valence", "Arousal", "Mood", "Energy"]}
         rows={active.map((p) => [
           formatDay(p.key, weekly ? "medium" : "long"),
-          signed(p.valence),
-          signed(p.arousal),
+          signedOrDash(p.valence),
+          signedOrDash(p.arousal),
           rating(p.mood),
           rating(p.energy),
         ])}
