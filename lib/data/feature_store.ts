@@ -140,21 +140,10 @@ export class FeatureStore {
 
   /** Features of audio already in memory (e.g. an upload), from the cache when possible. */
   async featuresOfBytes(bytes: Uint8Array<ArrayBuffer>): Promise<StoredFeatures> {
-    const sha256 = await sha256Hex(bytes);
-    const entry = this.entryPath(sha256);
-    try {
-      const cached = decodeEntry(await Deno.readFile(entry));
-      if (cached) {
-        this.stats.hits++;
-        return { ...cached, sha256, cached: true };
-      }
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-    const matrix = computeFeatures(bytes, this.#options);
-    await this.#write(entry, encodeEntry(matrix));
-    this.stats.misses++;
-    return { ...matrix, sha256, cached: false };
+    return await this.#cachedOrComputed(
+      await sha256Hex(bytes),
+      () => computeFeatures(bytes, this.#options),
+    );
   }
 
   /**
@@ -166,6 +155,11 @@ export class FeatureStore {
     if (!/^[0-9a-f]{64}$/.test(key)) {
       throw new RangeError(`Expected a 64-digit hex key, but got "${key}"`);
     }
+    return await this.#cachedOrComputed(key, compute);
+  }
+
+  /** The entry stored under `key`, or `compute`'s matrix, stored there first. */
+  async #cachedOrComputed(key: string, compute: () => FeatureMatrix): Promise<StoredFeatures> {
     const entry = this.entryPath(key);
     try {
       const cached = decodeEntry(await Deno.readFile(entry));
