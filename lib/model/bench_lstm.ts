@@ -6,7 +6,6 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { fusedLstm } from "./fused_lstm.ts";
-import { lstmWorkerRunning, startLstmWorker, stopLstmWorker } from "./lstm_parallel.ts";
 
 /** Milliseconds per operation for both implementations, measured in one run. */
 export interface LstmBenchResult {
@@ -18,8 +17,6 @@ export interface LstmBenchResult {
   fusedTrainBatchMs: number;
   /** The same training step with `tf.layers.lstm`. */
   tfjsTrainBatchMs: number;
-  /** The fused training step with the batch split between two threads (`startLstmWorker`). */
-  fusedTrainBatchMsTwoThreads: number;
 }
 
 /** Shape and repetition counts of {@link benchLstm}; defaults are the published model's. */
@@ -105,10 +102,9 @@ async function timeTraining(
 
 /**
  * Measures inference and one training step of the published model with the fused layer and with
- * `tf.layers.lstm`, both starting from the same weights, on the CPU backend in this process, and
- * the fused training step again with the batch split over two threads. Reports medians after a
- * warm-up; nothing is asserted. With the defaults it takes about as long as five tfjs training
- * steps.
+ * `tf.layers.lstm`, both starting from the same weights, on the CPU backend in this process.
+ * Reports medians after a warm-up; nothing is asserted. With the defaults it takes about as long
+ * as five tfjs training steps.
  */
 export async function benchLstm(options: LstmBenchOptions = {}): Promise<LstmBenchResult> {
   const o: Required<LstmBenchOptions> = {
@@ -133,26 +129,13 @@ export async function benchLstm(options: LstmBenchOptions = {}): Promise<LstmBen
     tf.tensor1d(Array.from({ length: o.trainBatchSize }, (_, i) => i % o.classes), "int32"),
     o.classes,
   );
-  // Single-thread figures first, whatever the caller had running; restored at the end.
-  const wasRunning = lstmWorkerRunning();
-  stopLstmWorker();
   try {
     const fusedInferMs = await timeInference(fused, clip, o.inferRuns);
     const tfjsInferMs = await timeInference(reference, clip, o.inferRuns);
     const fusedTrainBatchMs = await timeTraining(fused, batch, labels, o.fusedTrainRuns);
     const tfjsTrainBatchMs = await timeTraining(reference, batch, labels, o.tfjsTrainRuns);
-    await startLstmWorker();
-    const fusedTrainBatchMsTwoThreads = await timeTraining(fused, batch, labels, o.fusedTrainRuns);
-    return {
-      fusedInferMs,
-      tfjsInferMs,
-      fusedTrainBatchMs,
-      tfjsTrainBatchMs,
-      fusedTrainBatchMsTwoThreads,
-    };
+    return { fusedInferMs, tfjsInferMs, fusedTrainBatchMs, tfjsTrainBatchMs };
   } finally {
-    stopLstmWorker();
-    if (wasRunning) await startLstmWorker();
     tf.dispose([clip, batch, labels]);
     fused.dispose();
     reference.dispose();

@@ -22,8 +22,13 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { type GateActivation, type LstmWeights, prepareLstm } from "./lstm_kernels.ts";
-import { shardedBackward, shardedForward } from "./lstm_parallel.ts";
+import {
+  type GateActivation,
+  lstmBackward,
+  lstmForward,
+  type LstmWeights,
+  prepareLstm,
+} from "./lstm_kernels.ts";
 
 /**
  * The fields of tfjs's (unexported) `LSTMCell` that the fused path reads. They are public
@@ -148,9 +153,6 @@ function runFused(
     ? dropoutMask(cell, cell.recurrentDropout, [batchSize, units])
     : null;
 
-  // Without a gradient tape no backward pass follows, so a worker's kept trace is freed at once.
-  const backwardFollows = tf.engine().isTapeOn();
-
   const fused = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xs, kernel, recurrentKernel, bias] = args as tf.Tensor[];
     const weights = {
@@ -162,7 +164,7 @@ function runFused(
       recurrentActivation,
     };
     const prepared = prepareLstm(weights);
-    const trace = shardedForward(prepared, weights, {
+    const trace = lstmForward(prepared, {
       x: xs.dataSync() as Float32Array,
       batchSize,
       timeSteps,
@@ -171,17 +173,11 @@ function runFused(
       inputDropoutMask,
       recurrentDropoutMask,
     });
-    if (!backwardFollows) trace.dispose();
     const value = returnSequences
       ? tf.tensor3d(trace.hidden, [batchSize, timeSteps, units])
       : tf.tensor2d(lastStep(trace.hidden, batchSize, timeSteps, units), [batchSize, units]);
     const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
-      const grads = shardedBackward(
-        prepared,
-        trace,
-        dy.dataSync() as Float32Array,
-        returnSequences,
-      );
+      const grads = lstmBackward(prepared, trace, dy.dataSync() as Float32Array, returnSequences);
       const out: tf.Tensor[] = [
         tf.tensor3d(grads.dx, [batchSize, timeSteps, inputSize]),
         tf.tensor2d(grads.dKernel, [inputSize, 4 * units]),
