@@ -42,7 +42,7 @@ import {
 import { hannWindow } from "./features.ts";
 import { realFftFor } from "./fft.ts";
 import { ALL_ONE, ALL_ZERO, GateMatrices } from "./gate_matrix.ts";
-import { DB_PER_NEPER, naturalLog } from "./log_simd.ts";
+import { amplitudeDb } from "./log_simd.ts";
 
 /** Options of {@link reduceNoiseStationary}; defaults are noisereduce's. */
 export interface SpectralGateOptions {
@@ -237,14 +237,6 @@ function gateMatrices(): GateMatrices {
 }
 
 /**
- * noisereduce's `_amp_to_db` of one magnitude, before the per-row floor, with the same
- * logarithm as the spectrogram-wide conversion of log_simd.ts.
- */
-function ampToDb(magnitude: number): number {
-  return DB_PER_NEPER * naturalLog(magnitude + Number.EPSILON);
-}
-
-/**
  * Per-frequency gate threshold in dB, noisereduce's `noise_thresh`: mean plus `nStdThresh`
  * standard deviations over time of the noise clip's floored dB spectrogram.
  */
@@ -392,7 +384,7 @@ function gateChunk(
   const { floorPasses, minPower } = matrices;
   const zeroFramePasses = new Uint8Array(bins);
   for (let k = 0; k < bins; k++) {
-    let rowMaxDb = ampToDb(Math.sqrt(rowMaxPower[k]));
+    let rowMaxDb = amplitudeDb(rowMaxPower[k]);
     if (anyZeroFrame) rowMaxDb = Math.max(rowMaxDb, ZERO_BIN_DB);
     const floorDb = rowMaxDb - AMP_TO_DB_TOP_DB;
     floorPasses[k] = floorDb > threshold[k] ? 1 : 0;
