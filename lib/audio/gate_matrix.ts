@@ -293,6 +293,12 @@ function selectI32(x: Code, y: Code, condition: Code): Code {
 /** Flags of {@link GateMatrices.smooth}: every value of a row is 1, or every value is 0. */
 export const ALL_ONE = 1, ALL_ZERO = 2;
 
+/** The flags of a row whose values lie between `lowest` and `highest`. */
+function rowFlags(lowest: number, highest: number): number {
+  return (lowest === 1 && highest === 1 ? ALL_ONE : 0) |
+    (lowest === 0 && highest === 0 ? ALL_ZERO : 0);
+}
+
 interface Kernels {
   amplitudeDb(address: number, bytes: number): void;
   columnMax(src: number, rowBytes: number, matrixBytes: number, out: number, init: number): void;
@@ -575,9 +581,7 @@ export class GateMatrices {
     }
     const flags = new Uint8Array(rows);
     for (let r = 0; r < rows; r++) {
-      const lowest = extremes[2 * r], highest = extremes[2 * r + 1];
-      flags[r] = (lowest === 1 && highest === 1 ? ALL_ONE : 0) |
-        (lowest === 0 && highest === 0 ? ALL_ZERO : 0);
+      flags[r] = rowFlags(extremes[2 * r], extremes[2 * r + 1]);
     }
     return flags;
   }
@@ -593,8 +597,7 @@ export class GateMatrices {
         if (mask[k] < lowest) lowest = mask[k];
         if (mask[k] > highest) highest = mask[k];
       }
-      flags[r] = (lowest === 1 && highest === 1 ? ALL_ONE : 0) |
-        (lowest === 0 && highest === 0 ? ALL_ZERO : 0);
+      flags[r] = rowFlags(lowest, highest);
     }
     return flags;
   }
