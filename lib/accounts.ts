@@ -40,15 +40,23 @@ export class LoginFailedError extends Error {
   }
 }
 
-/** Creates an account; throws {@link ValidationError} for bad input or a taken name. */
-export async function signUp(db: Db, rawUsername: unknown, rawPassword: unknown) {
+/**
+ * Creates an account, in `timeZone` when given (a zone {@link isValidTimeZone} accepted);
+ * throws {@link ValidationError} for bad input or a taken name.
+ */
+export async function signUp(
+  db: Db,
+  rawUsername: unknown,
+  rawPassword: unknown,
+  timeZone: string | null = null,
+) {
   const username = normaliseUsername(rawUsername);
   const password = checkNewPassword(rawPassword);
   if (await db.getUserByUsername(username)) {
     throw new ValidationError("That username is taken.");
   }
   try {
-    return await db.createUser(username, await hashPassword(password));
+    return await db.createUser(username, await hashPassword(password), timeZone);
   } catch (err) {
     if (err instanceof DbConflictError) throw new ValidationError("That username is taken.");
     throw err;

@@ -235,14 +235,21 @@ export class Db {
 
   // ---- users -------------------------------------------------------------------------
 
-  /** Creates a user; throws {@link DbConflictError} if the username is taken. */
-  async createUser(username: string, passwordHash: string): Promise<UserRecord> {
+  /**
+   * Creates a user, in `timeZone` when given (an IANA name the caller checked); throws
+   * {@link DbConflictError} if the username is taken.
+   */
+  async createUser(
+    username: string,
+    passwordHash: string,
+    timeZone: string | null = null,
+  ): Promise<UserRecord> {
     const user: UserRecord = {
       id: this.newId(),
       username,
       passwordHash,
       createdAtMs: this.nowMs(),
-      timeZone: null,
+      timeZone,
     };
     const userKey = ["users", user.id];
     const nameKey = ["users_by_username", username];

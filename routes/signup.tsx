@@ -30,8 +30,7 @@ export const handlers: Handlers = {
       if (zone !== null && !isValidTimeZone(zone)) {
         throw new ValidationError("Choose a time zone from the list.");
       }
-      const user = await signUp(c.get("db"), form.username, form.password);
-      if (zone) await c.get("db").updateUser(user.id, (u) => ({ ...u, timeZone: zone }));
+      const user = await signUp(c.get("db"), form.username, form.password, zone);
       await startSession(c, user.id);
       return c.redirect("/dashboard", 303);
     } catch (err) {
