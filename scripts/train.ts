@@ -20,8 +20,7 @@
  * validation and test clips, for `deno task eval`).
  */
 import * as tf from "@tensorflow/tfjs";
-import { PIPELINE_VERSION } from "../lib/audio/constants.ts";
-import { frameCount, MODEL_INPUT_SAMPLES } from "../lib/audio/constants.ts";
+import { frameCount, MODEL_INPUT_SAMPLES, PIPELINE_VERSION } from "../lib/audio/constants.ts";
 import { failAndExit, intFlag, parseCli, UsageError } from "../lib/cli/args.ts";
 import { ProgressBar } from "../lib/cli/progress.ts";
 import { FeatureStore } from "../lib/data/feature_store.ts";
@@ -148,8 +147,8 @@ async function main(argv: string[]) {
     input,
     copies,
     augmentCorpus,
-    // Only when given, so checkpoints of runs without the flag still resume.
-    ...(dropout === undefined ? {} : { dropout }),
+    // Left out of the JSON when not given, so checkpoints of runs without the flag still resume.
+    dropout,
   };
   const model = buildModel({
     architecture,
@@ -183,6 +182,7 @@ async function main(argv: string[]) {
     counts: { train: split.train.length, val: split.val.length, test: split.test.length },
     augmentCopies: copies,
     augmentCorpus,
+    dropout,
   };
   const files = modelFiles(out);
   await Deno.mkdir(out, { recursive: true });
@@ -226,10 +226,7 @@ async function main(argv: string[]) {
         config.bestEpoch = record.epoch;
         await model.save(fileSystemSaveHandler(out));
         await Deno.writeTextFile(files.labels, JSON.stringify(EMOTION_LABELS) + "\n");
-        await Deno.writeTextFile(
-          files.config,
-          JSON.stringify(dropout === undefined ? config : { ...config, dropout }, null, 2) + "\n",
-        );
+        await Deno.writeTextFile(files.config, JSON.stringify(config, null, 2) + "\n");
       }
       await Deno.writeTextFile(files.history, JSON.stringify(history, null, 2) + "\n");
       await saveCheckpoint(checkpointDir, model, { settings, history, best });

@@ -30,6 +30,8 @@ export interface ModelConfig {
   /** Augmented copies per training clip (of `augmentCorpus` only, when set). */
   augmentCopies: number;
   augmentCorpus?: string;
+  /** Dropout rate given with `--dropout`, when given. */
+  dropout?: number;
 }
 
 /** A clip of a split, with its path relative to its corpus folder. */
