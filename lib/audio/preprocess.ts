@@ -176,19 +176,19 @@ export function padOrCrop(
     out.set(samples);
     return out;
   }
-  if (cropFrom !== "start" && cropFrom !== "center" && cropFrom !== "loudest") {
-    throw new RangeError(`Expected cropFrom "start", "center" or "loudest", but got ${cropFrom}`);
-  }
-  const offset = cropOffset(samples, lengthSamples, cropFrom);
-  out.set(samples.subarray(offset, offset + lengthSamples));
+  out.set(cropWindow(samples, lengthSamples, cropFrom));
   return out;
 }
 
-/** Start of the window {@link padOrCrop} keeps from a signal at least `length` long. */
-function cropOffset(samples: Float32Array, length: number, cropFrom: CropFrom): number {
-  if (cropFrom === "center") return Math.floor((samples.length - length) / 2);
-  if (cropFrom === "loudest") return loudestWindowStart(samples, length);
-  return 0;
+/** The `length`-sample window {@link padOrCrop} keeps from a longer signal, as a view. */
+function cropWindow(samples: Float32Array, length: number, cropFrom: CropFrom): Float32Array {
+  if (cropFrom !== "start" && cropFrom !== "center" && cropFrom !== "loudest") {
+    throw new RangeError(`Expected cropFrom "start", "center" or "loudest", but got ${cropFrom}`);
+  }
+  let offset = 0;
+  if (cropFrom === "center") offset = Math.floor((samples.length - length) / 2);
+  else if (cropFrom === "loudest") offset = loudestWindowStart(samples, length);
+  return samples.subarray(offset, offset + length);
 }
 
 /**
@@ -266,15 +266,11 @@ export function preprocess(
     );
   }
   if (trimTopDb !== null) signal = trimSilence(signal, { topDb: trimTopDb });
-  // A long enough signal is cropped as a view (peakNormalize makes the output array); the
-  // rest, and unknown cropFrom values, go through padOrCrop.
+  // A longer signal is cropped as a view (peakNormalize makes the output array).
   const cropFrom = options.cropFrom ?? "loudest";
-  if (signal.length >= lengthSamples && ["start", "center", "loudest"].includes(cropFrom)) {
-    const offset = cropOffset(signal, lengthSamples, cropFrom);
-    signal = signal.subarray(offset, offset + lengthSamples);
-  } else {
-    signal = padOrCrop(signal, lengthSamples, cropFrom);
-  }
+  signal = signal.length > lengthSamples
+    ? cropWindow(signal, lengthSamples, cropFrom)
+    : padOrCrop(signal, lengthSamples, cropFrom);
   return peakNormalize(signal, headroomDb);
 }
 
