@@ -89,13 +89,12 @@ async function openRow(
   return row;
 }
 
+type PendingChunk = { seq: number; samples: Float32Array };
+
 /** Samples of the early chunks still waiting to be processed (seq at or after `nextSeq`). */
-async function waitingSamples(db: Db, row: RecordingRow): Promise<number> {
-  if (row.pendingSeqs.length === 0) return 0;
+function waitingSamples(row: RecordingRow, pending: readonly PendingChunk[]): number {
   let total = 0;
-  for (const chunk of await db.listPendingChunks(row)) {
-    if (chunk.seq >= row.nextSeq) total += chunk.samples.length;
-  }
+  for (const chunk of pending) if (chunk.seq >= row.nextSeq) total += chunk.samples.length;
   return total;
 }
 
@@ -138,7 +137,8 @@ export async function addChunk(
       );
     }
     // Every write below is checked against this row, so the total cannot grow meanwhile.
-    const received = current.value.state.samplesReceived + await waitingSamples(db, current.value);
+    const pending = await db.listPendingChunks(current.value);
+    const received = current.value.state.samplesReceived + waitingSamples(current.value, pending);
     if (received + samples.length > maxSamples) throw new RecordingTooLongError(maxRecordingS);
     if (seq > current.value.nextSeq) {
       const answer: ChunkAnswer = { seq, current: current.value.state.current, segments: [] };
@@ -149,6 +149,7 @@ export async function addChunk(
       db,
       live,
       current.value,
+      pending,
       [{ seq, samples }],
     );
     const answer: ChunkAnswer = { seq, current: next.state.current, segments };
@@ -158,15 +159,16 @@ export async function addChunk(
 }
 
 /**
- * Runs `first` and then every stored early chunk that follows without a gap through the
- * recording. With `skipGaps`, the remaining early chunks are taken in order even across
- * missing seqs (used when the recording ends).
+ * Runs `first` and then every stored early chunk (`pending`, as listed for `row`) that
+ * follows without a gap through the recording. With `skipGaps`, the remaining early chunks
+ * are taken in order even across missing seqs (used when the recording ends).
  */
 async function processInOrder(
   db: Db,
   live: LiveModel,
   row: RecordingRow,
-  first: { seq: number; samples: Float32Array }[],
+  pending: readonly PendingChunk[],
+  first: PendingChunk[],
   skipGaps = false,
 ): Promise<{
   next: RecordingRow;
@@ -175,10 +177,7 @@ async function processInOrder(
   segments: RecordingSegment[];
   consumed: number[];
 }> {
-  const [audio, pending] = await Promise.all([
-    db.getRecordingAudio(row),
-    db.listPendingChunks(row),
-  ]);
+  const audio = await db.getRecordingAudio(row);
   let recording: Recording = { state: row.state, audio };
   const consumed: number[] = [];
   const segments: RecordingSegment[] = [];
@@ -240,6 +239,7 @@ export async function finishRecordingEntry(
       db,
       live,
       current.value,
+      await db.listPendingChunks(current.value),
       [],
       true,
     );
