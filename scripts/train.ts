@@ -195,8 +195,6 @@ async function main(argv: string[]) {
     }),
   );
 
-  const history = [...(resumed?.history ?? [])];
-  let best = resumed?.best ?? { epoch: 0, valAccuracy: -1, valLoss: Infinity };
   let bar: ProgressBar | null = null;
   const result = await fit(model, trainSet, valSet, {
     epochs,
@@ -205,13 +203,11 @@ async function main(argv: string[]) {
     classes: EMOTION_LABELS.length,
     history: resumed?.history,
     best: resumed?.best,
-    onBatch({ batch, batches, loss, accuracy }) {
-      if (batch === 1) {
-        bar = new ProgressBar({ label: `epoch ${history.length + 1}`, total: batches });
-      }
+    onBatch({ epoch, batch, batches, loss, accuracy }) {
+      if (batch === 1) bar = new ProgressBar({ label: `epoch ${epoch}`, total: batches });
       bar!.tick(1, { loss, acc: accuracy });
     },
-    async onEpoch(record, improved) {
+    async onEpoch(record, improved, { history, best }) {
       bar?.done();
       console.error(
         `epoch ${record.epoch}/${epochs}  loss ${record.loss.toFixed(4)}  acc ${
@@ -220,9 +216,7 @@ async function main(argv: string[]) {
           record.seconds.toFixed(1)
         }s${improved ? "  (best, saved)" : ""}`,
       );
-      history.push(record);
       if (improved) {
-        best = { epoch: record.epoch, valAccuracy: record.valAccuracy, valLoss: record.valLoss };
         config.bestEpoch = record.epoch;
         await model.save(fileSystemSaveHandler(out));
         await Deno.writeTextFile(files.labels, JSON.stringify(EMOTION_LABELS) + "\n");

@@ -17,6 +17,13 @@ export interface EpochRecord {
   seconds: number;
 }
 
+/** The best epoch so far and its validation figures. */
+export interface FitBest {
+  epoch: number;
+  valAccuracy: number;
+  valLoss: number;
+}
+
 /** Options of {@link fit}. */
 export interface FitOptions {
   epochs: number;
@@ -26,11 +33,20 @@ export interface FitOptions {
   /** Epochs already done (resuming); the loop starts at `history.length + 1`. */
   history?: EpochRecord[];
   /** Validation accuracy and loss of the best epoch so far (resuming). */
-  best?: { epoch: number; valAccuracy: number; valLoss: number };
+  best?: FitBest;
   /** Called after each batch with running loss and accuracy of the epoch. */
-  onBatch?: (info: { batch: number; batches: number; loss: number; accuracy: number }) => void;
-  /** Called after each epoch; `improved` when it is the new best. Awaited (for saving). */
-  onEpoch?: (record: EpochRecord, improved: boolean) => Promise<void> | void;
+  onBatch?: (
+    info: { epoch: number; batch: number; batches: number; loss: number; accuracy: number },
+  ) => void;
+  /**
+   * Called after each epoch; `improved` when it is the new best; `state` is the history so far
+   * and the best epoch (what a checkpoint needs). Awaited (for saving).
+   */
+  onEpoch?: (
+    record: EpochRecord,
+    improved: boolean,
+    state: { history: EpochRecord[]; best: FitBest },
+  ) => Promise<void> | void;
   /**
    * Changes a training batch in place before it is used (augmentation); gets the batch's
    * `[n, frames, width]` array and the epoch's random source.
@@ -120,7 +136,13 @@ export async function fit(
       lossSum += loss * indices.length;
       accSum += acc * indices.length;
       seen += indices.length;
-      options.onBatch?.({ batch: b + 1, batches, loss: lossSum / seen, accuracy: accSum / seen });
+      options.onBatch?.({
+        epoch,
+        batch: b + 1,
+        batches,
+        loss: lossSum / seen,
+        accuracy: accSum / seen,
+      });
     }
     const valProbs = predictAll(model, val);
     const v = lossAndAccuracy(valProbs, val, options.classes);
@@ -140,7 +162,7 @@ export async function fit(
       bestWeights?.forEach((t) => t.dispose());
       bestWeights = model.getWeights().map((w) => w.clone());
     }
-    await options.onEpoch?.(record, improved);
+    await options.onEpoch?.(record, improved, { history, best });
   }
   if (bestWeights) {
     model.setWeights(bestWeights);
