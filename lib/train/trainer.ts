@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ArraySet } from "./dataset.ts";
+import { argMax } from "./metrics.ts";
 import { type Random, seededRandom, shuffled } from "./rng.ts";
 
 /** Figures of one epoch. */
@@ -98,9 +99,7 @@ export function lossAndAccuracy(probs: Float32Array, set: ArraySet, classes: num
   for (let i = 0; i < set.count; i++) {
     const row = probs.subarray(i * classes, (i + 1) * classes);
     loss -= Math.log(Math.max(1e-7, row[set.y[i]]));
-    let best = 0;
-    for (let k = 1; k < classes; k++) if (row[k] > row[best]) best = k;
-    if (best === set.y[i]) right++;
+    if (argMax(row) === set.y[i]) right++;
   }
   return { loss: loss / Math.max(1, set.count), accuracy: right / Math.max(1, set.count) };
 }
