@@ -15,6 +15,7 @@
  * `lib/web/render.tsx` calls {@link admitInlineStyles} with {@link currentCsp}.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { encodeBase64 } from "../encoding.ts";
 
 /**
  * What the policy of one response must admit: the SHA-256 (base64) of each inline
@@ -97,7 +98,7 @@ const ENTITIES: Record<string, string> = {
 
 async function sha256Base64(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return btoa(String.fromCharCode(...new Uint8Array(digest)));
+  return encodeBase64(new Uint8Array(digest));
 }
 
 /**
