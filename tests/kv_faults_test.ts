@@ -14,16 +14,10 @@ import { loadEmotionModel } from "../lib/model/emotion_model.ts";
 import { type Faults, faultyKv } from "../lib/testing/faulty_kv.ts";
 import { sessionCookie, TEST_ORIGIN, TEST_PASSWORD } from "./_helpers.ts";
 import { twoUtterances } from "./_speech.ts";
+import { float32LittleEndian } from "../islands/audio/chunker.ts";
 
 const RATE = 16000;
 const model = await loadEmotionModel();
-
-function raw(samples: Float32Array): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(samples.length * 4);
-  const view = new DataView(bytes.buffer);
-  samples.forEach((v, i) => view.setFloat32(4 * i, v, true));
-  return bytes;
-}
 
 async function setUp() {
   const faults: Faults = {};
@@ -113,7 +107,7 @@ Deno.test("failing commits answer 503 and write nothing; the same requests succe
     const started = await send("/api/sessions");
     assert.equal(started.status, 201);
     const { id } = await started.json();
-    const chunk = raw(new Float32Array(RATE));
+    const chunk = float32LittleEndian(new Float32Array(RATE));
     const post = () =>
       send(`/api/sessions/${id}/chunks?seq=0`, {
         headers: { "content-type": "application/octet-stream" },
@@ -175,7 +169,7 @@ Deno.test("a chunk refused during an outage and sent again gives the uninterrupt
     const sendChunk = (id: string, seq: number) =>
       send(`/api/sessions/${id}/chunks?seq=${seq}`, {
         headers: { "content-type": "application/octet-stream" },
-        body: raw(chunks[seq]),
+        body: float32LittleEndian(chunks[seq]),
       });
     const record = async (onChunk: (id: string, seq: number) => Promise<void>) => {
       const { id } = await (await send("/api/sessions")).json();

@@ -10,16 +10,10 @@ import { encodeWav } from "../lib/audio/encode.ts";
 import { loadEmotionModel } from "../lib/model/emotion_model.ts";
 import { createTestApp, TEST_ORIGIN, type TestApp } from "./_helpers.ts";
 import { twoUtterances } from "./_speech.ts";
+import { float32LittleEndian } from "../islands/audio/chunker.ts";
 
 const RATE = 16000;
 const model = await loadEmotionModel();
-
-function raw(samples: Float32Array): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(samples.length * 4);
-  const view = new DataView(bytes.buffer);
-  samples.forEach((v, i) => view.setFloat32(4 * i, v, true));
-  return bytes;
-}
 
 function chunksOf(samples: Float32Array, size = RATE): Float32Array[] {
   const out = [];
@@ -49,7 +43,7 @@ async function start(send: Send): Promise<string> {
 function sendChunk(send: Send, id: string, seq: number | string, samples: Float32Array) {
   return send(`/api/sessions/${id}/chunks?seq=${seq}`, {
     headers: { "content-type": "application/octet-stream" },
-    body: raw(samples),
+    body: float32LittleEndian(samples),
   });
 }
 
@@ -231,7 +225,7 @@ Deno.test("errors: seq, content type, bad audio, oversize, other users, not logg
   // A Content-Length that is not a number is refused, not skipped past the size limit.
   const garbled = await send(`/api/sessions/${id}/chunks?seq=0`, {
     headers: { "content-type": "application/octet-stream", "content-length": "abc" },
-    body: raw(one),
+    body: float32LittleEndian(one),
   });
   assert.equal(garbled.status, 400);
   assert.match((await garbled.json()).error, /Content-Length/);

@@ -72,7 +72,7 @@ const LITTLE_ENDIAN_PLATFORM = new Uint8Array(new Float32Array([1]).buffer)[3] =
  * The wire format of a chunk: raw little-endian IEEE-754 float32, 4 bytes per sample, no
  * header. Copies, so the bytes stay valid whatever happens to `samples` afterwards.
  */
-export function float32LittleEndian(samples: Float32Array): Uint8Array {
+export function float32LittleEndian(samples: Float32Array): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(samples.length * 4);
   if (LITTLE_ENDIAN_PLATFORM) {
     bytes.set(new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength));
