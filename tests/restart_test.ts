@@ -4,16 +4,10 @@
  * the entry of the same audio recorded without interruption.
  */
 import assert from "node:assert/strict";
+import { freePort, waitForServer } from "../lib/loadtest/server.ts";
 import { twoUtterances } from "./_speech.ts";
 
 const RATE = 16000;
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 /** Starts `main.ts` on a free port over `kvPath`; resolves once it answers. */
 async function serve(kvPath: string): Promise<{ base: string; child: Deno.ChildProcess }> {
@@ -26,18 +20,14 @@ async function serve(kvPath: string): Promise<{ base: string; child: Deno.ChildP
     stdout: "null",
     stderr: "null",
   }).spawn();
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      await (await fetch(base + "/")).body?.cancel();
-      return { base, child };
-    } catch {
-      await new Promise((r) => setTimeout(r, 200));
-    }
+  try {
+    await waitForServer(base, child);
+  } catch (err) {
+    child.kill("SIGKILL");
+    await child.status;
+    throw err;
   }
-  child.kill("SIGKILL");
-  await child.status;
-  throw new Error("the server did not answer within 60 s");
+  return { base, child };
 }
 
 function post(base: string, cookie: string, path: string, body?: Float32Array) {

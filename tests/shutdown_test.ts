@@ -5,13 +5,7 @@
  * arrives, the process exits with status 0, and no connection is accepted afterwards.
  */
 import assert from "node:assert/strict";
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
+import { freePort, waitForServer } from "../lib/loadtest/server.ts";
 
 async function refused(port: number): Promise<boolean> {
   try {
@@ -55,16 +49,7 @@ Deno.test({
     }).spawn();
     const output = child.output();
     try {
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        try {
-          await (await fetch(base + "/")).body?.cancel();
-          break;
-        } catch (err) {
-          if (Date.now() > deadline) throw new Error(`the server did not start: ${err}`);
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      }
+      await waitForServer(base, child);
       const signup = await fetch(base + "/signup", {
         method: "POST",
         redirect: "manual",

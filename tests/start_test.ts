@@ -3,31 +3,7 @@
  * the public pages, signs a person up, shows their dashboard, and redirects strangers.
  */
 import assert from "node:assert/strict";
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
-
-async function waitForServer(base: string, child: Deno.ChildProcess) {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(base + "/");
-      await res.body?.cancel();
-      return;
-    } catch {
-      const done = await Promise.race([
-        child.status.then(() => true),
-        new Promise<false>((r) => setTimeout(() => r(false), 250)),
-      ]);
-      if (done) throw new Error("the server exited during start-up");
-    }
-  }
-  throw new Error("the server did not answer within 60 s");
-}
+import { freePort, waitForServer } from "../lib/loadtest/server.ts";
 
 Deno.test({
   name: "deno task start serves the app with a local KV file",

@@ -15,11 +15,37 @@ export interface ServerProcess {
 const REPO_ROOT = new URL("../../", import.meta.url);
 const LOG_LINES = 40;
 
-function freePort(): number {
+/** A loopback port nothing listens on right now. */
+export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
   return port;
+}
+
+/**
+ * Resolves once the server `child` started at `base` answers `GET /`; throws if it exits
+ * first or does not answer within `timeoutMs`.
+ */
+export async function waitForServer(
+  base: string,
+  child: Deno.ChildProcess,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      await (await fetch(base + "/")).body?.cancel();
+      return;
+    } catch {
+      const done = await Promise.race([
+        child.status.then(() => true),
+        new Promise<false>((r) => setTimeout(() => r(false), 200)),
+      ]);
+      if (done) throw new Error("the server exited during start-up");
+    }
+  }
+  throw new Error(`the server did not answer within ${timeoutMs / 1000} s`);
 }
 
 async function keepTail(stream: ReadableStream<Uint8Array>, lines: string[]): Promise<void> {
