@@ -7,8 +7,10 @@
  */
 import { MODEL_SAMPLE_RATE_HZ } from "../audio/constants.ts";
 import { resample } from "../audio/resample.ts";
-import { seededRandom, speechLikeSignal } from "../audio/synth.ts";
+import { speechLikeSignal } from "../audio/synth.ts";
 import { decodeAudio } from "../audio/wav.ts";
+import { unpackedDataDir } from "../data/corpora.ts";
+import { seededRandom, shuffled } from "../train/rng.ts";
 
 /** Where the speech came from. */
 export type SpeechKind = "ravdess" | "espeak" | "synthetic";
@@ -27,13 +29,6 @@ export interface SpeechLoop {
 export const RAVDESS_CLIPS = 48;
 
 const GOLDEN_AUDIO = new URL("../../../shared/fixtures/golden/audio/", import.meta.url);
-
-function dataDir(): string | null {
-  const explicit = Deno.env.get("SER_DATA_DIR");
-  if (explicit) return explicit;
-  const home = Deno.env.get("HOME");
-  return home ? `${home}/.cache/ser-data` : null;
-}
 
 async function listWavs(dir: string): Promise<string[]> {
   const files: string[] = [];
@@ -77,16 +72,10 @@ function joined(kind: SpeechKind, description: string, clips: Float32Array[]): S
 
 /** Loads the speech loop (see the module comment); `seed` picks the RAVDESS clips. */
 export async function loadSpeechLoop(seed: number): Promise<SpeechLoop> {
-  const root = dataDir();
-  const wavs = root ? await listWavs(`${root}/ravdess`) : [];
+  const root = unpackedDataDir();
+  const wavs = await listWavs(`${root}/ravdess`);
   if (wavs.length > 0) {
-    const random = seededRandom(seed);
-    const shuffled = [...wavs];
-    for (let i = shuffled.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
-    }
-    const picked = shuffled.slice(0, RAVDESS_CLIPS);
+    const picked = shuffled(wavs, seededRandom(seed)).slice(0, RAVDESS_CLIPS);
     const clips = [];
     for (const path of picked) clips.push(await readClip(path));
     return joined("ravdess", `${clips.length} RAVDESS clips from ${root}/ravdess`, clips);
