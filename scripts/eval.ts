@@ -8,14 +8,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { failAndExit, parseCli, UsageError } from "../lib/cli/args.ts";
 import { FeatureStore } from "../lib/data/feature_store.ts";
-import { loadClassifier } from "../lib/model/inference.ts";
-import { inputWidth } from "../lib/model/input.ts";
-import {
-  modelFiles,
-  readModelConfig,
-  resolveSplitEntries,
-  type SplitFile,
-} from "../lib/model/model_files.ts";
+import { loadEmotionModel } from "../lib/model/emotion_model.ts";
+import { modelFiles, resolveSplitEntries, type SplitFile } from "../lib/model/model_files.ts";
 import { loadFeatures, toArraySet } from "../lib/train/dataset.ts";
 import { reportPictures, scoreSet, type SetReport } from "../lib/train/report.tsx";
 import { predictAll } from "../lib/train/trainer.ts";
@@ -30,13 +24,9 @@ async function main(argv: string[]) {
   });
   if (!values.model) throw new UsageError("Give --model models/NAME");
   const files = modelFiles(values.model);
-  const config = await readModelConfig(values.model);
+  const { classifier, config } = await loadEmotionModel(values.model);
   const split: SplitFile = JSON.parse(await Deno.readTextFile(files.split));
   const history = JSON.parse(await Deno.readTextFile(files.history));
-  const classifier = await loadClassifier(files.dir, {
-    labels: config.labels,
-    inputShape: [null, config.input.frames, inputWidth(config.input)],
-  });
   const roots = { ravdess: values.ravdess, tess: values.tess };
   const store = new FeatureStore();
   const sets: Record<string, SetReport> = {};
@@ -55,7 +45,7 @@ async function main(argv: string[]) {
     input: config.input,
     bestEpoch: config.bestEpoch,
     epochs: history.length,
-    ...Object.fromEntries(Object.entries(sets).map(([k, v]) => [k, v])),
+    ...sets,
   };
   await Deno.writeTextFile(`${outDir}/metrics.json`, JSON.stringify(metrics, null, 2) + "\n");
   for (
