@@ -46,8 +46,7 @@ async function main(argv: string[]): Promise<void> {
       }
       await db.deleteUser(existing.id);
     }
-    const user = await signUp(db, values.username, values.password);
-    await db.updateUser(user.id, (u) => ({ ...u, timeZone }));
+    const user = await signUp(db, values.username, values.password, timeZone);
     const entries = demoEntries({
       days,
       nowMs: db.nowMs(),

@@ -23,8 +23,7 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const db = new Db(await Deno.openKv(":memory:"));
-    const user = await signUp(db, "demo", PASSWORD);
-    await db.updateUser(user.id, (u) => ({ ...u, timeZone: "Europe/Berlin" }));
+    const user = await signUp(db, "demo", PASSWORD, "Europe/Berlin");
     const entries = demoEntries({ days: 60, nowMs: Date.now(), timeZone: "Europe/Berlin" });
     let last = null;
     for (const e of entries) last = await db.createEntry(user.id, e);
