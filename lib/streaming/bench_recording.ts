@@ -11,6 +11,7 @@
 import { MODEL_SAMPLE_RATE_HZ } from "../audio/constants.ts";
 import { speechLikeSignal } from "../audio/synth.ts";
 import { Db } from "../db.ts";
+import { percentile } from "../loadtest/stats.ts";
 import { type EmotionModel, loadEmotionModel, windowInput } from "../model/emotion_model.ts";
 import { appendChunk, liveModelOf, newRecording } from "./recording.ts";
 import { addChunk, startRecording } from "./sessions.ts";
@@ -34,11 +35,6 @@ export interface RecordingBenchResult {
 
 /** The window a non-incremental server would re-run after every chunk, in seconds. */
 export const WINDOW_S = 3.9;
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 /** Measures the figures on a deterministic speech-like recording (see the module comment). */
 export async function benchRecording(
