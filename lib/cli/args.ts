@@ -25,7 +25,7 @@ export function parseCli<T extends NonNullable<ParseArgsConfig["options"]>>(
   }
 }
 
-/** A positive integer flag value, or `fallback` when absent. */
+/** A whole-number (0 or more) flag value, or `fallback` when absent. */
 export function intFlag(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
