@@ -18,6 +18,8 @@
  * const tail = downsampler.flush();     // the rest, once the input has ended
  */
 
+import { besselI0 } from "../../lib/audio/resample.ts";
+
 /** Options of {@link Downsampler}. */
 export interface DownsamplerOptions {
   /** Rate of the input (an integer in Hz, e.g. an `AudioContext`'s 44100 or 48000). */
@@ -36,19 +38,6 @@ const MAX_TABLE_PHASES = 1024;
 function gcd(a: number, b: number): number {
   while (b !== 0) [a, b] = [b, a % b];
   return a;
-}
-
-/** Zeroth-order modified Bessel function of the first kind, by its power series. */
-function besselI0(x: number): number {
-  let sum = 1;
-  let term = 1;
-  const quarterXSquared = (x * x) / 4;
-  for (let k = 1; k < 200; k++) {
-    term *= quarterXSquared / (k * k);
-    sum += term;
-    if (term < sum * 1e-17) break;
-  }
-  return sum;
 }
 
 /** Kaiser's β for a stopband attenuation in dB. */
