@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Microphone } from "./microphone.ts";
-import { Recording, RecordingError } from "./recording.ts";
+import { Recording, RecordingError, type RecordingOptions } from "./recording.ts";
 import type { ChunkAnswer } from "./session_api.ts";
 import type { Clock, QueueStatus } from "./upload_queue.ts";
 
@@ -49,6 +49,20 @@ class FakeMicrophone implements Microphone {
 
 /** A clock whose timers never fire: the happy path needs none. */
 const stillClock: Clock = { now: () => 0, setTimer: () => () => {} };
+
+/**
+ * `Recording.start` on `microphone` with the test URLs and the still clock; `options` adds
+ * to or overrides them.
+ */
+function startOn(microphone: FakeMicrophone, options: Partial<RecordingOptions> = {}) {
+  return Recording.start({
+    workletUrl: "/static/recorder-worklet.js",
+    sessionsUrl: "/api/sessions",
+    clock: stillClock,
+    openMicrophone: () => Promise.resolve(microphone),
+    ...options,
+  });
+}
 
 /** A fake recording API that keeps every request, in order. */
 function fakeServer(options: { sessionStatus?: number; refuseFromSeq?: number } = {}) {
@@ -107,12 +121,8 @@ Deno.test("a recording sends 16 kHz chunks in order, then finishes after the las
   const answers: ChunkAnswer[] = [];
   const levels: number[] = [];
   const statuses: QueueStatus[] = [];
-  const recording = await Recording.start({
-    workletUrl: "/static/recorder-worklet.js",
-    sessionsUrl: "/api/sessions",
+  const recording = await startOn(microphone, {
     fetch: server.fetch,
-    clock: stillClock,
-    openMicrophone: () => Promise.resolve(microphone),
     onAnswer: (a) => answers.push(a),
     onLevel: (rms) => levels.push(rms),
     onQueue: (s) => statuses.push(s),
@@ -150,13 +160,7 @@ Deno.test("a recording sends 16 kHz chunks in order, then finishes after the las
 Deno.test("stop twice saves once", async () => {
   const microphone = new FakeMicrophone(44100);
   const server = fakeServer();
-  const recording = await Recording.start({
-    workletUrl: "w",
-    sessionsUrl: "/api/sessions",
-    fetch: server.fetch,
-    clock: stillClock,
-    openMicrophone: () => Promise.resolve(microphone),
-  });
+  const recording = await startOn(microphone, { fetch: server.fetch });
   microphone.play(1.2);
   const [a, b] = await Promise.all([recording.stop(), recording.stop()]);
   assert.equal(a, b);
@@ -171,12 +175,7 @@ Deno.test("a refused session start releases the microphone and says why", async 
   const microphone = new FakeMicrophone(48000);
   const server = fakeServer({ sessionStatus: 429 });
   await assert.rejects(
-    Recording.start({
-      workletUrl: "w",
-      sessionsUrl: "/api/sessions",
-      fetch: server.fetch,
-      openMicrophone: () => Promise.resolve(microphone),
-    }),
+    startOn(microphone, { fetch: server.fetch }),
     (err: unknown) => err instanceof RecordingError && err.message === "Too many recordings.",
   );
   assert.equal(microphone.closed, true);
@@ -185,12 +184,7 @@ Deno.test("a refused session start releases the microphone and says why", async 
 Deno.test("an unreachable server at start is a connection message", async () => {
   const microphone = new FakeMicrophone(48000);
   await assert.rejects(
-    Recording.start({
-      workletUrl: "w",
-      sessionsUrl: "/api/sessions",
-      fetch: () => Promise.reject(new TypeError("Failed to fetch")),
-      openMicrophone: () => Promise.resolve(microphone),
-    }),
+    startOn(microphone, { fetch: () => Promise.reject(new TypeError("Failed to fetch")) }),
     /could not be reached/,
   );
   assert.equal(microphone.closed, true);
@@ -199,23 +193,13 @@ Deno.test("an unreachable server at start is a connection message", async () => 
 Deno.test("an unusable microphone rate or a start answer without id releases the microphone", async () => {
   const oddMicrophone = new FakeMicrophone(100);
   await assert.rejects(
-    Recording.start({
-      workletUrl: "w",
-      sessionsUrl: "/api/sessions",
-      fetch: fakeServer().fetch,
-      openMicrophone: () => Promise.resolve(oddMicrophone),
-    }),
+    startOn(oddMicrophone, { fetch: fakeServer().fetch }),
     /rate of 100 Hz is not supported/,
   );
   assert.equal(oddMicrophone.closed, true);
   const microphone = new FakeMicrophone(48000);
   await assert.rejects(
-    Recording.start({
-      workletUrl: "w",
-      sessionsUrl: "/api/sessions",
-      fetch: () => Promise.resolve(Response.json({}, { status: 201 })),
-      openMicrophone: () => Promise.resolve(microphone),
-    }),
+    startOn(microphone, { fetch: () => Promise.resolve(Response.json({}, { status: 201 })) }),
     (err: unknown) => err instanceof RecordingError && /did not say/.test(err.message),
   );
   assert.equal(microphone.closed, true);
@@ -225,13 +209,9 @@ Deno.test("a recording stops taking audio just before its length limit and says 
   const microphone = new FakeMicrophone(48000);
   const server = fakeServer();
   let limits = 0;
-  const recording = await Recording.start({
-    workletUrl: "/static/recorder-worklet.js",
-    sessionsUrl: "/api/sessions",
+  const recording = await startOn(microphone, {
     fetch: server.fetch,
-    clock: stillClock,
     maxSeconds: 3,
-    openMicrophone: () => Promise.resolve(microphone),
     onLimit: () => limits++,
   });
   microphone.play(6);
@@ -249,13 +229,7 @@ Deno.test("a recording stops taking audio just before its length limit and says 
 Deno.test("a chunk refused for good still leaves a saved entry of what was taken", async () => {
   const microphone = new FakeMicrophone(16000);
   const server = fakeServer({ refuseFromSeq: 2 });
-  const recording = await Recording.start({
-    workletUrl: "/static/recorder-worklet.js",
-    sessionsUrl: "/api/sessions",
-    fetch: server.fetch,
-    clock: stillClock,
-    openMicrophone: () => Promise.resolve(microphone),
-  });
+  const recording = await startOn(microphone, { fetch: server.fetch });
   microphone.play(4);
   const entry = await recording.stop();
   assert.equal(entry.id, "e-1");
