@@ -100,11 +100,6 @@ export const KNOWN_UNUSED: readonly { file: string; api: string; why: string }[]
     api,
     why: "fileSystemSaveHandler saves trained models; only lib/train calls it, the server loads",
   })),
-  {
-    file: "lib/model/lstm_parallel.ts",
-    api: "new Worker",
-    why: "startLstmWorker speeds up training; only the training benchmark starts it",
-  },
 ];
 
 const OPEN_CALL = /\bDeno\.open(Sync)?\s*\(/;
