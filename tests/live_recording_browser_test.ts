@@ -12,22 +12,12 @@ import { testConfig } from "../lib/config.ts";
 import { Db } from "../lib/db.ts";
 import { loadEmotionModel } from "../lib/model/emotion_model.ts";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./_browser.ts";
+import { flacToWav } from "./_speech.ts";
 
 const CLIP = new URL(
   "../../shared/data/ravdess/Actor_19/03-01-05-02-02-02-19.flac",
   import.meta.url,
 );
-
-async function decodeFlac(path: string): Promise<Uint8Array> {
-  let output: Deno.CommandOutput;
-  try {
-    output = await new Deno.Command("flac", { args: ["-d", "-c", "-s", path] }).output();
-  } catch (err) {
-    throw new Error(`This test needs the "flac" program (apt-get install flac): ${err}`);
-  }
-  if (!output.success) throw new Error(`flac could not decode ${path}`);
-  return output.stdout;
-}
 
 /** Seconds from the start of `wav` to its first 32 ms stretch louder than −35 dBFS. */
 function speechOnsetS(wav: Uint8Array): number {
@@ -47,7 +37,7 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir();
-    const wav = await decodeFlac(CLIP.pathname);
+    const wav = await flacToWav(CLIP.pathname);
     const wavPath = `${dir}/angry.wav`;
     await Deno.writeFile(wavPath, wav);
     const onsetS = speechOnsetS(wav);

@@ -18,6 +18,7 @@ import {
   newRecording,
   type RecordingSegment,
 } from "../lib/streaming/recording.ts";
+import { flacToWav } from "./_speech.ts";
 
 const RATE = 16000;
 const SHARED = new URL("../../shared/", import.meta.url);
@@ -31,21 +32,6 @@ const GOLDEN_SPEECH = [
   "speech_c_f3_16k.wav",
 ];
 const TEST_ACTORS = [17, 18, 19, 20];
-
-async function flacToWav(path: string): Promise<Uint8Array> {
-  let output: Deno.CommandOutput;
-  try {
-    output = await new Deno.Command("flac", { args: ["-d", "-c", "-s", path] }).output();
-  } catch (err) {
-    throw new Error(
-      `The parity test needs the "flac" program to decode RAVDESS (apt-get install flac): ${err}`,
-    );
-  }
-  if (!output.success) {
-    throw new Error(`flac could not decode ${path}: ${new TextDecoder().decode(output.stderr)}`);
-  }
-  return output.stdout;
-}
 
 async function ravdessClips(): Promise<string[]> {
   const paths: string[] = [];
