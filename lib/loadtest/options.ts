@@ -4,6 +4,10 @@
  * `--signup-concurrency C`, `--server-entry FILE`, `--cpu-prof DIR`. Bad input throws {@link UsageError} with a one-line reason.
  */
 
+import { parseCli, UsageError } from "../cli/args.ts";
+
+export { UsageError };
+
 /** What a load test run is asked to do. */
 export interface LoadtestOptions {
   /** Simulated recorders, each with its own account and recording. */
@@ -51,14 +55,6 @@ export const MAX_SECONDS = 3600;
 export const USAGE =
   "usage: deno task loadtest [--users N] [--seconds S] [--url U [--pid P]] [--seed K] [--out FILE] [--signup-concurrency C] [--server-entry FILE] [--cpu-prof DIR]";
 
-/** The arguments cannot be used; the message says why in one line. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
 function integer(name: string, text: string, min: number, max: number): number {
   if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
     throw new UsageError(
@@ -68,66 +64,64 @@ function integer(name: string, text: string, min: number, max: number): number {
   return Number(text);
 }
 
+function nonEmpty(name: string, text: string, what: string): string {
+  if (text === "") throw new UsageError(`Expected ${what} after --${name}`);
+  return text;
+}
+
+function httpOrigin(text: string): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(text);
+  } catch {
+    // Reported below.
+  }
+  if (url?.protocol !== "http:" && url?.protocol !== "https:") {
+    throw new UsageError(`Expected --url to be an http(s) URL, but got "${text}"`);
+  }
+  return url.origin;
+}
+
+const OPTIONS = {
+  users: { type: "string" },
+  seconds: { type: "string" },
+  url: { type: "string" },
+  pid: { type: "string" },
+  seed: { type: "string" },
+  out: { type: "string" },
+  "signup-concurrency": { type: "string" },
+  "server-entry": { type: "string" },
+  "cpu-prof": { type: "string" },
+} as const;
+
 /** Parses `args` (as in `Deno.args`); accepts `--name value` and `--name=value`. */
 export function parseLoadtestArgs(args: readonly string[]): LoadtestOptions {
-  const options: LoadtestOptions = { ...DEFAULT_OPTIONS };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!match) throw new UsageError(`Unexpected argument "${arg}"`);
-    const name = match[1];
-    let value = match[2];
-    if (value === undefined) {
-      if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
-        throw new UsageError(`Expected a value after --${name}`);
-      }
-      value = args[++i];
-    }
-    switch (name) {
-      case "users":
-        options.users = integer(name, value, 1, MAX_USERS);
-        break;
-      case "seconds":
-        options.seconds = integer(name, value, 1, MAX_SECONDS);
-        break;
-      case "seed":
-        options.seed = integer(name, value, 0, 2 ** 32 - 1);
-        break;
-      case "pid":
-        options.pid = integer(name, value, 1, 2 ** 31 - 1);
-        break;
-      case "signup-concurrency":
-        options.signupConcurrency = integer(name, value, 1, 64);
-        break;
-      case "url": {
-        let url: URL;
-        try {
-          url = new URL(value);
-        } catch {
-          throw new UsageError(`Expected --url to be an http(s) URL, but got "${value}"`);
-        }
-        if (url.protocol !== "http:" && url.protocol !== "https:") {
-          throw new UsageError(`Expected --url to be an http(s) URL, but got "${value}"`);
-        }
-        options.url = url.origin;
-        break;
-      }
-      case "server-entry":
-        if (value === "") throw new UsageError("Expected a module after --server-entry");
-        options.serverEntry = value;
-        break;
-      case "cpu-prof":
-        if (value === "") throw new UsageError("Expected a folder after --cpu-prof");
-        options.cpuProf = value;
-        break;
-      case "out":
-        if (value === "") throw new UsageError("Expected a file name after --out");
-        options.out = value;
-        break;
-      default:
-        throw new UsageError(`Unknown option --${name}`);
-    }
+  let parsed;
+  try {
+    parsed = parseCli([...args], OPTIONS);
+  } catch (err) {
+    // Some of `parseArgs`' messages run over several lines; the first says what is wrong.
+    throw new UsageError((err as Error).message.split("\n")[0]);
   }
+  const v = parsed.values;
+  const d = DEFAULT_OPTIONS;
+  const options: LoadtestOptions = {
+    users: v.users === undefined ? d.users : integer("users", v.users, 1, MAX_USERS),
+    seconds: v.seconds === undefined ? d.seconds : integer("seconds", v.seconds, 1, MAX_SECONDS),
+    url: v.url === undefined ? d.url : httpOrigin(v.url),
+    pid: v.pid === undefined ? d.pid : integer("pid", v.pid, 1, 2 ** 31 - 1),
+    seed: v.seed === undefined ? d.seed : integer("seed", v.seed, 0, 2 ** 32 - 1),
+    out: v.out === undefined ? d.out : nonEmpty("out", v.out, "a file name"),
+    signupConcurrency: v["signup-concurrency"] === undefined
+      ? d.signupConcurrency
+      : integer("signup-concurrency", v["signup-concurrency"], 1, 64),
+    serverEntry: v["server-entry"] === undefined
+      ? d.serverEntry
+      : nonEmpty("server-entry", v["server-entry"], "a module"),
+    cpuProf: v["cpu-prof"] === undefined
+      ? d.cpuProf
+      : nonEmpty("cpu-prof", v["cpu-prof"], "a folder"),
+  };
   if ((options.serverEntry !== null || options.cpuProf !== null) && options.url !== null) {
     throw new UsageError("--server-entry and --cpu-prof only apply without --url");
   }
