@@ -6,6 +6,7 @@
  * 5xx and network errors, honouring `Retry-After`), and finish. Every finished entry is
  * checked against what was sent ({@link checkEntry}).
  */
+import { float32LittleEndian } from "../../islands/audio/chunker.ts";
 import {
   FatalRequestError,
   requestWithRetry,
@@ -241,8 +242,7 @@ export async function runLoadtest(
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         lag.push(Math.max(0, performance.now() - due));
         enqueuedAt[seq] = performance.now();
-        const samples = audio.chunk(seq);
-        queue.enqueue(seq, new Uint8Array(samples.buffer));
+        queue.enqueue(seq, float32LittleEndian(audio.chunk(seq)));
         sent++;
       }
       try {
