@@ -27,9 +27,14 @@ type Job =
   | { op: "finish"; recording: Recording; resolve(segments: RecordingSegment[]): void }
   | { op: "stats"; resolve(tensors: number): void };
 
+type QueuedJob = Job & { reject(err: Error): void };
+
 interface PoolWorker {
   worker: Worker;
-  jobs: Map<number, Job & { reject(err: Error): void }>;
+  /** Jobs sent and not answered: at most one step, plus any stats requests. */
+  jobs: Map<number, QueuedJob>;
+  /** Whether a step (append or finish) is in flight on this worker. */
+  busy: boolean;
   alive: boolean;
 }
 
@@ -63,16 +68,26 @@ function startWorker(dir: string): Promise<Worker> {
   });
 }
 
-/** Worker threads that run live-recording steps of one model. */
+/**
+ * Worker threads that run live-recording steps of one model.
+ *
+ * Steps wait in the pool, not in a worker's message queue: each worker has at most one step
+ * at a time and takes the next when it answers, so a chunk never waits behind a long step on
+ * one worker while another is idle. Chunks go before finishes (a finish classifies the rest of
+ * a recording and may take tens of milliseconds; the live view of every other recorder should
+ * not wait for it), and each kind is taken in arrival order.
+ */
 export class LivePool {
   readonly #live: LiveModel;
   readonly #workers: PoolWorker[];
+  readonly #appends: QueuedJob[] = [];
+  readonly #finishes: QueuedJob[] = [];
   #nextId = 0;
 
   private constructor(live: LiveModel, workers: Worker[]) {
     this.#live = live;
     this.#workers = workers.map((worker) => {
-      const entry: PoolWorker = { worker, jobs: new Map(), alive: true };
+      const entry: PoolWorker = { worker, jobs: new Map(), busy: false, alive: true };
       worker.onmessage = (event: MessageEvent<LiveResponse>) => this.#answer(entry, event.data);
       worker.onerror = (event) => {
         event.preventDefault();
@@ -103,14 +118,14 @@ export class LivePool {
     return this.#workers.filter((w) => w.alive).length;
   }
 
-  /** {@link appendChunk} on the least busy worker (in-thread when none is left). */
+  /** {@link appendChunk} on the next free worker (in-thread when none is left). */
   append(recording: Recording, chunk: Float32Array): Promise<ChunkStep> {
     return new Promise((resolve, reject) =>
       this.#submit({ op: "append", recording, chunk, resolve, reject })
     );
   }
 
-  /** {@link finishRecording} on the least busy worker (in-thread when none is left). */
+  /** {@link finishRecording} on the next free worker, after waiting chunks (in-thread when none is left). */
   finish(recording: Recording): Promise<RecordingSegment[]> {
     return new Promise((resolve, reject) =>
       this.#submit({ op: "finish", recording, resolve, reject })
@@ -135,23 +150,36 @@ export class LivePool {
     for (const w of this.#workers) this.#drop(w);
   }
 
-  #submit(job: Job & { reject(err: Error): void }): void {
-    let best: PoolWorker | null = null;
-    for (const w of this.#workers) {
-      if (w.alive && (best === null || w.jobs.size < best.jobs.size)) best = w;
-    }
-    if (best === null) {
+  /** Steps waiting for a free worker (for tests and health checks). */
+  get waiting(): number {
+    return this.#appends.length + this.#finishes.length;
+  }
+
+  #submit(job: QueuedJob): void {
+    if (!this.#workers.some((w) => w.alive)) {
       this.#runHere(job);
       return;
     }
-    const id = this.#nextId++;
-    best.jobs.set(id, job);
-    const request: LiveRequest = job.op === "append"
-      ? { op: "append", id, recording: job.recording, chunk: job.chunk }
-      : job.op === "finish"
-      ? { op: "finish", id, recording: job.recording }
-      : { op: "stats", id };
-    best.worker.postMessage(request);
+    (job.op === "finish" ? this.#finishes : this.#appends).push(job);
+    this.#dispatch();
+  }
+
+  /** Gives waiting steps to free workers: chunks first, then finishes. */
+  #dispatch(): void {
+    for (const w of this.#workers) {
+      if (!w.alive || w.busy) continue;
+      const job = this.#appends.shift() ?? this.#finishes.shift();
+      if (!job) return;
+      const id = this.#nextId++;
+      w.jobs.set(id, job);
+      w.busy = true;
+      const request: LiveRequest = job.op === "append"
+        ? { op: "append", id, recording: job.recording, chunk: job.chunk }
+        : job.op === "finish"
+        ? { op: "finish", id, recording: job.recording }
+        : { op: "stats", id };
+      w.worker.postMessage(request);
+    }
   }
 
   #runHere(job: Job & { reject(err: Error): void }): void {
@@ -169,6 +197,10 @@ export class LivePool {
     const job = w.jobs.get(message.id);
     if (!job) return;
     w.jobs.delete(message.id);
+    if (job.op !== "stats") {
+      w.busy = false;
+      this.#dispatch();
+    }
     if (message.op === "error") job.reject(new Error(message.message));
     else if (message.op === "appended" && job.op === "append") job.resolve(message.step);
     else if (message.op === "finished" && job.op === "finish") job.resolve(message.segments);
@@ -179,10 +211,18 @@ export class LivePool {
   #drop(w: PoolWorker): void {
     if (!w.alive) return;
     w.alive = false;
+    w.busy = false;
     w.worker.terminate();
     const jobs = [...w.jobs.values()];
     w.jobs.clear();
     for (const job of jobs) this.#runHere(job);
+    if (!this.#workers.some((other) => other.alive)) {
+      // No worker left: what waits is computed here, in order.
+      for (const job of this.#appends.splice(0)) this.#runHere(job);
+      for (const job of this.#finishes.splice(0)) this.#runHere(job);
+    } else {
+      this.#dispatch();
+    }
   }
 }
 
@@ -198,6 +238,11 @@ export async function startLivePool(live: LiveModel, size: number): Promise<numb
   const pool = await LivePool.start(live, size);
   if (pool) pools.set(live, pool);
   return pool?.size ?? 0;
+}
+
+/** The pool {@link startLivePool} started for `live`, or null. */
+export function livePoolOf(live: LiveModel): LivePool | null {
+  return pools.get(live) ?? null;
 }
 
 /** Stops the workers of {@link startLivePool}; later steps run in-thread. */

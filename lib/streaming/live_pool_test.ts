@@ -12,6 +12,7 @@ import {
 import {
   appendChunkLive,
   finishRecordingLive,
+  livePoolOf,
   liveTensorCounts,
   startLivePool,
   stopLivePool,
@@ -82,4 +83,41 @@ Deno.test("without a pool, or for a model with no folder, steps run in-thread", 
     await appendChunkLive(bare, newRecording(), chunk),
     appendChunk(live, newRecording(), chunk),
   );
+});
+
+Deno.test({
+  name: "a worker takes one step at a time, and waiting chunks go before waiting finishes",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const audio = await twoUtterances();
+    // A recording with closed utterances still to classify, so its finish has work to do.
+    let long = newRecording();
+    for (let i = 0; i + RATE <= audio.length; i += RATE) {
+      long = appendChunk(live, long, audio.subarray(i, i + RATE)).recording;
+    }
+    const chunk = audio.subarray(0, RATE);
+    assert.equal(await startLivePool(live, 1), 1);
+    try {
+      const pool = livePoolOf(live)!;
+      const order: string[] = [];
+      const first = appendChunkLive(live, newRecording(), chunk).then(() => order.push("a0"));
+      const finish = finishRecordingLive(live, long).then(() => order.push("finish"));
+      const later = [1, 2, 3].map((i) =>
+        appendChunkLive(live, newRecording(), chunk).then(() => order.push(`a${i}`))
+      );
+      // One step went to the worker; the other four wait in the pool.
+      assert.equal(pool.waiting, 4);
+      await Promise.all([first, finish, ...later]);
+      assert.deepEqual(order, ["a0", "a1", "a2", "a3", "finish"]);
+      assert.equal(pool.waiting, 0);
+      assert.deepEqual(
+        await finishRecordingLive(live, long),
+        finishRecording(live, long),
+        "the finish is still computed exactly",
+      );
+    } finally {
+      stopLivePool(live);
+    }
+  },
 });

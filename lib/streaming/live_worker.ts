@@ -11,13 +11,25 @@ import type { LiveRequest, LiveResponse } from "./live_protocol.ts";
 /** The worker's global scope, typed for what is used here. */
 const scope = globalThis as unknown as {
   onmessage: ((event: MessageEvent<LiveRequest>) => void) | null;
-  postMessage(message: LiveResponse): void;
+  postMessage(message: LiveResponse, transfer?: Transferable[]): void;
 };
 
 let live: LiveModel | null = null;
 
-function send(message: LiveResponse) {
-  scope.postMessage(message);
+function send(message: LiveResponse, transfer: Transferable[] = []) {
+  scope.postMessage(message, transfer);
+}
+
+/**
+ * The buffer of `audio` when the array is all of it (as the kept audio `appendChunk` returns
+ * is), so it can be moved to the request thread instead of copied.
+ */
+function movable(audio: Float32Array): Transferable[] {
+  const { buffer } = audio;
+  return buffer instanceof ArrayBuffer && audio.byteOffset === 0 &&
+      audio.byteLength === buffer.byteLength
+    ? [buffer]
+    : [];
 }
 
 function errorText(err: unknown): string {
@@ -48,7 +60,7 @@ scope.onmessage = async (event: MessageEvent<LiveRequest>) => {
   try {
     if (request.op === "append") {
       const step = appendChunk(live, request.recording, request.chunk);
-      send({ op: "appended", id: request.id, step });
+      send({ op: "appended", id: request.id, step }, movable(step.recording.audio));
     } else {
       send({ op: "finished", id: request.id, segments: finishRecording(live, request.recording) });
     }
