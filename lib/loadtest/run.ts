@@ -38,6 +38,11 @@ export interface LoadtestReport {
   finishLatencyMs: LatencySummary;
   /** How late the client's own timers fired, in ms (a busy client shows here first). */
   scheduleLagMs: LatencySummary;
+  /**
+   * p99 chunk latency of the chunks due in each second of the run (index = seq), in ms: shows
+   * whether the tail comes from a start-up transient or from the steady state.
+   */
+  chunkP99BySecondMs: (number | null)[];
   /** Non-2xx answers and failed attempts, by status ("network", "timeout" for no answer). */
   errorsByStatus: Record<string, number>;
   serverRssMiB: { before: number | null; peak: number | null; after: number | null };
@@ -190,6 +195,7 @@ export async function runLoadtest(
     const random = seededRandom(options.seed);
     const schedules = userSchedules(options.users, options.seconds, random);
     const chunkLatency: number[] = [];
+    const latencyBySecond: number[][] = Array.from({ length: options.seconds }, () => []);
     const finishLatency: number[] = [];
     const lag: number[] = [];
     const errorsByStatus: Record<string, number> = {};
@@ -232,7 +238,9 @@ export async function runLoadtest(
         fetch: userFetch as typeof fetch,
         onAnswer: (seq, answer) => {
           acknowledged++;
-          chunkLatency.push(performance.now() - enqueuedAt[seq]);
+          const latency = performance.now() - enqueuedAt[seq];
+          chunkLatency.push(latency);
+          latencyBySecond[seq].push(latency);
           answered.push(...(answer as { segments: SegmentLike[] }).segments);
         },
       });
@@ -299,6 +307,7 @@ export async function runLoadtest(
       chunkLatencyMs: latencySummary(chunkLatency),
       finishLatencyMs: latencySummary(finishLatency),
       scheduleLagMs: latencySummary(lag),
+      chunkP99BySecondMs: latencyBySecond.map((values) => latencySummary(values).p99),
       errorsByStatus,
       serverRssMiB: { before: rssBefore, peak: rssPeak, after: rssAfter },
       serverRssTimelineMiB: rssTimeline,
