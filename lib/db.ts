@@ -716,8 +716,9 @@ export class Db {
   /**
    * Commits processed chunks in one atomic operation checked against the row read before:
    * the next row, the audio pages that changed (pages wholly before the kept audio are
-   * deleted), the answer to `answer.seq`, new segments and the consumed early chunks. False
-   * when the row changed meanwhile (another request won; read its answer).
+   * deleted), the answer to `answer.seq`, new segments and the consumed early chunks. The
+   * row's new versionstamp, or null when the row changed meanwhile (another request won; read
+   * its answer).
    */
   async commitRecordingChunks(
     current: Versioned<RecordingRow>,
@@ -725,7 +726,7 @@ export class Db {
     audio: Float32Array,
     answer: ChunkAnswer,
     consumedPending: readonly number[],
-  ): Promise<boolean> {
+  ): Promise<string | null> {
     const { userId, id } = current.value;
     const prev = current.value;
     const ttl = { expireIn: RECORDING_TTL_MS };
@@ -777,7 +778,8 @@ export class Db {
         const part of this.kv.list({ prefix: ["recording_pending", userId, id, seq] })
       ) op.delete(part.key);
     }
-    return (await op.commit()).ok;
+    const res = await op.commit();
+    return res.ok ? res.versionstamp : null;
   }
 
   /**

@@ -252,13 +252,15 @@ Deno.test("recordings: checked commits, paged audio, pending chunks, no orphans 
   const state = { ...row.value.state, samplesReceived: 8000 + audio.length, bufferStart: 8000 };
   state.segmentCount = 1;
   const next = { ...row.value, nextSeq: 1, state };
-  assert.ok(await db.commitRecordingChunks(row, next, audio, answer(0), []));
+  const committed = await db.commitRecordingChunks(row, next, audio, answer(0), []);
+  assert.ok(committed);
   // The same read row again: its versionstamp is stale, so nothing is written.
   const stale = { ...next, nextSeq: 2 };
-  assert.equal(await db.commitRecordingChunks(row, stale, audio, answer(1), []), false);
+  assert.equal(await db.commitRecordingChunks(row, stale, audio, answer(1), []), null);
   assert.equal(await db.getChunkAnswer(row.value, 1), null);
   const reread = (await db.getRecording(user.id, created.id))!;
   assert.equal(reread.value.nextSeq, 1);
+  assert.equal(reread.versionstamp, committed, "the commit returns the row's new versionstamp");
   assert.deepEqual(await db.getRecordingAudio(reread.value), audio);
   assert.deepEqual(await db.getChunkAnswer(reread.value, 0), answer(0));
   assert.deepEqual(await db.listRecordingSegments(reread.value), answer(0).segments);

@@ -9,6 +9,10 @@
  * so of two concurrent copies of a chunk one commits and the other finds its answer. A chunk
  * that arrives early is stored (with an answer that shows the prediction as of then) and
  * processed when the gap before it fills.
+ *
+ * The kept audio a chunk needs is remembered in process memory for the row versionstamp it
+ * belongs to ({@link KeptAudioCache}), so the next chunk of the same recording usually skips
+ * reading it back; any other versionstamp reads the store, so this changes no result.
  */
 import { type ChunkAnswer, type Db, type Entry, type RecordingRow, type Versioned } from "../db.ts";
 import {
@@ -21,6 +25,7 @@ import {
 } from "./recording.ts";
 import { MODEL_SAMPLE_RATE_HZ } from "../audio/constants.ts";
 import { appendChunkLive, finishRecordingLive } from "./live_pool.ts";
+import { KeptAudioCache } from "./audio_cache.ts";
 
 /** Largest accepted seq: a day of 1 s chunks, far beyond any journal recording. */
 export const MAX_SEQ = 86_400;
@@ -91,6 +96,19 @@ async function openRow(
 
 type PendingChunk = { seq: number; samples: Float32Array };
 
+const audioCaches = new WeakMap<Db, KeptAudioCache>();
+
+/** The kept-audio cache of `db` (one per store, since versionstamps are per store). */
+export function keptAudioCacheOf(db: Db): KeptAudioCache {
+  let cache = audioCaches.get(db);
+  if (!cache) audioCaches.set(db, cache = new KeptAudioCache());
+  return cache;
+}
+
+function audioKey(row: Pick<RecordingRow, "userId" | "id">): string {
+  return `${row.userId}/${row.id}`;
+}
+
 /** Samples of the early chunks still waiting to be processed (seq at or after `nextSeq`). */
 function waitingSamples(row: RecordingRow, pending: readonly PendingChunk[]): number {
   let total = 0;
@@ -148,25 +166,29 @@ export async function addChunk(
     const { next, audio, segments, consumed } = await processInOrder(
       db,
       live,
-      current.value,
+      current,
       pending,
       [{ seq, samples }],
     );
     const answer: ChunkAnswer = { seq, current: next.state.current, segments };
-    if (await db.commitRecordingChunks(current, next, audio, answer, consumed)) return answer;
+    const versionstamp = await db.commitRecordingChunks(current, next, audio, answer, consumed);
+    if (versionstamp !== null) {
+      keptAudioCacheOf(db).set(audioKey(next), versionstamp, audio);
+      return answer;
+    }
   }
   throw new RecordingClosedError("This recording is changing too fast; send the chunk again.");
 }
 
 /**
- * Runs `first` and then every stored early chunk (`pending`, as listed for `row`) that
+ * Runs `first` and then every stored early chunk (`pending`, as listed for the row) that
  * follows without a gap through the recording. With `skipGaps`, the remaining early chunks
  * are taken in order even across missing seqs (used when the recording ends).
  */
 async function processInOrder(
   db: Db,
   live: LiveModel,
-  row: RecordingRow,
+  current: Versioned<RecordingRow>,
   pending: readonly PendingChunk[],
   first: PendingChunk[],
   skipGaps = false,
@@ -177,7 +199,9 @@ async function processInOrder(
   segments: RecordingSegment[];
   consumed: number[];
 }> {
-  const audio = await db.getRecordingAudio(row);
+  const row = current.value;
+  const audio = keptAudioCacheOf(db).get(audioKey(row), current.versionstamp) ??
+    await db.getRecordingAudio(row);
   let recording: Recording = { state: row.state, audio };
   const consumed: number[] = [];
   const segments: RecordingSegment[] = [];
@@ -238,7 +262,7 @@ export async function finishRecordingEntry(
     const { recording, segments: late } = await processInOrder(
       db,
       live,
-      current.value,
+      current,
       await db.listPendingChunks(current.value),
       [],
       true,
@@ -256,7 +280,10 @@ export async function finishRecordingEntry(
       distribution,
       segments,
     });
-    if (saved) return entryJson(saved);
+    if (saved) {
+      keptAudioCacheOf(db).delete(audioKey(current.value));
+      return entryJson(saved);
+    }
   }
   throw new RecordingClosedError("This recording is changing too fast; finish it again.");
 }

@@ -1,0 +1,58 @@
+/**
+ * The kept-audio cache of live recordings changes no result: a recording advanced by one
+ * process hits the cache, and one advanced in turns by two processes over the same store
+ * (each with its own cache) reads the store whenever the other moved it on.
+ */
+import assert from "node:assert/strict";
+import { Db } from "../db.ts";
+import { loadEmotionModel } from "../model/emotion_model.ts";
+import { twoUtterances } from "../../tests/_speech.ts";
+import { liveModelOf } from "./recording.ts";
+import { addChunk, finishRecordingEntry, keptAudioCacheOf, startRecording } from "./sessions.ts";
+
+const RATE = 16000;
+const live = liveModelOf(await loadEmotionModel());
+
+async function record(dbs: Db[], userId: string, pick: (seq: number) => number) {
+  const audio = await twoUtterances();
+  const id = await startRecording(dbs[0], userId);
+  const answers = [];
+  for (let seq = 0; seq * RATE < audio.length; seq++) {
+    const chunk = audio.subarray(seq * RATE, (seq + 1) * RATE);
+    answers.push(await addChunk(dbs[pick(seq)], live, userId, id, seq, chunk));
+  }
+  const entry = await finishRecordingEntry(dbs[pick(answers.length)], live, userId, id);
+  return { answers, segments: entry.segments, distribution: entry.distribution };
+}
+
+Deno.test("kept audio comes from the cache within a process and from the store after another process", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const one = new Db(kv);
+    const user = await one.createUser("cache", "-");
+    const alone = await record([one], user.id, () => 0);
+    const chunks = alone.answers.length;
+    // The first chunk finds nothing cached; every later one, and the finish, hit.
+    assert.deepEqual(keptAudioCacheOf(one).stats(), {
+      entries: 0,
+      bytes: 0,
+      hits: chunks,
+      misses: 1,
+    });
+
+    // Two processes over one store, taking turns: each finds the row moved by the other.
+    const a = new Db(kv), b = new Db(kv);
+    const turns = await record([a, b], user.id, (seq) => seq % 2);
+    assert.deepEqual(turns, alone);
+    assert.equal(keptAudioCacheOf(a).stats().hits + keptAudioCacheOf(b).stats().hits, 0);
+
+    // Runs of a few chunks per process: hits within a run, a miss after each switch.
+    const c = new Db(kv), d = new Db(kv);
+    const runs = await record([c, d], user.id, (seq) => Math.floor(seq / 3) % 2);
+    assert.deepEqual(runs, alone);
+    assert.ok(keptAudioCacheOf(c).stats().hits > 0);
+    assert.ok(keptAudioCacheOf(d).stats().misses > 0);
+  } finally {
+    kv.close();
+  }
+});
