@@ -4,13 +4,16 @@
  * accuracy curves, confusion matrices and recall per emotion for each set.
  *
  * Usage: deno task eval --model models/NAME --ravdess DIR --tess DIR [--out DIR] [--json]
+ *
+ * A model with `normalisation: "speaker"` gets each speaker's statistics from that speaker's
+ * clips in the set being scored (no labels used), as training did for validation speakers.
  */
 import * as tf from "@tensorflow/tfjs";
 import { failAndExit, parseCli, UsageError } from "../lib/cli/args.ts";
 import { FeatureStore } from "../lib/data/feature_store.ts";
 import { loadEmotionModel } from "../lib/model/emotion_model.ts";
 import { modelFiles, resolveSplitEntries, type SplitFile } from "../lib/model/model_files.ts";
-import { loadFeatures, toArraySet } from "../lib/train/dataset.ts";
+import { loadFeatures, speakerStatsBy, toArraySet } from "../lib/train/dataset.ts";
 import { reportPictures, scoreSet, type SetReport } from "../lib/train/report.tsx";
 import { predictAll } from "../lib/train/trainer.ts";
 
@@ -24,7 +27,9 @@ async function main(argv: string[]) {
   });
   if (!values.model) throw new UsageError("Give --model models/NAME");
   const files = modelFiles(values.model);
-  const { classifier, config } = await loadEmotionModel(values.model);
+  const { classifier, config } = await loadEmotionModel(values.model, {
+    speakerNormalisation: true,
+  });
   const split: SplitFile = JSON.parse(await Deno.readTextFile(files.split));
   const history = JSON.parse(await Deno.readTextFile(files.history));
   const roots = { ravdess: values.ravdess, tess: values.tess };
@@ -32,7 +37,11 @@ async function main(argv: string[]) {
   const sets: Record<string, SetReport> = {};
   for (const name of ["val", "test"] as const) {
     const items = resolveSplitEntries(split[name], roots);
-    const arrays = toArraySet(items, await loadFeatures(items, store), config.input);
+    const features = await loadFeatures(items, store);
+    const speakers = config.input.normalisation === "speaker"
+      ? speakerStatsBy(items, features)
+      : undefined;
+    const arrays = toArraySet(items, features, config.input, speakers);
     const probs = predictAll(classifier.model, arrays);
     sets[name] = scoreSet(probs, arrays.y, config.labels);
   }

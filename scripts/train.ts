@@ -4,7 +4,7 @@
  * Usage:
  *   deno task train --ravdess DIR --tess DIR [--arch lstm|bilstm|lstm-pool]
  *     [--split random|speakers] [--epochs N] [--batch N] [--seed S] [--lr X]
- *     [--normalise none|utterance] [--deltas 0|1|2] [--augment K [--augment-corpus C]]
+ *     [--normalise none|utterance|speaker] [--deltas 0|1|2] [--augment K [--augment-corpus C]]
  *     [--dropout R]
  *     [--out models/NAME] [--resume]
  *
@@ -13,7 +13,10 @@
  * noise at 5–20 dB SNR; see `lib/train/augment.ts`), or only of one corpus's clips with
  * `--augment-corpus ravdess` (which also evens out RAVDESS's 14 training actors against
  * TESS's 2800 clips). `--dropout R` sets the dropout rate: Dropout layers after both LSTMs of
- * `lstm` (default 0, none) or the rate of `lstm-pool` (default 0.3). After every epoch a
+ * `lstm` (default 0, none) or the rate of `lstm-pool` (default 0.3). `--normalise speaker`
+ * standardises features with each speaker's voiced-frame statistics (`lib/model/input.ts`):
+ * training speakers' from their original training clips (augmented copies use their source
+ * speaker's), validation speakers' from their own clips. After every epoch a
  * checkpoint goes to `.cache/checkpoints/NAME` (`--resume` continues from it, also to more
  * `--epochs` than first asked for) and, when validation accuracy improved, the model is written to
  * `--out` with `labels.json`, `config.json`, `history.json` and `split.json` (the
@@ -37,6 +40,7 @@ import {
   type FeatureJob,
   fillFeatureCache,
   loadFeatures,
+  speakerStatsBy,
   toArraySet,
 } from "../lib/train/dataset.ts";
 import { seededRandom } from "../lib/train/rng.ts";
@@ -70,8 +74,10 @@ async function main(argv: string[]) {
   if (values.split !== "random" && values.split !== "speakers") {
     throw new UsageError(`Expected --split random|speakers, but got "${values.split}"`);
   }
-  if (values.normalise !== "none" && values.normalise !== "utterance") {
-    throw new UsageError(`Expected --normalise none|utterance, but got "${values.normalise}"`);
+  if (!["none", "utterance", "speaker"].includes(values.normalise!)) {
+    throw new UsageError(
+      `Expected --normalise none|utterance|speaker, but got "${values.normalise}"`,
+    );
   }
   const deltas = intFlag("deltas", values.deltas, 0);
   if (deltas > 2) throw new UsageError(`Expected --deltas 0, 1 or 2, but got ${deltas}`);
@@ -135,8 +141,26 @@ async function main(argv: string[]) {
     normalisation: values.normalise as InputConfig["normalisation"],
     deltas: deltas as InputConfig["deltas"],
   };
-  const trainSet = toArraySet(trainItems, await loadFeatures(trainJobs, store), input);
-  const valSet = toArraySet(split.val, await loadFeatures(split.val, store), input);
+  const trainFeatures = await loadFeatures(trainJobs, store);
+  const valFeatures = await loadFeatures(split.val, store);
+  // Speaker statistics: training speakers' from their original (un-augmented) training clips,
+  // which augmented copies share; validation speakers' from their own clips (no labels used).
+  // Each set has its own statistics, so under the random split a speaker's validation clips
+  // are normalised by those clips alone, like a held-out speaker's.
+  const bySpeaker = input.normalisation === "speaker";
+  const trainSpeakers = bySpeaker
+    ? speakerStatsBy(split.train, trainFeatures.slice(0, split.train.length))
+    : undefined;
+  const valSpeakers = bySpeaker ? speakerStatsBy(split.val, valFeatures) : undefined;
+  if (bySpeaker) {
+    console.error(
+      `speaker statistics: ${trainSpeakers!.size} training, ${
+        valSpeakers!.size
+      } validation speakers`,
+    );
+  }
+  const trainSet = toArraySet(trainItems, trainFeatures, input, trainSpeakers);
+  const valSet = toArraySet(split.val, valFeatures, input, valSpeakers);
 
   const settings = {
     architecture,

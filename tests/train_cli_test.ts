@@ -107,6 +107,43 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "train and eval with --normalise speaker: per-speaker statistics, refused for classifying",
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      await makeCorpus(dir);
+      const args = ["--ravdess", `${dir}/ravdess`, "--split", "speakers", "--seed", "3"];
+      const trained = await run(
+        "train.ts",
+        [...args, "--normalise", "speaker", "--epochs", "1", "--out", "models/s"],
+        dir,
+      );
+      assert.match(trained.stderr, /speaker statistics: 14 training, 2 validation speakers/);
+      const config = JSON.parse(await Deno.readTextFile(`${dir}/models/s/config.json`));
+      assert.equal(config.input.normalisation, "speaker");
+      const { stdout } = await run(
+        "eval.ts",
+        ["--model", "models/s", "--ravdess", `${dir}/ravdess`, "--json"],
+        dir,
+      );
+      const report = JSON.parse(stdout.trim().split("\n").at(-1)!);
+      assert.ok(report.testAccuracy >= 0 && report.testAccuracy <= 1);
+      await assert.rejects(
+        run("classify.ts", [
+          "--model",
+          "models/s",
+          `${dir}/ravdess/Actor_01/03-01-01-01-01-01-01.wav`,
+        ], dir),
+        /uses normalisation "speaker"/,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 Deno.test("train refuses a wrong command line with a one-line reason", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${root}scripts/train.ts`, "--ravdess", "/nowhere", "--arch", "gru"],

@@ -47,18 +47,38 @@ export function modelSourceOf(model: EmotionModel): string | null {
   return sources.get(model) ?? null;
 }
 
+/** Options of {@link loadEmotionModel}. */
+export interface LoadOptions {
+  /**
+   * Accept a model whose input is normalised per speaker (`normalisation: "speaker"`). Its
+   * input needs the speaker's statistics, which only the caller can supply (evaluation does,
+   * from the held-out speakers' clips); file classification and live recordings cannot yet,
+   * so without this such a model is refused.
+   */
+  speakerNormalisation?: boolean;
+}
+
 /**
  * Loads a model folder (default: the shipped model). Throws when the model was trained
- * on another audio pipeline version, since its features would not match.
+ * on another audio pipeline version, since its features would not match, and for a model
+ * normalised per speaker unless `options.speakerNormalisation` is set.
  */
 export async function loadEmotionModel(
   dir: string | URL = DEFAULT_MODEL_DIR,
+  options: LoadOptions = {},
 ): Promise<EmotionModel> {
   const path = dir instanceof URL ? dir.pathname : dir;
   const config = await readModelConfig(path);
   if (config.input.pipelineVersion !== PIPELINE_VERSION) {
     throw new RangeError(
       `Expected a model for audio pipeline ${PIPELINE_VERSION} but got ${config.input.pipelineVersion} (${path})`,
+    );
+  }
+  if (config.input.normalisation === "speaker" && !options.speakerNormalisation) {
+    throw new RangeError(
+      `Expected a model that needs no speaker statistics, but ${path} uses normalisation "speaker": ` +
+        "classification of files and live recordings cannot supply a speaker's statistics yet " +
+        "(only deno task eval can)",
     );
   }
   const classifier = await loadClassifier(modelFiles(path).dir, {

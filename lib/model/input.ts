@@ -9,6 +9,12 @@
  *   RMS above {@link VOICED_RMS}); frames outside speech (padding, silence) become 0, the
  *   mean. This removes a speaker's and a microphone's constant colouring — the largest
  *   difference between voices the model heard and new ones.
+ * - `"speaker"` standardises each feature with the mean and standard deviation of one
+ *   speaker's voiced frames over all of that speaker's clips ({@link speakerStats}); frames
+ *   outside speech become 0. The statistics are not part of the model: whoever builds the
+ *   input supplies them ({@link SpeakerStats}), computed without labels from that speaker's
+ *   own recordings (training clips for training speakers, held-out clips for held-out ones).
+ *   Only training and evaluation can do that so far; {@link modelInput} refuses to guess.
  * - `deltas: 1 | 2` appends first (and second) order regression deltas over ±2 frames
  *   (HTK's formula, edges repeated), in the same order as `librosa.feature.delta` with
  *   `width=5`.
@@ -22,7 +28,7 @@ export interface InputConfig {
   pipelineVersion: string;
   /** Frames per model input window. */
   frames: number;
-  normalisation: "none" | "utterance";
+  normalisation: "none" | "utterance" | "speaker";
   deltas: 0 | 1 | 2;
 }
 
@@ -74,19 +80,100 @@ export function normaliseUtterance(
   return out;
 }
 
+/** Mean and standard deviation of each feature over one speaker's voiced frames. */
+export interface SpeakerStats {
+  mean: Float64Array;
+  std: Float64Array;
+  /** Voiced frames the statistics were computed from. */
+  frames: number;
+}
+
+/**
+ * Statistics of the voiced frames (RMS above {@link VOICED_RMS}, as `"utterance"` uses) of
+ * all of one speaker's clips; population standard deviation. Throws when no clip has a
+ * voiced frame.
+ */
+export function speakerStats(matrices: readonly FeatureMatrix[]): SpeakerStats {
+  const width = FEATURE_COUNT;
+  const mean = new Float64Array(width);
+  const std = new Float64Array(width);
+  let frames = 0;
+  const eachVoiced = (visit: (row: Float32Array) => void) => {
+    for (const m of matrices) {
+      if (m.featureCount !== width) {
+        throw new RangeError(`Expected ${width} features per frame but got ${m.featureCount}`);
+      }
+      for (let t = 0; t < m.frames; t++) {
+        if (m.data[t * width] > VOICED_RMS) visit(m.data.subarray(t * width, (t + 1) * width));
+      }
+    }
+  };
+  eachVoiced((row) => {
+    frames++;
+    for (let f = 0; f < width; f++) mean[f] += row[f];
+  });
+  if (frames === 0) {
+    throw new RangeError("Expected voiced frames for speaker statistics but got none");
+  }
+  for (let f = 0; f < width; f++) mean[f] /= frames;
+  eachVoiced((row) => {
+    for (let f = 0; f < width; f++) std[f] += (row[f] - mean[f]) ** 2;
+  });
+  for (let f = 0; f < width; f++) std[f] = Math.sqrt(std[f] / frames);
+  return { mean, std, frames };
+}
+
+/** Standardises each column of voiced frames with a speaker's statistics; other frames become 0. */
+export function normaliseSpeaker(
+  data: Float32Array,
+  frames: number,
+  width: number,
+  stats: SpeakerStats,
+): Float32Array {
+  if (stats.mean.length !== width || stats.std.length !== width) {
+    throw new RangeError(
+      `Expected speaker statistics of width ${width} but got ${stats.mean.length}`,
+    );
+  }
+  const out = new Float32Array(data.length);
+  for (let t = 0; t < frames; t++) {
+    if (!(data[t * width] > VOICED_RMS)) continue;
+    for (let f = 0; f < width; f++) {
+      const std = stats.std[f];
+      out[t * width + f] = std > 1e-6 ? (data[t * width + f] - stats.mean[f]) / std : 0;
+    }
+  }
+  return out;
+}
+
 /**
  * The model input for one clip: `[config.frames, inputWidth(config)]`, row-major. Throws
- * when the matrix does not have the configured frame count or feature width.
+ * when the matrix does not have the configured frame count or feature width, and for
+ * `normalisation: "speaker"` when the speaker's statistics are not given.
  */
-export function modelInput(matrix: FeatureMatrix, config: InputConfig): Float32Array {
+export function modelInput(
+  matrix: FeatureMatrix,
+  config: InputConfig,
+  speaker?: SpeakerStats,
+): Float32Array {
   if (matrix.featureCount !== FEATURE_COUNT || matrix.frames !== config.frames) {
     throw new RangeError(
       `Expected features [${config.frames}, ${FEATURE_COUNT}] but got [${matrix.frames}, ${matrix.featureCount}]`,
     );
   }
-  const base = config.normalisation === "utterance"
-    ? normaliseUtterance(matrix.data, matrix.frames, FEATURE_COUNT)
-    : matrix.data;
+  let base = matrix.data;
+  if (config.normalisation === "utterance") {
+    base = normaliseUtterance(matrix.data, matrix.frames, FEATURE_COUNT);
+  } else if (config.normalisation === "speaker") {
+    if (!speaker) {
+      throw new TypeError(
+        'Expected the speaker\'s statistics for a model with normalisation "speaker", but got none',
+      );
+    }
+    base = normaliseSpeaker(matrix.data, matrix.frames, FEATURE_COUNT, speaker);
+  } else if (config.normalisation !== "none") {
+    throw new RangeError(`Unknown input normalisation "${config.normalisation}"`);
+  }
   if (config.deltas === 0) return Float32Array.from(base);
   const parts = [base];
   let last = base;

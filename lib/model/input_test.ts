@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { assertAllClose } from "../testing/all_close.ts";
-import { deltas, inputWidth, modelInput, normaliseUtterance, VOICED_RMS } from "./input.ts";
+import {
+  deltas,
+  inputWidth,
+  modelInput,
+  normaliseSpeaker,
+  normaliseUtterance,
+  speakerStats,
+  VOICED_RMS,
+} from "./input.ts";
 import { PIPELINE_VERSION } from "../audio/constants.ts";
 
 Deno.test("deltas of a ramp are its slope; of a constant, zero", () => {
@@ -49,4 +57,79 @@ Deno.test("modelInput stacks base features and deltas per frame, and checks the 
     () => modelInput({ data, frames, featureCount: 15 }, { ...cfg, frames: 5 }),
     /Expected features \[5, 15\] but got \[4, 15\]/,
   );
+});
+
+/** A `[rms.length, 15]` matrix: RMS `rms[t]`, every other column `value(t, f)`. */
+function matrix(rms: number[], value: (t: number, f: number) => number) {
+  const frames = rms.length;
+  const data = new Float32Array(frames * 15);
+  for (let t = 0; t < frames; t++) {
+    data[t * 15] = rms[t];
+    for (let f = 1; f < 15; f++) data[t * 15 + f] = value(t, f);
+  }
+  return { data, frames, featureCount: 15 };
+}
+
+Deno.test("speaker statistics cover the voiced frames of all of a speaker's clips", () => {
+  // Voiced values of column 1: 1, 2, 3 (clip a) and 6 (clip b); silent frames hold 100.
+  const colA = [1, 2, 100, 3];
+  const a = matrix([0.1, 0.2, 0, 0.3], (t, f) => f === 1 ? colA[t] : t === 2 ? 100 : 5);
+  const b = matrix([0, 0.4], (t, f) => t === 0 ? 100 : f === 1 ? 6 : 5);
+  const stats = speakerStats([a, b]);
+  assert.equal(stats.frames, 4);
+  // column 1: mean (1+2+3+6)/4 = 3, population variance (4+1+0+9)/4 = 3.5
+  assertAllClose([stats.mean[1], stats.std[1]], [3, Math.sqrt(3.5)], { atol: 1e-9 });
+  // RMS column: 0.1, 0.2, 0.3, 0.4
+  assertAllClose([stats.mean[0], stats.std[0]], [0.25, Math.sqrt(0.0125)], { atol: 1e-7 });
+  // a constant column has std 0
+  assertAllClose([stats.mean[7], stats.std[7]], [5, 0], { atol: 1e-9 });
+  assert.throws(() => speakerStats([matrix([0, 0], () => 1)]), /voiced frames/);
+});
+
+Deno.test("speaker normalisation: the speaker's voiced frames get mean 0 / std 1, others 0", () => {
+  const random = (() => {
+    let s = 7;
+    return () => (s = (s * 16807) % 2147483647) / 2147483647;
+  })();
+  const clips = [6, 9, 4].map((frames, c) =>
+    matrix(
+      Array.from({ length: frames }, (_, t) => t % 3 === 2 ? 0 : 0.01 + random()),
+      (_, f) => 10 * c + f * random() - 40,
+    )
+  );
+  const stats = speakerStats(clips);
+  const out = clips.map((m) => normaliseSpeaker(m.data, m.frames, 15, stats));
+  for (let f = 0; f < 15; f++) {
+    const voiced: number[] = [];
+    out.forEach((o, c) => {
+      for (let t = 0; t < clips[c].frames; t++) {
+        if (t % 3 === 2) assert.equal(o[t * 15 + f], 0, "silent frames become 0");
+        else voiced.push(o[t * 15 + f]);
+      }
+    });
+    const mean = voiced.reduce((x, y) => x + y) / voiced.length;
+    const std = Math.sqrt(voiced.reduce((x, y) => x + (y - mean) ** 2, 0) / voiced.length);
+    assertAllClose([mean, std], [0, 1], { atol: 1e-5, label: `column ${f}` });
+  }
+  // one clip alone is not standardised by the speaker's statistics the way its own would be
+  const own = normaliseUtterance(clips[2].data, clips[2].frames, 15);
+  assert.notDeepEqual(Array.from(out[2]), Array.from(own));
+});
+
+Deno.test("modelInput with speaker normalisation needs the speaker's statistics", () => {
+  const m = matrix([0.1, 0.2, 0.3, 0], (t, f) => t * f);
+  const cfg = {
+    pipelineVersion: PIPELINE_VERSION,
+    frames: 4,
+    normalisation: "speaker",
+    deltas: 0,
+  } as const;
+  assert.throws(() => modelInput(m, cfg), /speaker's statistics .* "speaker"/);
+  const stats = speakerStats([m]);
+  assert.deepEqual(
+    Array.from(modelInput(m, cfg, stats)),
+    Array.from(normaliseSpeaker(m.data, 4, 15, stats)),
+  );
+  // with its own clip as the only one, speaker normalisation is utterance normalisation
+  assertAllClose(modelInput(m, cfg, stats), normaliseUtterance(m.data, 4, 15), { atol: 1e-5 });
 });

@@ -11,7 +11,13 @@ import { FeatureStore, sha256Hex } from "../data/feature_store.ts";
 import { augmentClip, type AugmentSpec } from "./augment.ts";
 import { labelIndex } from "../data/labels.ts";
 import type { DatasetItem } from "../data/types.ts";
-import { type InputConfig, inputWidth, modelInput } from "../model/input.ts";
+import {
+  type InputConfig,
+  inputWidth,
+  modelInput,
+  type SpeakerStats,
+  speakerStats,
+} from "../model/input.ts";
 
 /** Clips as one contiguous `[count, frames, width]` array plus label indices. */
 export interface ArraySet {
@@ -89,18 +95,55 @@ export async function loadFeatures(
   return out;
 }
 
-/** Applies the model input transform to every clip and packs the result. */
+/** A speaker across corpora (`ravdess:Actor_07`); throws for a clip with no speaker. */
+export function speakerKey(item: Pick<DatasetItem, "corpus" | "speaker" | "path">): string {
+  if (item.speaker === null) throw new RangeError(`Expected a speaker for ${item.path}`);
+  return `${item.corpus}:${item.speaker}`;
+}
+
+/**
+ * Per-speaker statistics of voiced frames ({@link speakerStats}) over the given clips, keyed
+ * by {@link speakerKey}. Uses no labels.
+ */
+export function speakerStatsBy(
+  items: readonly DatasetItem[],
+  features: readonly FeatureMatrix[],
+): Map<string, SpeakerStats> {
+  if (items.length !== features.length) {
+    throw new RangeError(`Expected ${items.length} feature matrices but got ${features.length}`);
+  }
+  const groups = new Map<string, FeatureMatrix[]>();
+  items.forEach((item, i) => {
+    const key = speakerKey(item);
+    const group = groups.get(key);
+    if (group) group.push(features[i]);
+    else groups.set(key, [features[i]]);
+  });
+  return new Map([...groups].map(([key, group]) => [key, speakerStats(group)]));
+}
+
+/**
+ * Applies the model input transform to every clip and packs the result. With
+ * `normalisation: "speaker"`, `speakers` must hold the statistics of every clip's speaker
+ * ({@link speakerStatsBy}).
+ */
 export function toArraySet(
   items: readonly DatasetItem[],
   features: readonly FeatureMatrix[],
   config: InputConfig,
+  speakers?: ReadonlyMap<string, SpeakerStats>,
 ): ArraySet {
   const width = inputWidth(config);
   const stride = config.frames * width;
   const x = new Float32Array(items.length * stride);
   const y = new Int32Array(items.length);
   items.forEach((item, i) => {
-    x.set(modelInput(features[i], config), i * stride);
+    let stats: SpeakerStats | undefined;
+    if (config.normalisation === "speaker") {
+      stats = speakers?.get(speakerKey(item));
+      if (!stats) throw new RangeError(`Expected statistics of speaker ${speakerKey(item)}`);
+    }
+    x.set(modelInput(features[i], config, stats), i * stride);
     const index = labelIndex(item.label);
     if (index < 0) throw new RangeError(`Unknown label "${item.label}" for ${item.path}`);
     y[i] = index;
