@@ -76,6 +76,12 @@ function startWorker(dir: string): Promise<Worker> {
  * one worker while another is idle. Chunks go before finishes (a finish classifies the rest of
  * a recording and may take tens of milliseconds; the live view of every other recorder should
  * not wait for it), and each kind is taken in arrival order.
+ *
+ * When chunks pile up (more waiting than there are workers), a chunk is run with
+ * classification deferred (`deferClassification` of {@link appendChunk}): its running
+ * prediction is answered at once and its closed utterances are classified by a later chunk
+ * (at most 3 s later), which spreads the bursts of classification that come when many people
+ * pause at once. Segments are the same either way.
  */
 export class LivePool {
   readonly #live: LiveModel;
@@ -174,7 +180,13 @@ export class LivePool {
       w.jobs.set(id, job);
       w.busy = true;
       const request: LiveRequest = job.op === "append"
-        ? { op: "append", id, recording: job.recording, chunk: job.chunk }
+        ? {
+          op: "append",
+          id,
+          recording: job.recording,
+          chunk: job.chunk,
+          defer: this.#appends.length > this.size,
+        }
         : job.op === "finish"
         ? { op: "finish", id, recording: job.recording }
         : { op: "stats", id };

@@ -8,7 +8,7 @@ import type { ChunkStep, Recording, RecordingSegment } from "./recording.ts";
 export type LiveRequest =
   | { op: "init"; dir: string }
   | { op: "stats"; id: number }
-  | { op: "append"; id: number; recording: Recording; chunk: Float32Array }
+  | { op: "append"; id: number; recording: Recording; chunk: Float32Array; defer: boolean }
   | { op: "finish"; id: number; recording: Recording };
 
 /** From a worker: ready (or failed to load), or the answer to request `id`. */

@@ -59,7 +59,9 @@ scope.onmessage = async (event: MessageEvent<LiveRequest>) => {
   }
   try {
     if (request.op === "append") {
-      const step = appendChunk(live, request.recording, request.chunk);
+      const step = appendChunk(live, request.recording, request.chunk, {
+        deferClassification: request.defer,
+      });
       send({ op: "appended", id: request.id, step }, movable(step.recording.audio));
     } else {
       send({ op: "finished", id: request.id, segments: finishRecording(live, request.recording) });

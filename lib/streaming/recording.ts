@@ -20,7 +20,6 @@
  * with `power_to_db`'s top_db floor taken from the running maximum so far. Segments, which
  * are what an entry keeps, use the exact path.
  */
-import FFT from "fft.js";
 import {
   HOP_LENGTH,
   MODEL_INPUT_SAMPLES,
@@ -31,6 +30,7 @@ import {
 } from "../audio/constants.ts";
 import { FEATURE_COUNT } from "../audio/constants.ts";
 import { hannWindow, type MelFilterbank, melFilterbank, mfccFromDb } from "../audio/features.ts";
+import { realFftFor } from "../audio/fft.ts";
 import { classifyRecording, type EmotionModel, NoSpeechError } from "../model/emotion_model.ts";
 import { inputWidth, VOICED_RMS } from "../model/input.ts";
 import {
@@ -135,6 +135,11 @@ export const RECORDING_VAD_OPTIONS: VadOptions = Object.freeze({
 
 /** Longest span classified as one clip: two model windows (6 s), as `classifyRecording` takes. */
 export const SPAN_SAMPLES = 2 * MODEL_INPUT_SAMPLES;
+/**
+ * Longest a closed utterance may wait for its classification when classification is
+ * deferred ({@link AppendOptions.deferClassification}): 3 s of stream after its end.
+ */
+export const MAX_CLASSIFICATION_DELAY_SAMPLES = 3 * MODEL_SAMPLE_RATE_HZ;
 /** Hops the detector reaches back when it opens an utterance (its `onsetHops`). */
 const ONSET_HOPS = 3;
 
@@ -274,66 +279,70 @@ function midpoint(a: number, b: number): number {
   return a + Math.floor((b - a) / 2);
 }
 
-let fftInstance: FFT | null = null;
-const frameBuffer = new Float64Array(N_FFT);
-const spectrum = new Float64Array(2 * N_FFT);
-const melDb = new Float64Array(N_MELS);
+const melPair = new Float64Array(2 * N_MELS);
+const hopBasics = new Float64Array(4);
 
 /**
- * The `[15]` base features of the hop ending at `end`: RMS and ZCR of the causal 2048-sample
- * window (zeros before the utterance start), and 13 MFCCs of its Hann-windowed power spectrum
- * with the dB floor taken from the running maximum in `s`.
+ * Fills `frame` with the causal 2048-sample window ending at `end` (zeros before the
+ * utterance start), peak-normalised with the running peak of `s` (updated by the hop's new
+ * samples), and writes the window's RMS and ZCR to `basics[2·lane]` and `basics[2·lane + 1]`.
  */
-function hopFeatures(
-  live: LiveModel,
+function prepareHop(
   audio: Float32Array,
   bufferStart: number,
   end: number,
   s: LiveState,
-): Float64Array {
+  frame: Float64Array,
+  basics: Float64Array,
+  lane: number,
+): void {
   const first = end - N_FFT;
   for (let i = 0; i < N_FFT; i++) {
     const pos = first + i;
-    frameBuffer[i] = pos < s.utteranceStart ? 0 : audio[pos - bufferStart];
+    frame[i] = pos < s.utteranceStart ? 0 : audio[pos - bufferStart];
   }
   for (let i = N_FFT - HOP_LENGTH; i < N_FFT; i++) {
-    const a = Math.abs(frameBuffer[i]);
+    const a = Math.abs(frame[i]);
     if (a > s.peak) s.peak = a;
   }
   // Peak normalisation to −1 dBFS, with the peak known so far.
   const gain = s.peak > 0 ? 10 ** (-1 / 20) / s.peak : 1;
   let sumSq = 0, crossings = 0;
-  let previousNegative = frameBuffer[0] * gain < -1e-10;
-  const window = hannWindow(N_FFT);
+  let previousNegative = frame[0] * gain < -1e-10;
   for (let i = 0; i < N_FFT; i++) {
-    const v = frameBuffer[i] * gain;
+    const v = frame[i] * gain;
     sumSq += v * v;
     const negative = v < -1e-10;
     if (negative !== previousNegative) crossings++;
     previousNegative = negative;
-    frameBuffer[i] = v * window[i];
+    frame[i] = v;
   }
-  fftInstance ??= new FFT(N_FFT);
-  fftInstance.realTransform(spectrum, frameBuffer);
-  const { weights, bins, start, stop, nMels } = live.filterbank;
-  const db = melDb;
-  for (let m = 0; m < nMels; m++) {
-    let sum = 0;
-    const row = m * bins;
-    for (let k = start[m]; k < stop[m]; k++) {
-      const re = spectrum[2 * k], im = spectrum[2 * k + 1];
-      sum += weights[row + k] * (re * re + im * im);
-    }
-    db[m] = 10 * Math.log10(Math.max(1e-10, sum));
+  basics[2 * lane] = Math.sqrt(sumSq / N_FFT);
+  basics[2 * lane + 1] = crossings / N_FFT;
+}
+
+/**
+ * The `[15]` base features of a hop from its mel power (`mel[offset …]`, overwritten with
+ * decibels) and its RMS and ZCR: the dB floor is taken from the running maximum in `s`.
+ */
+function finishHop(
+  mel: Float64Array,
+  offset: number,
+  rms: number,
+  zcr: number,
+  s: LiveState,
+): Float64Array {
+  const db = mel.subarray(offset, offset + N_MELS);
+  for (let m = 0; m < N_MELS; m++) {
+    db[m] = 10 * Math.log10(Math.max(1e-10, db[m]));
     if (db[m] > s.maxDb) s.maxDb = db[m];
   }
   const floor = s.maxDb - 80;
-  for (let m = 0; m < nMels; m++) if (db[m] < floor) db[m] = floor;
-  const mfccs = mfccFromDb(db, 1, nMels, N_MFCC);
+  for (let m = 0; m < N_MELS; m++) if (db[m] < floor) db[m] = floor;
   const out = new Float64Array(FEATURE_COUNT);
-  out[0] = Math.sqrt(sumSq / N_FFT);
-  out[1] = crossings / N_FFT;
-  out.set(mfccs, 2);
+  out[0] = rms;
+  out[1] = zcr;
+  out.set(mfccFromDb(db, 1, N_MELS, N_MFCC), 2);
   return out;
 }
 
@@ -388,10 +397,31 @@ function advanceLive(
   const width = live.stepper.inputSize;
   const frames = new Float32Array(hops * width);
   const row = new Float32Array(width);
-  for (let h = 0; h < hops; h++) {
-    const hopEnd = s.fedUntil + (h + 1) * HOP_LENGTH;
-    frameInput(live, hopFeatures(live, audio, bufferStart, hopEnd, s), s, row);
-    frames.set(row, h * width);
+  // Hops go through the FFT two at a time (one per lane of fft.ts's paired transform); each
+  // is prepared and finished in stream order, so the running peak and dB maximum are the
+  // same as hop by hop.
+  const fft = realFftFor(N_FFT);
+  const window = hannWindow(N_FFT);
+  for (let h = 0; h < hops; h += 2) {
+    const lanes = Math.min(2, hops - h);
+    for (let lane = 0; lane < lanes; lane++) {
+      const hopEnd = s.fedUntil + (h + lane + 1) * HOP_LENGTH;
+      prepareHop(audio, bufferStart, hopEnd, s, fft.frame[lane], hopBasics, lane);
+    }
+    if (lanes === 1) fft.frame[1].fill(0);
+    fft.forward(window, 1, false);
+    fft.projectPower(live.filterbank, melPair, 0, lanes === 2 ? melPair : null, N_MELS);
+    for (let lane = 0; lane < lanes; lane++) {
+      const features = finishHop(
+        melPair,
+        lane * N_MELS,
+        hopBasics[2 * lane],
+        hopBasics[2 * lane + 1],
+        s,
+      );
+      frameInput(live, features, s, row);
+      frames.set(row, (h + lane) * width);
+    }
   }
   const state: ClassifierState = {
     layers: s.layers.map((l) => ({ h: Float32Array.from(l.h), c: Float32Array.from(l.c) })),
@@ -404,12 +434,31 @@ function advanceLive(
   return { probs, frames: hops };
 }
 
+/** Options of {@link appendChunk}. */
+export interface AppendOptions {
+  /**
+   * Leave closed utterances unclassified for now (a busy server does, to answer running
+   * predictions first): they wait in the state, with their audio, and a later chunk or the
+   * finish classifies them. An utterance that ended {@link MAX_CLASSIFICATION_DELAY_SAMPLES}
+   * or more before the stream's end is classified anyway. Segments are the same either way,
+   * since a span's end, once known, does not depend on when it is classified; only the chunk
+   * whose answer carries them changes.
+   */
+  deferClassification?: boolean;
+}
+
 /**
  * Appends `chunk` (16 kHz mono, any length) to the recording: whole hops go through voice
- * activity detection, closed utterances are classified, the open one's prediction advances
- * by the new hops, and audio no longer needed is dropped. Pure: `recording` is not changed.
+ * activity detection, closed utterances are classified (see {@link AppendOptions}), the open
+ * one's prediction advances by the new hops, and audio no longer needed is dropped. Pure:
+ * `recording` is not changed.
  */
-export function appendChunk(live: LiveModel, recording: Recording, chunk: Float32Array): ChunkStep {
+export function appendChunk(
+  live: LiveModel,
+  recording: Recording,
+  chunk: Float32Array,
+  options: AppendOptions = {},
+): ChunkStep {
   const prev = recording.state;
   const audio = concat(recording.audio, toStoredPrecision(chunk));
   const samplesReceived = prev.samplesReceived + chunk.length;
@@ -421,16 +470,21 @@ export function appendChunk(live: LiveModel, recording: Recording, chunk: Float3
     audio.subarray(vadFrom - bufferStart, vadFrom - bufferStart + wholeHops),
     live.vadOptions,
   );
-  const classified = classifyWaiting(
-    live,
-    audio,
-    bufferStart,
-    [...prev.waiting, ...step.closed],
-    step.openStart,
-    step.state.samplesSeen,
-    prev.spanCut,
-    null,
-  );
+  const waiting = [...prev.waiting, ...step.closed];
+  const defer = options.deferClassification === true && waiting.length > 0 &&
+    step.state.samplesSeen - waiting[0].endSample < MAX_CLASSIFICATION_DELAY_SAMPLES;
+  const classified = defer
+    ? { segments: [], waiting, spanCut: prev.spanCut }
+    : classifyWaiting(
+      live,
+      audio,
+      bufferStart,
+      waiting,
+      step.openStart,
+      step.state.samplesSeen,
+      prev.spanCut,
+      null,
+    );
   const segments = classified.segments;
 
   let liveState: LiveState | null = null;

@@ -6,6 +6,7 @@ import { seededRandom } from "../audio/synth.ts";
 import { classifyRecording, loadEmotionModel } from "../model/emotion_model.ts";
 import {
   appendChunk,
+  MAX_CLASSIFICATION_DELAY_SAMPLES,
   dominantLabel,
   finishRecording,
   labelDistribution,
@@ -45,6 +46,8 @@ function stream(
   live: ReturnType<typeof liveModelOf>,
   audio: Float32Array,
   sizes: number[],
+  defer: (chunk: number) => boolean = () => false,
+  onSegments: (endSample: number, segments: RecordingSegment[]) => void = () => {},
 ): Run {
   let recording = newRecording();
   const segments: RecordingSegment[] = [];
@@ -55,7 +58,8 @@ function stream(
     const size = sizes[k % sizes.length];
     const chunk = audio.subarray(offset, Math.min(audio.length, offset + size));
     offset += chunk.length;
-    const step = appendChunk(live, recording, chunk);
+    const step = appendChunk(live, recording, chunk, { deferClassification: defer(k) });
+    onSegments(offset, step.segments);
     recording = step.recording;
     maxKept = Math.max(maxKept, recording.audio.length);
     segments.push(...step.segments);
@@ -172,4 +176,26 @@ Deno.test("distribution is the share of speech time per label; dominant is the l
   const d = labelDistribution([seg(0, 1, "sad"), seg(2, 5, "angry"), seg(6, 7, "sad")]);
   assert.deepEqual(d, { sad: 0.4, angry: 0.6 });
   assert.equal(dominantLabel(d), "angry");
+});
+
+Deno.test("deferred classification gives the same segments, at most 3 s late", async () => {
+  const a = await clip16k("speech_a_16k.wav");
+  const b = await clip16k("speech_b_16k.wav");
+  const audio = padded(new Float32Array([...padded(a, 0, 1), ...b, ...padded(a, 0.5, 1.5)]));
+  const plain = stream(live, audio, [16000]);
+  assert.ok(plain.segments.length >= 3, `expected three utterances, got ${plain.segments.length}`);
+  const delays: number[] = [];
+  const always = stream(live, audio, [16000], () => true, (end, segments) => {
+    for (const s of segments) delays.push(end / RATE - s.endS);
+  });
+  assert.deepEqual(always.segments, plain.segments);
+  // Classified while the stream went on, not all at the finish: each no later than the
+  // chunk that took it past the bound.
+  assert.ok(delays.length >= 2, `segments answered by chunks: ${delays.length}`);
+  for (const d of delays) {
+    assert.ok(d >= MAX_CLASSIFICATION_DELAY_SAMPLES / RATE, `classified only when due: ${d}`);
+    assert.ok(d < MAX_CLASSIFICATION_DELAY_SAMPLES / RATE + 1, `delay ${d} s`);
+  }
+  const someTimes = stream(live, audio, [16000, 7000], (k) => k % 3 !== 1);
+  assert.deepEqual(someTimes.segments, plain.segments);
 });
