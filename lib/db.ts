@@ -895,6 +895,14 @@ function checkEntryFields(summary: EntrySummary): void {
 /** Samples in [−1, 1] as Int16 little-endian bytes (rounded, clipped). */
 function toInt16(samples: Float32Array): Uint8Array {
   const bytes = new Uint8Array(samples.length * 2);
+  if (LITTLE_ENDIAN) {
+    // Written in place as Int16, several times faster than a DataView.
+    const pcm = new Int16Array(bytes.buffer);
+    for (let i = 0; i < samples.length; i++) {
+      pcm[i] = Math.round(Math.max(-1, Math.min(1, samples[i])) * 32767);
+    }
+    return bytes;
+  }
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < samples.length; i++) {
     const v = Math.max(-1, Math.min(1, samples[i]));

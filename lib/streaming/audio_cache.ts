@@ -16,7 +16,11 @@ interface CachedAudio {
   audio: Float32Array;
 }
 
-/** Kept audio by recording, valid for one row versionstamp each (see the module comment). */
+/**
+ * Kept audio by recording, valid for one row versionstamp each (see the module comment).
+ * Entries leave on {@link take} and come back with the next versionstamp on {@link set}, so
+ * the least recently used is simply the one set longest ago.
+ */
 export class KeptAudioCache {
   readonly maxBytes: number;
   readonly #entries = new Map<string, CachedAudio>();
@@ -32,19 +36,18 @@ export class KeptAudioCache {
   }
 
   /**
-   * The audio cached for `key` at exactly `versionstamp`, or null. Callers must not modify
-   * the returned array.
+   * Takes the audio cached for `key` at exactly `versionstamp` out of the cache (the caller
+   * owns it and may move its buffer to a worker), or null. The caller puts the next audio
+   * back with {@link set} once it is committed.
    */
-  get(key: string, versionstamp: string): Float32Array | null {
+  take(key: string, versionstamp: string): Float32Array | null {
     const entry = this.#entries.get(key);
     if (!entry || entry.versionstamp !== versionstamp) {
       this.#misses++;
       return null;
     }
     this.#hits++;
-    // Most recently used last.
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
+    this.delete(key);
     return entry.audio;
   }
 

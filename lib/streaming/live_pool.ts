@@ -20,14 +20,29 @@ import {
   type Recording,
   type RecordingSegment,
 } from "./recording.ts";
-import type { LiveRequest, LiveResponse } from "./live_protocol.ts";
+import { type LiveRequest, type LiveResponse, movable } from "./live_protocol.ts";
 
 type Job =
   | { op: "append"; recording: Recording; chunk: Float32Array; resolve(step: ChunkStep): void }
   | { op: "finish"; recording: Recording; resolve(segments: RecordingSegment[]): void }
   | { op: "stats"; resolve(tensors: number): void };
 
-type QueuedJob = Job & { reject(err: Error): void };
+type QueuedJob = Job & {
+  reject(err: Error): void;
+  /** Set once the recording's audio buffer was moved to a worker (it is gone here). */
+  moved?: boolean;
+};
+
+/**
+ * A step was lost with its worker after its audio had moved there; nothing of it was stored,
+ * and the request can simply be sent again.
+ */
+export class LiveWorkerLostError extends Error {
+  constructor() {
+    super("A live-recording worker stopped during this step; send it again.");
+    this.name = "LiveWorkerLostError";
+  }
+}
 
 interface PoolWorker {
   worker: Worker;
@@ -190,11 +205,19 @@ export class LivePool {
         : job.op === "finish"
         ? { op: "finish", id, recording: job.recording }
         : { op: "stats", id };
-      w.worker.postMessage(request);
+      // The recording's audio moves to the worker (callers hand it over, see appendChunkLive);
+      // the chunk is copied, since a caller may send it again.
+      const transfer = job.op === "stats" ? [] : movable(job.recording.audio);
+      job.moved = transfer.length > 0;
+      w.worker.postMessage(request, transfer);
     }
   }
 
-  #runHere(job: Job & { reject(err: Error): void }): void {
+  #runHere(job: QueuedJob): void {
+    if (job.moved) {
+      job.reject(new LiveWorkerLostError());
+      return;
+    }
     try {
       if (job.op === "append") job.resolve(appendChunk(this.#live, job.recording, job.chunk));
       else if (job.op === "finish") job.resolve(finishRecording(this.#live, job.recording));
@@ -275,7 +298,12 @@ export async function liveTensorCounts(
   return { thread: tf.memory().numTensors, workers: pool ? await pool.tensorCounts() : [] };
 }
 
-/** {@link appendChunk}, on the model's worker pool when one was started. */
+/**
+ * {@link appendChunk}, on the model's worker pool when one was started. The recording's audio
+ * buffer is handed over: on a worker it moves there, so the caller must not use
+ * `recording.audio` afterwards (the step's `recording.audio` is the audio to keep). A step
+ * lost with its worker rejects with {@link LiveWorkerLostError}.
+ */
 export function appendChunkLive(
   live: LiveModel,
   recording: Recording,
@@ -287,7 +315,7 @@ export function appendChunkLive(
     : Promise.resolve(appendChunk(live, recording, chunk));
 }
 
-/** {@link finishRecording}, on the model's worker pool when one was started. */
+/** {@link finishRecording}, on the model's worker pool when one was started; the audio is handed over as for {@link appendChunkLive}. */
 export function finishRecordingLive(
   live: LiveModel,
   recording: Recording,

@@ -14,6 +14,7 @@ import {
   finishRecordingLive,
   livePoolOf,
   liveTensorCounts,
+  LiveWorkerLostError,
   startLivePool,
   stopLivePool,
 } from "./live_pool.ts";
@@ -52,9 +53,10 @@ Deno.test({
     try {
       const before = await liveTensorCounts(live);
       assert.equal(before.workers.length, 2);
+      // Audio handed to the pool moves to a worker; the steps kept here need their own.
       const pooled = await streamed(
-        (r, c) => appendChunkLive(live, r, c),
-        (r) => finishRecordingLive(live, r),
+        (r, c) => appendChunkLive(live, structuredClone(r), c),
+        (r) => finishRecordingLive(live, structuredClone(r)),
         audio,
       );
       assert.deepEqual(pooled, here);
@@ -102,7 +104,10 @@ Deno.test({
       const pool = livePoolOf(live)!;
       const order: string[] = [];
       const first = appendChunkLive(live, newRecording(), chunk).then(() => order.push("a0"));
-      const finish = finishRecordingLive(live, long).then(() => order.push("finish"));
+      // The audio of a recording handed to the pool moves to a worker: pass copies.
+      const finish = finishRecordingLive(live, structuredClone(long)).then(() =>
+        order.push("finish")
+      );
       const later = [1, 2, 3].map((i) =>
         appendChunkLive(live, newRecording(), chunk).then(() => order.push(`a${i}`))
       );
@@ -112,12 +117,56 @@ Deno.test({
       assert.deepEqual(order, ["a0", "a1", "a2", "a3", "finish"]);
       assert.equal(pool.waiting, 0);
       assert.deepEqual(
-        await finishRecordingLive(live, long),
+        await finishRecordingLive(live, structuredClone(long)),
         finishRecording(live, long),
         "the finish is still computed exactly",
       );
     } finally {
       stopLivePool(live);
     }
+  },
+});
+
+Deno.test({
+  name: "the recording's audio moves to the worker instead of being copied",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const audio = await twoUtterances();
+    const first = appendChunk(live, newRecording(), audio.subarray(0, RATE));
+    assert.ok(first.recording.audio.length > 0);
+    assert.equal(await startLivePool(live, 1), 1);
+    try {
+      const handed = first.recording;
+      const step = await appendChunkLive(live, handed, audio.subarray(RATE, 2 * RATE));
+      assert.equal(handed.audio.byteLength, 0, "the handed-over buffer is gone here");
+      assert.deepEqual(
+        step,
+        appendChunk(
+          live,
+          appendChunk(live, newRecording(), audio.subarray(0, RATE)).recording,
+          audio.subarray(RATE, 2 * RATE),
+        ),
+      );
+    } finally {
+      stopLivePool(live);
+    }
+  },
+});
+
+Deno.test({
+  name: "a step lost with its worker after its audio moved is refused, not recomputed",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const audio = await twoUtterances();
+    const first = appendChunk(live, newRecording(), audio.subarray(0, RATE));
+    assert.equal(await startLivePool(live, 1), 1);
+    const moved = appendChunkLive(live, first.recording, audio.subarray(RATE, 2 * RATE));
+    // Waiting in the pool, nothing moved yet: computed here when the workers stop.
+    const waiting = appendChunkLive(live, newRecording(), audio.subarray(0, RATE));
+    stopLivePool(live);
+    await assert.rejects(moved, LiveWorkerLostError);
+    assert.deepEqual(await waiting, appendChunk(live, newRecording(), audio.subarray(0, RATE)));
   },
 });

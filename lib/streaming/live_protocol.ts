@@ -19,3 +19,15 @@ export type LiveResponse =
   | { op: "finished"; id: number; segments: RecordingSegment[] }
   | { op: "stats"; id: number; tensors: number }
   | { op: "error"; id: number; message: string };
+
+/**
+ * The buffer of `audio` when the array is all of it (as the audio of a step is), so that it
+ * can be moved between threads instead of copied; none otherwise.
+ */
+export function movable(audio: Float32Array): Transferable[] {
+  const { buffer } = audio;
+  return buffer instanceof ArrayBuffer && audio.byteOffset === 0 &&
+      audio.byteLength === buffer.byteLength && audio.byteLength > 0
+    ? [buffer]
+    : [];
+}

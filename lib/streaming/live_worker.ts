@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { loadEmotionModel } from "../model/emotion_model.ts";
 import { appendChunk, finishRecording, type LiveModel, liveModelOf } from "./recording.ts";
-import type { LiveRequest, LiveResponse } from "./live_protocol.ts";
+import { type LiveRequest, type LiveResponse, movable } from "./live_protocol.ts";
 
 /** The worker's global scope, typed for what is used here. */
 const scope = globalThis as unknown as {
@@ -18,18 +18,6 @@ let live: LiveModel | null = null;
 
 function send(message: LiveResponse, transfer: Transferable[] = []) {
   scope.postMessage(message, transfer);
-}
-
-/**
- * The buffer of `audio` when the array is all of it (as the kept audio `appendChunk` returns
- * is), so it can be moved to the request thread instead of copied.
- */
-function movable(audio: Float32Array): Transferable[] {
-  const { buffer } = audio;
-  return buffer instanceof ArrayBuffer && audio.byteOffset === 0 &&
-      audio.byteLength === buffer.byteLength
-    ? [buffer]
-    : [];
 }
 
 function errorText(err: unknown): string {

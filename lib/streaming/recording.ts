@@ -473,18 +473,16 @@ export function appendChunk(
   const waiting = [...prev.waiting, ...step.closed];
   const defer = options.deferClassification === true && waiting.length > 0 &&
     step.state.samplesSeen - waiting[0].endSample < MAX_CLASSIFICATION_DELAY_SAMPLES;
-  const classified = defer
-    ? { segments: [], waiting, spanCut: prev.spanCut }
-    : classifyWaiting(
-      live,
-      audio,
-      bufferStart,
-      waiting,
-      step.openStart,
-      step.state.samplesSeen,
-      prev.spanCut,
-      null,
-    );
+  const classified = defer ? { segments: [], waiting, spanCut: prev.spanCut } : classifyWaiting(
+    live,
+    audio,
+    bufferStart,
+    waiting,
+    step.openStart,
+    step.state.samplesSeen,
+    prev.spanCut,
+    null,
+  );
   const segments = classified.segments;
 
   let liveState: LiveState | null = null;

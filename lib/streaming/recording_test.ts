@@ -6,11 +6,11 @@ import { seededRandom } from "../audio/synth.ts";
 import { classifyRecording, loadEmotionModel } from "../model/emotion_model.ts";
 import {
   appendChunk,
-  MAX_CLASSIFICATION_DELAY_SAMPLES,
   dominantLabel,
   finishRecording,
   labelDistribution,
   liveModelOf,
+  MAX_CLASSIFICATION_DELAY_SAMPLES,
   newRecording,
   type Recording,
   type RecordingSegment,

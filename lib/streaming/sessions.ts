@@ -200,7 +200,7 @@ async function processInOrder(
   consumed: number[];
 }> {
   const row = current.value;
-  const audio = keptAudioCacheOf(db).get(audioKey(row), current.versionstamp) ??
+  const audio = keptAudioCacheOf(db).take(audioKey(row), current.versionstamp) ??
     await db.getRecordingAudio(row);
   let recording: Recording = { state: row.state, audio };
   const consumed: number[] = [];
