@@ -805,30 +805,34 @@ export class Db {
     };
     op.set(rowKey, row, { expireIn: RECORDING_TTL_MS });
     if (!(await op.commit()).ok) return null;
-    await this.#deleteRecordingData(userId, id);
+    await this.#deleteRecordingData(current.value);
     return saved;
   }
 
-  async #deleteRecordingData(userId: string, recordingId: string): Promise<void> {
-    for (
-      const collection of [
-        "recording_audio",
-        "recording_answers",
-        "recording_pending",
-        "recording_segments",
-      ]
-    ) {
-      let batch = this.kv.atomic();
-      let size = 0;
-      for await (const row of this.kv.list({ prefix: [collection, userId, recordingId] })) {
-        batch.delete(row.key);
-        if (++size >= MAX_MUTATIONS_PER_ATOMIC) {
-          await commitOrThrow(batch);
-          batch = this.kv.atomic();
-          size = 0;
-        }
+  /**
+   * Deletes the recording's audio pages, answers, early chunks and segments. Their keys follow
+   * from the row (pages `[firstPage, endPage)`, answers of every seq taken or waiting, segments
+   * `[0, segmentCount)`), so nothing is listed or read but the parts of waiting early chunks;
+   * keys that are already gone cost nothing.
+   */
+  async #deleteRecordingData(row: RecordingRow): Promise<void> {
+    const { userId, id } = row;
+    const keys: Deno.KvKey[] = [];
+    for (let p = row.firstPage; p < row.endPage; p++) keys.push(["recording_audio", userId, id, p]);
+    for (let seq = 0; seq < row.nextSeq; seq++) keys.push(["recording_answers", userId, id, seq]);
+    for (let i = 0; i < row.state.segmentCount; i++) {
+      keys.push(["recording_segments", userId, id, i]);
+    }
+    for (const seq of row.pendingSeqs) {
+      keys.push(["recording_answers", userId, id, seq]);
+      for await (const part of this.kv.list({ prefix: ["recording_pending", userId, id, seq] })) {
+        keys.push(part.key);
       }
-      if (size > 0) await commitOrThrow(batch);
+    }
+    for (let i = 0; i < keys.length; i += MAX_MUTATIONS_PER_ATOMIC) {
+      const batch = this.kv.atomic();
+      for (const key of keys.slice(i, i + MAX_MUTATIONS_PER_ATOMIC)) batch.delete(key);
+      await commitOrThrow(batch);
     }
   }
 
