@@ -48,8 +48,9 @@ interface PoolWorker {
   worker: Worker;
   /** Jobs sent and not answered: at most one step, plus any stats requests. */
   jobs: Map<number, QueuedJob>;
-  /** Whether a step (append or finish) is in flight on this worker. */
+  /** Whether a step (append or finish) is in flight on this worker, and which. */
   busy: boolean;
+  step: "append" | "finish" | null;
   alive: boolean;
 }
 
@@ -90,7 +91,8 @@ function startWorker(dir: string): Promise<Worker> {
  * at a time and takes the next when it answers, so a chunk never waits behind a long step on
  * one worker while another is idle. Chunks go before finishes (a finish classifies the rest of
  * a recording and may take tens of milliseconds; the live view of every other recorder should
- * not wait for it), and each kind is taken in arrival order.
+ * not wait for it), each kind is taken in arrival order, and finishes run on all workers but
+ * one at most.
  *
  * When chunks pile up (more waiting than there are workers), a chunk is run with
  * classification deferred (`deferClassification` of {@link appendChunk}): its running
@@ -108,7 +110,13 @@ export class LivePool {
   private constructor(live: LiveModel, workers: Worker[]) {
     this.#live = live;
     this.#workers = workers.map((worker) => {
-      const entry: PoolWorker = { worker, jobs: new Map(), busy: false, alive: true };
+      const entry: PoolWorker = {
+        worker,
+        jobs: new Map(),
+        busy: false,
+        step: null,
+        alive: true,
+      };
       worker.onmessage = (event: MessageEvent<LiveResponse>) => this.#answer(entry, event.data);
       worker.onerror = (event) => {
         event.preventDefault();
@@ -189,8 +197,12 @@ export class LivePool {
   #dispatch(): void {
     for (const w of this.#workers) {
       if (!w.alive || w.busy) continue;
-      const job = this.#appends.shift() ?? this.#finishes.shift();
+      // Finishes use at most all workers but one, so chunks always find one soon.
+      const finishing = this.#workers.filter((o) => o.busy && o.step === "finish").length;
+      const job = this.#appends.shift() ??
+        (finishing < Math.max(1, this.size - 1) ? this.#finishes.shift() : undefined);
       if (!job) return;
+      w.step = job.op === "finish" ? "finish" : "append";
       const id = this.#nextId++;
       w.jobs.set(id, job);
       w.busy = true;

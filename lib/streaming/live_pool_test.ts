@@ -170,3 +170,29 @@ Deno.test({
     assert.deepEqual(await waiting, appendChunk(live, newRecording(), audio.subarray(0, RATE)));
   },
 });
+
+Deno.test({
+  name: "finishes leave a worker free for chunks",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const audio = await twoUtterances();
+    let long = newRecording();
+    for (let i = 0; i + RATE <= audio.length; i += RATE) {
+      long = appendChunk(live, long, audio.subarray(i, i + RATE)).recording;
+    }
+    assert.equal(await startLivePool(live, 2), 2);
+    try {
+      const pool = livePoolOf(live)!;
+      const finishes = [1, 2, 3].map(() => finishRecordingLive(live, structuredClone(long)));
+      assert.equal(pool.waiting, 2, "one finish runs, two wait");
+      const chunk = appendChunkLive(live, newRecording(), audio.subarray(0, RATE));
+      assert.equal(pool.waiting, 2, "the chunk went to the free worker at once");
+      const expected = finishRecording(live, long);
+      for (const f of await Promise.all(finishes)) assert.deepEqual(f, expected);
+      await chunk;
+    } finally {
+      stopLivePool(live);
+    }
+  },
+});
