@@ -94,7 +94,7 @@ function startWorker(dir: string): Promise<Worker> {
  * not wait for it), each kind is taken in arrival order, and finishes run on all workers but
  * one at most.
  *
- * When chunks pile up (more waiting than there are workers), a chunk is run with
+ * When chunks are waiting for a worker (a burst), a chunk is run with
  * classification deferred (`deferClassification` of {@link appendChunk}): its running
  * prediction is answered at once and its closed utterances are classified by a later chunk
  * (at most 3 s later), which spreads the bursts of classification that come when many people
@@ -212,7 +212,7 @@ export class LivePool {
           id,
           recording: job.recording,
           chunk: job.chunk,
-          defer: this.#appends.length > this.size,
+          defer: this.#appends.length > 0,
         }
         : job.op === "finish"
         ? { op: "finish", id, recording: job.recording }
