@@ -97,7 +97,7 @@ function startWorker(dir: string): Promise<Worker> {
  * When chunks are waiting for a worker (a burst), a chunk is run with
  * classification deferred (`deferClassification` of {@link appendChunk}): its running
  * prediction is answered at once and its closed utterances are classified by a later chunk
- * (at most 3 s later), which spreads the bursts of classification that come when many people
+ * (at most 5 s after the utterance ended), which spreads the bursts of classification that come when many people
  * pause at once. Segments are the same either way.
  */
 export class LivePool {

@@ -137,9 +137,9 @@ export const RECORDING_VAD_OPTIONS: VadOptions = Object.freeze({
 export const SPAN_SAMPLES = 2 * MODEL_INPUT_SAMPLES;
 /**
  * Longest a closed utterance may wait for its classification when classification is
- * deferred ({@link AppendOptions.deferClassification}): 3 s of stream after its end.
+ * deferred ({@link AppendOptions.deferClassification}): 5 s of stream after its end.
  */
-export const MAX_CLASSIFICATION_DELAY_SAMPLES = 3 * MODEL_SAMPLE_RATE_HZ;
+export const MAX_CLASSIFICATION_DELAY_SAMPLES = 5 * MODEL_SAMPLE_RATE_HZ;
 /** Hops the detector reaches back when it opens an utterance (its `onsetHops`). */
 const ONSET_HOPS = 3;
 
