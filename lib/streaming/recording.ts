@@ -147,7 +147,8 @@ const liveModels = new WeakMap<EmotionModel, LiveModel>();
 
 /**
  * Prepares `model` for live recordings (cached per model). Throws a `RangeError` for input
- * configs that need frames from the future (deltas), which a running prediction cannot have.
+ * configs that need frames from the future (deltas), which a running prediction cannot have,
+ * or a speaker's statistics (`normalisation: "speaker"`), which a recording does not bring.
  */
 export function liveModelOf(model: EmotionModel): LiveModel {
   let live = liveModels.get(model);
@@ -155,6 +156,12 @@ export function liveModelOf(model: EmotionModel): LiveModel {
   if (model.config.input.deltas !== 0) {
     throw new RangeError(
       `Expected a model without deltas for live prediction, but got deltas ${model.config.input.deltas}`,
+    );
+  }
+  const { normalisation } = model.config.input;
+  if (normalisation !== "none" && normalisation !== "utterance") {
+    throw new RangeError(
+      `Expected a model normalised "none" or "utterance" for live prediction, but got "${normalisation}"`,
     );
   }
   const stepper = createClassifierStepper(classifierWeightsOf(model.classifier.model));

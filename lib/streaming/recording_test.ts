@@ -199,3 +199,13 @@ Deno.test("deferred classification gives the same segments, at most 5 s late", a
   const someTimes = stream(live, audio, [16000, 7000], (k) => k % 3 !== 1);
   assert.deepEqual(someTimes.segments, plain.segments);
 });
+
+Deno.test("live prediction refuses input configs it cannot compute", () => {
+  const withInput = (input: Partial<typeof model.config.input>) => ({
+    classifier: model.classifier,
+    config: { ...model.config, input: { ...model.config.input, ...input } },
+  });
+  assert.throws(() => liveModelOf(withInput({ deltas: 1 })), /without deltas/);
+  assert.throws(() => liveModelOf(withInput({ normalisation: "speaker" })), /"speaker"/);
+  assert.ok(liveModelOf(withInput({ normalisation: "utterance" })));
+});
