@@ -38,6 +38,15 @@ async function streamed(
   return { steps, final: await finish(recording) };
 }
 
+/** `audio` streamed in whole seconds, not finished: its finish has utterances to classify. */
+function unfinished(audio: Float32Array): Recording {
+  let recording = newRecording();
+  for (let i = 0; i + RATE <= audio.length; i += RATE) {
+    recording = appendChunk(live, recording, audio.subarray(i, i + RATE)).recording;
+  }
+  return recording;
+}
+
 Deno.test({
   name: "steps on worker threads equal the in-thread steps exactly",
   sanitizeResources: false,
@@ -93,11 +102,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const audio = await twoUtterances();
-    // A recording with closed utterances still to classify, so its finish has work to do.
-    let long = newRecording();
-    for (let i = 0; i + RATE <= audio.length; i += RATE) {
-      long = appendChunk(live, long, audio.subarray(i, i + RATE)).recording;
-    }
+    const long = unfinished(audio);
     const chunk = audio.subarray(0, RATE);
     assert.equal(await startLivePool(live, 1), 1);
     try {
@@ -177,10 +182,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const audio = await twoUtterances();
-    let long = newRecording();
-    for (let i = 0; i + RATE <= audio.length; i += RATE) {
-      long = appendChunk(live, long, audio.subarray(i, i + RATE)).recording;
-    }
+    const long = unfinished(audio);
     assert.equal(await startLivePool(live, 2), 2);
     try {
       const pool = livePoolOf(live)!;
