@@ -9,6 +9,7 @@ import type { Config } from "./lib/config.ts";
 import { type Db, DbConflictError, InvalidCursorError } from "./lib/db.ts";
 import { AudioDecodeError } from "./lib/audio/errors.ts";
 import { StoreUnavailableError } from "./lib/kv_guard.ts";
+import { LiveWorkerLostError } from "./lib/streaming/live_pool.ts";
 import type { EmotionModel } from "./lib/model/emotion_model.ts";
 import { RecordingClosedError, RecordingNotFoundError } from "./lib/streaming/sessions.ts";
 import { csrfGuard } from "./lib/web/csrf.ts";
@@ -61,7 +62,11 @@ async function errorResponse(c: RouteContext, err: HttpError): Promise<Response>
   return c.html(html, err.status as 400, err.headers);
 }
 
-function toHttpError(err: unknown): HttpError {
+/**
+ * The HTTP answer to an error thrown by a handler: known errors get their 4xx or 503 (with
+ * `Retry-After` where waiting helps), anything else a 500 that says nothing was lost.
+ */
+export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   if (err instanceof HTTPException) return new HttpError(err.status, err.message || "Bad request.");
   if (err instanceof InvalidCursorError) return new HttpError(400, err.message);
@@ -80,6 +85,12 @@ function toHttpError(err: unknown): HttpError {
       "The journal store is unavailable for a moment. Please try again shortly.",
       { "retry-after": String(STORE_RETRY_AFTER_S) },
     );
+  }
+  if (err instanceof LiveWorkerLostError) {
+    console.error(err.message);
+    return new HttpError(503, "The server is restarting a worker. Please send this again.", {
+      "retry-after": "1",
+    });
   }
   console.error(err);
   return new HttpError(500, "An unexpected error stopped this request. Nothing was lost.");

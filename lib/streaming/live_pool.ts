@@ -94,11 +94,11 @@ function startWorker(dir: string): Promise<Worker> {
  * not wait for it), each kind is taken in arrival order, and finishes run on all workers but
  * one at most.
  *
- * When chunks are waiting for a worker (a burst), a chunk is run with
- * classification deferred (`deferClassification` of {@link appendChunk}): its running
- * prediction is answered at once and its closed utterances are classified by a later chunk
- * (at most 5 s after the utterance ended), which spreads the bursts of classification that come when many people
- * pause at once. Segments are the same either way.
+ * When chunks are waiting for a worker (a burst), a chunk is run with classification deferred
+ * (`deferClassification` of {@link appendChunk}): its running prediction is answered at once
+ * and its closed utterances are classified by a later chunk (at most 5 s after the utterance
+ * ended), which spreads the bursts of classification that come when many people pause at once.
+ * Segments are the same either way.
  */
 export class LivePool {
   readonly #live: LiveModel;
@@ -154,7 +154,10 @@ export class LivePool {
     );
   }
 
-  /** {@link finishRecording} on the next free worker, after waiting chunks (in-thread when none is left). */
+  /**
+   * {@link finishRecording} on the next free worker, after waiting chunks (in-thread when none
+   * is left).
+   */
   finish(recording: Recording): Promise<RecordingSegment[]> {
     return new Promise((resolve, reject) =>
       this.#submit({ op: "finish", recording, resolve, reject })
@@ -314,7 +317,8 @@ export async function liveTensorCounts(
  * {@link appendChunk}, on the model's worker pool when one was started. The recording's audio
  * buffer is handed over: on a worker it moves there, so the caller must not use
  * `recording.audio` afterwards (the step's `recording.audio` is the audio to keep). A step
- * lost with its worker rejects with {@link LiveWorkerLostError}.
+ * lost with its worker rejects with {@link LiveWorkerLostError} (the API answers 503 with
+ * `Retry-After`, and the recorder sends the chunk again; nothing was stored).
  */
 export function appendChunkLive(
   live: LiveModel,
@@ -327,7 +331,10 @@ export function appendChunkLive(
     : Promise.resolve(appendChunk(live, recording, chunk));
 }
 
-/** {@link finishRecording}, on the model's worker pool when one was started; the audio is handed over as for {@link appendChunkLive}. */
+/**
+ * {@link finishRecording}, on the model's worker pool when one was started; the audio is
+ * handed over as for {@link appendChunkLive}.
+ */
 export function finishRecordingLive(
   live: LiveModel,
   recording: Recording,
