@@ -42,7 +42,9 @@ Deno.test("loadClassifier loads a tf.layers.lstm model from file: URL, fused, on
     });
     const result = classifier.classify(clips[0]);
     assert.ok(LABELS.includes(result.label));
-    assert.equal(result.confidence, Math.max(...probabilities[0]));
+    // A batch of one: the same products as classify (a batch of three may take another GEMM
+    // kernel for the recurrent step and round differently in the last bit).
+    assert.equal(result.confidence, Math.max(...classifier.predict([clips[0]])[0]));
     assert.equal(Object.keys(result.probabilities).join(), LABELS.join());
     model.dispose();
   } finally {
