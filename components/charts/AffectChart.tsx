@@ -7,7 +7,7 @@
  */
 import { type Affect, affectOf } from "../../lib/journal/affect.ts";
 import { isUncertain } from "../../lib/journal/uncertainty.ts";
-import { GridLine, LegendLine } from "./parts.tsx";
+import { GridLine, LegendRow } from "./parts.tsx";
 import { ChartFrame } from "./ChartFrame.tsx";
 import { ChartTable } from "./ChartTable.tsx";
 import { clock, signed } from "./format.ts";
@@ -147,18 +147,17 @@ export function AffectChart(
               />
             ))
           )}
-          {series.map((s, i) => (
-            <LegendLine
-              key={s.key}
-              x={margin.left + i * 130}
-              y={height - 10}
-              colour={s.colour}
-              dashed={s.dashed}
-              length={22}
-            >
-              {s.key === "valence" ? "Valence" : "Arousal"}
-            </LegendLine>
-          ))}
+          <LegendRow
+            items={series.map((s) => ({
+              name: s.key === "valence" ? "Valence" : "Arousal",
+              colour: s.colour,
+              dashed: s.dashed,
+            }))}
+            x={margin.left}
+            y={height - 10}
+            spacing={130}
+            length={22}
+          />
           {points.some((p) => p.uncertain) && width >= margin.left + 460 && (
             <text x={margin.left + 260} y={height - 10} fill="currentColor" fill-opacity="0.75">
               hollow points: uncertain segments

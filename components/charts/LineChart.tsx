@@ -3,7 +3,7 @@
  * `<title>`/`<desc>` for screen readers. Text and axes use `currentColor`, so the chart
  * follows the page's light or dark scheme.
  */
-import { GridLine, LegendLine } from "./parts.tsx";
+import { GridLine, LegendRow } from "./parts.tsx";
 import { ChartFrame } from "./ChartFrame.tsx";
 import { line, scaleLinear } from "./scales.ts";
 
@@ -90,17 +90,7 @@ export function LineChart(
           stroke-dasharray={s.dashed ? "6 4" : undefined}
         />
       ))}
-      {series.map((s, i) => (
-        <LegendLine
-          key={s.name}
-          x={margin.left + i * 150}
-          y={height - 8}
-          colour={s.colour}
-          dashed={s.dashed}
-        >
-          {s.name}
-        </LegendLine>
-      ))}
+      <LegendRow items={series} x={margin.left} y={height - 8} spacing={150} />
     </ChartFrame>
   );
 }

@@ -4,7 +4,7 @@
  * Missing values (days without a reading) break the line; a value with no neighbour is drawn
  * as a dot. Used for valence and arousal (−1 … +1, left) beside self-rated mood (1 … 5, right).
  */
-import { LegendLine } from "./parts.tsx";
+import { LegendRow } from "./parts.tsx";
 import { ChartFrame } from "./ChartFrame.tsx";
 import { line, scaleLinear } from "./scales.ts";
 
@@ -143,17 +143,7 @@ export function TrendChart(
           </g>
         );
       })}
-      {series.map((s, i) => (
-        <LegendLine
-          key={s.name}
-          x={margin.left + i * 170}
-          y={height - 12}
-          colour={s.colour}
-          dashed={s.dashed}
-        >
-          {s.name}
-        </LegendLine>
-      ))}
+      <LegendRow items={series} x={margin.left} y={height - 12} spacing={170} />
     </ChartFrame>
   );
 }

@@ -1,6 +1,6 @@
 /**
  * SVG pieces the line and area charts share: a horizontal grid line with its axis label, and
- * a legend item for a line series. Text uses `currentColor`, so both follow the page's light
+ * a legend row of line series. Text uses `currentColor`, so both follow the page's light
  * or dark scheme.
  */
 import type { ComponentChildren } from "preact";
@@ -48,6 +48,41 @@ export function LegendLine(
         stroke-dasharray={dashed ? "6 4" : undefined}
       />
       <text x={length + 6} y="0" fill="currentColor">{children}</text>
+    </g>
+  );
+}
+
+/** One line series as a legend shows it. */
+export interface LegendItem {
+  name: string;
+  colour: string;
+  dashed?: boolean;
+}
+
+/** A row of {@link LegendLine}s from `x`, one every `spacing` px, on baseline `y`. */
+export function LegendRow(
+  { items, x, y, spacing, length }: {
+    items: readonly LegendItem[];
+    x: number;
+    y: number;
+    spacing: number;
+    length?: number;
+  },
+) {
+  return (
+    <g>
+      {items.map((item, i) => (
+        <LegendLine
+          key={item.name}
+          x={x + i * spacing}
+          y={y}
+          colour={item.colour}
+          dashed={item.dashed}
+          length={length}
+        >
+          {item.name}
+        </LegendLine>
+      ))}
     </g>
   );
 }
