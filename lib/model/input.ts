@@ -57,27 +57,21 @@ export function deltas(data: Float32Array, frames: number, width: number): Float
   return out;
 }
 
-/** Standardises each column over voiced frames; other frames become 0. */
+/**
+ * Standardises each column over the clip's own voiced frames; other frames become 0 (all of
+ * them when no frame is voiced). The statistics of one clip as {@link speakerStats} computes
+ * them for several.
+ */
 export function normaliseUtterance(
   data: Float32Array,
   frames: number,
   width: number,
 ): Float32Array {
-  const voiced: number[] = [];
-  for (let t = 0; t < frames; t++) if (data[t * width] > VOICED_RMS) voiced.push(t);
-  const out = new Float32Array(data.length);
-  if (voiced.length === 0) return out;
-  for (let f = 0; f < width; f++) {
-    let sum = 0;
-    for (const t of voiced) sum += data[t * width + f];
-    const mean = sum / voiced.length;
-    let sq = 0;
-    for (const t of voiced) sq += (data[t * width + f] - mean) ** 2;
-    const std = Math.sqrt(sq / voiced.length);
-    const scale = std > 1e-6 ? 1 / std : 0;
-    for (const t of voiced) out[t * width + f] = (data[t * width + f] - mean) * scale;
-  }
-  return out;
+  let voiced = false;
+  for (let t = 0; t < frames && !voiced; t++) voiced = data[t * width] > VOICED_RMS;
+  if (!voiced) return new Float32Array(data.length);
+  const stats = speakerStats([{ data, frames, featureCount: width }]);
+  return normaliseSpeaker(data, frames, width, stats);
 }
 
 /** Mean and standard deviation of each feature over one speaker's voiced frames. */
@@ -90,11 +84,13 @@ export interface SpeakerStats {
 
 /**
  * Statistics of the voiced frames (RMS above {@link VOICED_RMS}, as `"utterance"` uses) of
- * all of one speaker's clips; population standard deviation. Throws when no clip has a
- * voiced frame.
+ * all of one speaker's clips; population standard deviation. Throws when the clips differ in
+ * width or no clip has a voiced frame.
  */
-export function speakerStats(matrices: readonly FeatureMatrix[]): SpeakerStats {
-  const width = FEATURE_COUNT;
+export function speakerStats(
+  matrices: readonly Pick<FeatureMatrix, "data" | "frames" | "featureCount">[],
+): SpeakerStats {
+  const width = matrices[0]?.featureCount ?? FEATURE_COUNT;
   const mean = new Float64Array(width);
   const std = new Float64Array(width);
   let frames = 0;
