@@ -144,6 +144,81 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "ensemble: two seeds as one model that eval and classify use; mismatched members refused",
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      await makeCorpus(dir);
+      const args = ["--ravdess", `${dir}/ravdess`, "--split", "speakers", "--epochs", "1"];
+      await run("train.ts", [...args, "--seed", "3", "--out", "models/e1"], dir);
+      await run(
+        "train.ts",
+        [...args, "--seed", "4", "--dropout", "0.3", "--out", "models/e2"],
+        dir,
+      );
+      const made = await run(
+        "ensemble.ts",
+        ["--out", "models/both", "models/e1", "models/e2"],
+        dir,
+      );
+      assert.match(made.stdout, /"members":2/);
+      const config = JSON.parse(await Deno.readTextFile(`${dir}/models/both/config.json`));
+      assert.deepEqual(config.members.map((m: { seed: number }) => m.seed), [3, 4]);
+      assert.equal(
+        await Deno.readTextFile(`${dir}/models/both/split.json`),
+        await Deno.readTextFile(`${dir}/models/e1/split.json`),
+      );
+
+      const clip = `${dir}/ravdess/Actor_18/03-01-05-01-01-01-18.wav`;
+      const probabilities = async (model: string) => {
+        const { stdout } = await run("classify.ts", ["--json", "--model", model, clip], dir);
+        return JSON.parse(stdout.trim()).probabilities as Record<string, number>;
+      };
+      const [p1, p2, both] = await Promise.all(
+        ["models/e1", "models/e2", "models/both"].map(probabilities),
+      );
+      for (const label of Object.keys(both)) {
+        assert.ok(Math.abs(both[label] - (p1[label] + p2[label]) / 2) < 1e-5, label);
+      }
+
+      const { stdout } = await run(
+        "eval.ts",
+        ["--model", "models/both", "--ravdess", `${dir}/ravdess`, "--json"],
+        dir,
+      );
+      const report = JSON.parse(stdout.trim().split("\n").at(-1)!);
+      assert.ok(report.testAccuracy >= 0 && report.testAccuracy <= 1);
+      await Deno.stat(`${dir}/reports/both/confusion_test.svg`);
+      await assert.rejects(Deno.stat(`${dir}/reports/both/loss.svg`), Deno.errors.NotFound);
+
+      // A member evaluated on other clips cannot join: its test set may hold the others' training.
+      await Deno.mkdir(`${dir}/models/e3`);
+      for (const f of ["model.json", "weights.bin", "labels.json", "config.json", "split.json"]) {
+        await Deno.copyFile(`${dir}/models/e2/${f}`, `${dir}/models/e3/${f}`);
+      }
+      const split = JSON.parse(await Deno.readTextFile(`${dir}/models/e3/split.json`));
+      split.test.pop();
+      await Deno.writeTextFile(`${dir}/models/e3/split.json`, JSON.stringify(split));
+      await assert.rejects(
+        run("ensemble.ts", ["--out", "models/bad", "models/e1", "models/e3"], dir),
+        /ensemble: Expected every member to have the split.json of models\/e1, but models\/e3 differs/,
+      );
+      await assert.rejects(
+        run("ensemble.ts", ["--out", "models/bad", "models/e1", "models/both"], dir),
+        /models\/both is itself an ensemble/,
+      );
+      await assert.rejects(
+        run("ensemble.ts", ["--out", "models/bad", "models/e1"], dir),
+        /at least 2 member model folders, but got 1/,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 Deno.test("train refuses a wrong command line with a one-line reason", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${root}scripts/train.ts`, "--ravdess", "/nowhere", "--arch", "gru"],

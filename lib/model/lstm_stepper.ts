@@ -229,6 +229,51 @@ export function createClassifierStepper(weights: ClassifierWeights): ClassifierS
   };
 }
 
+/**
+ * A {@link ClassifierStepper} over the members of an ensemble: every member advances over the
+ * same frames, and the prediction is the mean of the members' probabilities, as the ensemble's
+ * `Average` layer computes it. The state holds the members' layer states one member after the
+ * other. One member gives that member's own stepper. Throws a `RangeError` when the members'
+ * input widths or class counts differ.
+ */
+export function createEnsembleStepper(members: readonly ClassifierWeights[]): ClassifierStepper {
+  if (members.length === 0) throw new RangeError("Expected at least one member, but got 0");
+  const steppers = members.map(createClassifierStepper);
+  if (steppers.length === 1) return steppers[0];
+  const { inputSize, classes } = steppers[0];
+  steppers.forEach((s, m) => {
+    if (s.inputSize !== inputSize || s.classes !== classes) {
+      throw new RangeError(
+        `Expected every member to take ${inputSize} features and give ${classes} classes, ` +
+          `but member ${m + 1} takes ${s.inputSize} and gives ${s.classes}`,
+      );
+    }
+  });
+  const depths = members.map((w) => w.lstms.length);
+  return {
+    inputSize,
+    classes,
+    initialState: () => ({
+      layers: steppers.flatMap((s) => s.initialState().layers),
+      frames: 0,
+    }),
+    advance(frames: Float32Array, state: ClassifierState): Float32Array {
+      const mean = new Float32Array(classes);
+      let offset = 0;
+      steppers.forEach((s, m) => {
+        // Member states are the same objects as in `state.layers`, advanced in place.
+        const layers = state.layers.slice(offset, offset + depths[m]);
+        const probs = s.advance(frames, { layers, frames: state.frames });
+        for (let j = 0; j < classes; j++) mean[j] += probs[j];
+        offset += depths[m];
+      });
+      for (let j = 0; j < classes; j++) mean[j] /= steppers.length;
+      state.frames += frames.length / inputSize;
+      return mean;
+    },
+  };
+}
+
 // With a mask, skipped frames leave every layer's state untouched, so dropping them up front is
 // the same computation as carrying the mask through the stack.
 function dropPadding(frames: Float32Array, width: number, value: number): Float32Array {

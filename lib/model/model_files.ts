@@ -32,6 +32,11 @@ export interface ModelConfig {
   augmentCorpus?: string;
   /** Dropout rate given with `--dropout`, when given. */
   dropout?: number;
+  /**
+   * Set for an ensemble (`deno task ensemble`): its members, in the order of the model's
+   * branches. The other settings are then the first member's.
+   */
+  members?: { name: string; seed: number; epochs: number; bestEpoch: number }[];
 }
 
 /** A clip of a split, with its path relative to its corpus folder. */

@@ -5,6 +5,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import { memberChainsOf } from "./ensemble.ts";
 import { lstmWeightsOf } from "./fused_lstm.ts";
 import type { ClassifierWeights, SoftmaxHeadWeights } from "./lstm_stepper.ts";
 import type { LstmWeights } from "./lstm_kernels.ts";
@@ -17,11 +18,29 @@ import type { LstmWeights } from "./lstm_kernels.ts";
  * the end of the clip first), a non-softmax head, or unknown layers.
  */
 export function classifierWeightsOf(model: tf.LayersModel): ClassifierWeights {
+  const chains = memberChainsOf(model);
+  if (chains.length !== 1) {
+    throw new RangeError(
+      `Expected a single classifier, but got an ensemble of ${chains.length} (use memberWeightsOf)`,
+    );
+  }
+  return chainWeights(chains[0]);
+}
+
+/**
+ * {@link ClassifierWeights} of every member of an ensemble (see `ensemble.ts`), or of the one
+ * classifier of an ordinary model, with the same checks as {@link classifierWeightsOf}.
+ */
+export function memberWeightsOf(model: tf.LayersModel): ClassifierWeights[] {
+  return memberChainsOf(model).map(chainWeights);
+}
+
+function chainWeights(layers: readonly tf.layers.Layer[]): ClassifierWeights {
   const lstms: LstmWeights[] = [];
   let maskValue: number | null = null;
   let head: SoftmaxHeadWeights | null = null;
   let lastReturnsSequences = true;
-  for (const layer of model.layers) {
+  for (const layer of layers) {
     const kind = layer.getClassName();
     const config = layer.getConfig();
     if (head !== null) {

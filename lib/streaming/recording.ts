@@ -36,9 +36,9 @@ import { inputWidth, VOICED_RMS } from "../model/input.ts";
 import {
   type ClassifierState,
   type ClassifierStepper,
-  createClassifierStepper,
+  createEnsembleStepper,
 } from "../model/lstm_stepper.ts";
-import { classifierWeightsOf } from "../model/stepper_weights.ts";
+import { memberWeightsOf } from "../model/stepper_weights.ts";
 import {
   advanceVad,
   flushVad,
@@ -164,7 +164,7 @@ export function liveModelOf(model: EmotionModel): LiveModel {
       `Expected a model normalised "none" or "utterance" for live prediction, but got "${normalisation}"`,
     );
   }
-  const stepper = createClassifierStepper(classifierWeightsOf(model.classifier.model));
+  const stepper = createEnsembleStepper(memberWeightsOf(model.classifier.model));
   if (stepper.inputSize !== inputWidth(model.config.input)) {
     throw new RangeError(
       `Expected a stepper input of ${inputWidth(model.config.input)}, but got ${stepper.inputSize}`,

@@ -59,41 +59,44 @@ export function reportPictures(
   const svg = (node: preact.VNode) =>
     `<?xml version="1.0" encoding="UTF-8"?>\n${renderToString(node)}\n`;
   const files: Record<string, string> = {};
-  files["loss.svg"] = svg(
-    <LineChart
-      title={`${name}: loss`}
-      description="Categorical cross-entropy per epoch on training and validation clips."
-      xLabel="epoch"
-      yLabel="loss"
-      series={[
-        { name: "training", colour: "#4f46e5", values: history.map((h) => h.loss) },
-        {
-          name: "validation",
-          colour: "#dc2626",
-          values: history.map((h) => h.valLoss),
-          dashed: true,
-        },
-      ]}
-    />,
-  );
-  files["accuracy.svg"] = svg(
-    <LineChart
-      title={`${name}: accuracy`}
-      description="Share of clips classified right per epoch on training and validation clips."
-      xLabel="epoch"
-      yLabel="accuracy"
-      yDomain={[0, 1]}
-      series={[
-        { name: "training", colour: "#4f46e5", values: history.map((h) => h.accuracy) },
-        {
-          name: "validation",
-          colour: "#dc2626",
-          values: history.map((h) => h.valAccuracy),
-          dashed: true,
-        },
-      ]}
-    />,
-  );
+  // An ensemble has no training history of its own (its members' are in their folders).
+  if (history.length > 0) {
+    files["loss.svg"] = svg(
+      <LineChart
+        title={`${name}: loss`}
+        description="Categorical cross-entropy per epoch on training and validation clips."
+        xLabel="epoch"
+        yLabel="loss"
+        series={[
+          { name: "training", colour: "#4f46e5", values: history.map((h) => h.loss) },
+          {
+            name: "validation",
+            colour: "#dc2626",
+            values: history.map((h) => h.valLoss),
+            dashed: true,
+          },
+        ]}
+      />,
+    );
+    files["accuracy.svg"] = svg(
+      <LineChart
+        title={`${name}: accuracy`}
+        description="Share of clips classified right per epoch on training and validation clips."
+        xLabel="epoch"
+        yLabel="accuracy"
+        yDomain={[0, 1]}
+        series={[
+          { name: "training", colour: "#4f46e5", values: history.map((h) => h.accuracy) },
+          {
+            name: "validation",
+            colour: "#dc2626",
+            values: history.map((h) => h.valAccuracy),
+            dashed: true,
+          },
+        ]}
+      />,
+    );
+  }
   for (const [set, report] of Object.entries(sets)) {
     files[`confusion_${set}.svg`] = svg(
       <ConfusionMatrixChart
