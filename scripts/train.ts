@@ -5,7 +5,7 @@
  *   deno task train --ravdess DIR --tess DIR [--arch lstm|bilstm|lstm-pool]
  *     [--split random|speakers] [--epochs N] [--batch N] [--seed S] [--lr X]
  *     [--normalise none|utterance|speaker] [--deltas 0|1|2] [--augment K [--augment-corpus C]]
- *     [--dropout R]
+ *     [--dropout R] [--teacher models/NAME [--teacher-weight W]]
  *     [--out models/NAME] [--resume]
  *
  * Features come from the cache in `.cache/features` (computed on every core when
@@ -16,7 +16,11 @@
  * `lstm` (default 0, none) or the rate of `lstm-pool` (default 0.3). `--normalise speaker`
  * standardises features with each speaker's voiced-frame statistics (`lib/model/input.ts`):
  * training speakers' from their original training clips (augmented copies use their source
- * speaker's), validation speakers' from their own clips. After every epoch a
+ * speaker's), validation speakers' from their own clips. `--teacher models/NAME` distils a
+ * trained model (typically an ensemble, `deno task ensemble`) into this one: every training
+ * clip's target becomes `(1 − W) × its one-hot label + W × the teacher's probabilities`
+ * (`--teacher-weight W`, default 0.5). The teacher must have this run's input transform and
+ * validation and test clips, so it never trained on them. After every epoch a
  * checkpoint goes to `.cache/checkpoints/NAME` (`--resume` continues from it, also to more
  * `--epochs` than first asked for) and, when validation accuracy improved, the model is written to
  * `--out` with `labels.json`, `config.json`, `history.json` and `split.json` (the
@@ -37,6 +41,7 @@ import type { InputConfig } from "../lib/model/input.ts";
 import { loadCheckpoint, saveCheckpoint } from "../lib/train/checkpoint.ts";
 import { augmentSpecs } from "../lib/train/augment.ts";
 import {
+  distillationTargets,
   type FeatureJob,
   fillFeatureCache,
   loadFeatures,
@@ -45,8 +50,16 @@ import {
 } from "../lib/train/dataset.ts";
 import { seededRandom } from "../lib/train/rng.ts";
 import { type Protocol, splitBy } from "../lib/train/split.ts";
-import { fit } from "../lib/train/trainer.ts";
-import { type ModelConfig, modelFiles, relativeItem } from "../lib/model/model_files.ts";
+import { fit, predictAll } from "../lib/train/trainer.ts";
+import { argMax } from "../lib/train/metrics.ts";
+import { loadEmotionModel } from "../lib/model/emotion_model.ts";
+import {
+  type ModelConfig,
+  modelFiles,
+  relativeItem,
+  type SplitEntry,
+  type SplitFile,
+} from "../lib/model/model_files.ts";
 
 async function main(argv: string[]) {
   const { values } = parseCli(argv, {
@@ -66,6 +79,8 @@ async function main(argv: string[]) {
     augment: { type: "string", default: "0" },
     "augment-corpus": { type: "string" },
     dropout: { type: "string" },
+    teacher: { type: "string" },
+    "teacher-weight": { type: "string" },
   });
   if (!values.ravdess && !values.tess) throw new UsageError("Give --ravdess DIR and/or --tess DIR");
   if (!(ARCHITECTURES as readonly string[]).includes(values.arch!)) {
@@ -91,6 +106,17 @@ async function main(argv: string[]) {
   const dropout = values.dropout === undefined ? undefined : Number(values.dropout);
   if (dropout !== undefined && !(dropout >= 0 && dropout < 1)) {
     throw new UsageError(`Expected --dropout in [0, 1), but got "${values.dropout}"`);
+  }
+  const teacherWeight = values["teacher-weight"] === undefined
+    ? 0.5
+    : Number(values["teacher-weight"]);
+  if (values["teacher-weight"] !== undefined && !values.teacher) {
+    throw new UsageError("--teacher-weight needs --teacher models/NAME");
+  }
+  if (!(teacherWeight >= 0 && teacherWeight <= 1)) {
+    throw new UsageError(
+      `Expected --teacher-weight in [0, 1], but got "${values["teacher-weight"]}"`,
+    );
   }
   const out = values.out ?? `models/${architecture}-${protocol}`;
   const name = out.replace(/\/+$/, "").split("/").pop()!;
@@ -161,6 +187,27 @@ async function main(argv: string[]) {
   }
   const trainSet = toArraySet(trainItems, trainFeatures, input, trainSpeakers);
   const valSet = toArraySet(split.val, valFeatures, input, valSpeakers);
+  const teacher = values.teacher
+    ? await loadTeacher(values.teacher, input, {
+      val: split.val.map(relativeItem(roots)),
+      test: split.test.map(relativeItem(roots)),
+    })
+    : null;
+  if (teacher) {
+    const probs = predictAll(teacher.model, trainSet);
+    trainSet.targets = distillationTargets(
+      trainSet.y,
+      probs,
+      EMOTION_LABELS.length,
+      teacherWeight,
+    );
+    const agree = trainSet.y.filter((label, i) =>
+      argMax(probs.subarray(i * EMOTION_LABELS.length, (i + 1) * EMOTION_LABELS.length)) === label
+    ).length;
+    console.error(
+      `teacher ${teacher.name}: agrees with ${agree} of ${trainSet.count} training labels, weight ${teacherWeight}`,
+    );
+  }
 
   const settings = {
     architecture,
@@ -173,6 +220,7 @@ async function main(argv: string[]) {
     augmentCorpus,
     // Left out of the JSON when not given, so checkpoints of runs without the flag still resume.
     dropout,
+    teacher: teacher ? { name: teacher.name, weight: teacherWeight } : undefined,
   };
   const model = buildModel({
     architecture,
@@ -207,6 +255,7 @@ async function main(argv: string[]) {
     augmentCopies: copies,
     augmentCorpus,
     dropout,
+    teacher: settings.teacher,
   };
   const files = modelFiles(out);
   await Deno.mkdir(out, { recursive: true });
@@ -257,6 +306,36 @@ async function main(argv: string[]) {
     valAccuracy: bestRecord?.valAccuracy ?? null,
   }));
   tf.disposeVariables();
+}
+
+/**
+ * Loads the teacher of a distillation run, refusing one whose input transform or validation
+ * and test clips differ from this run's (it could have trained on this run's held-out clips).
+ */
+async function loadTeacher(
+  dir: string,
+  input: InputConfig,
+  split: { val: SplitEntry[]; test: SplitEntry[] },
+) {
+  const { classifier, config } = await loadEmotionModel(dir, { speakerNormalisation: true });
+  if (JSON.stringify(config.input) !== JSON.stringify(input)) {
+    throw new UsageError(
+      `Expected the teacher's input ${JSON.stringify(input)}, but ${dir} has ${
+        JSON.stringify(config.input)
+      }`,
+    );
+  }
+  const theirs: SplitFile = JSON.parse(await Deno.readTextFile(modelFiles(dir).split));
+  const key = (e: SplitEntry) => `${e.corpus}/${e.path}`;
+  for (const set of ["val", "test"] as const) {
+    const mine = split[set].map(key).sort().join("\n");
+    if (theirs[set].map(key).sort().join("\n") !== mine) {
+      throw new UsageError(
+        `Expected the teacher to hold out this run's ${set} clips, but ${dir} has other ${set} clips`,
+      );
+    }
+  }
+  return { name: config.name, model: classifier.model };
 }
 
 if (import.meta.main) {

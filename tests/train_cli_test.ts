@@ -145,7 +145,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "ensemble: two seeds as one model that eval and classify use; mismatched members refused",
+  name:
+    "ensemble: two seeds as one model that eval, classify and distillation use; mismatches refused",
   sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir();
@@ -192,6 +193,33 @@ Deno.test({
       assert.ok(report.testAccuracy >= 0 && report.testAccuracy <= 1);
       await Deno.stat(`${dir}/reports/both/confusion_test.svg`);
       await assert.rejects(Deno.stat(`${dir}/reports/both/loss.svg`), Deno.errors.NotFound);
+
+      // The ensemble as a teacher: a student trained on its soft targets.
+      const student = await run(
+        "train.ts",
+        [...args, "--seed", "5", "--teacher", "models/both", "--out", "models/student"],
+        dir,
+      );
+      assert.match(
+        student.stderr,
+        /teacher both: agrees with \d+ of 112 training labels, weight 0.5/,
+      );
+      const studentConfig = JSON.parse(
+        await Deno.readTextFile(`${dir}/models/student/config.json`),
+      );
+      assert.deepEqual(studentConfig.teacher, { name: "both", weight: 0.5 });
+      await assert.rejects(
+        run(
+          "train.ts",
+          ["--ravdess", `${dir}/ravdess`, "--epochs", "1", "--teacher", "models/both"],
+          dir,
+        ),
+        /train: Expected the teacher to hold out this run's val clips, but models\/both has other val clips/,
+      );
+      await assert.rejects(
+        run("train.ts", [...args, "--teacher", "models/both", "--teacher-weight", "2"], dir),
+        /Expected --teacher-weight in \[0, 1\], but got "2"/,
+      );
 
       // A member evaluated on other clips cannot join: its test set may hold the others' training.
       await Deno.mkdir(`${dir}/models/e3`);

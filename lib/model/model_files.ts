@@ -37,6 +37,8 @@ export interface ModelConfig {
    * branches. The other settings are then the first member's.
    */
   members?: { name: string; seed: number; epochs: number; bestEpoch: number }[];
+  /** Set for a model distilled from another (`--teacher`): the teacher and its weight. */
+  teacher?: { name: string; weight: number };
 }
 
 /** A clip of a split, with its path relative to its corpus folder. */

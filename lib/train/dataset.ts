@@ -23,6 +23,11 @@ import {
 export interface ArraySet {
   x: Float32Array;
   y: Int32Array;
+  /**
+   * Training targets `[count, classes]` when they are not the one-hot labels (distillation:
+   * see {@link distillationTargets}); `y` still holds the labels, for accuracy.
+   */
+  targets?: Float32Array;
   count: number;
   frames: number;
   width: number;
@@ -149,4 +154,34 @@ export function toArraySet(
     y[i] = index;
   });
   return { x, y, count: items.length, frames: config.frames, width };
+}
+
+/**
+ * Soft training targets for distillation: per clip, `(1 − weight) × one-hot(label) + weight ×
+ * teacher probabilities` (`teacher` is `[count, classes]`, rows summing to 1), so each row is a
+ * probability distribution again. Throws a `RangeError` for a weight outside [0, 1] or a teacher
+ * array of the wrong size.
+ */
+export function distillationTargets(
+  labels: Int32Array,
+  teacher: Float32Array,
+  classes: number,
+  weight: number,
+): Float32Array {
+  if (!(weight >= 0 && weight <= 1)) {
+    throw new RangeError(`Expected a teacher weight in [0, 1], but got ${weight}`);
+  }
+  if (teacher.length !== labels.length * classes) {
+    throw new RangeError(
+      `Expected ${labels.length} × ${classes} teacher probabilities, but got ${teacher.length}`,
+    );
+  }
+  const targets = new Float32Array(teacher.length);
+  for (let i = 0; i < labels.length; i++) {
+    for (let k = 0; k < classes; k++) {
+      const j = i * classes + k;
+      targets[j] = weight * teacher[j] + (k === labels[i] ? 1 - weight : 0);
+    }
+  }
+  return targets;
 }

@@ -4,7 +4,8 @@ import { PIPELINE_VERSION } from "../audio/constants.ts";
 import type { FeatureMatrix } from "../audio/features.ts";
 import type { DatasetItem } from "../data/types.ts";
 import type { InputConfig } from "../model/input.ts";
-import { speakerKey, speakerStatsBy, toArraySet } from "./dataset.ts";
+import { distillationTargets, speakerKey, speakerStatsBy, toArraySet } from "./dataset.ts";
+import { gather } from "./trainer.ts";
 
 const FRAMES = 5;
 const config: InputConfig = {
@@ -76,4 +77,40 @@ Deno.test("toArraySet normalises each clip with its own speaker's statistics", (
       toArraySet(items, features, config, speakerStatsBy(items.slice(0, 2), features.slice(0, 2))),
     /Expected statistics of speaker ravdess:B/,
   );
+});
+
+Deno.test("distillationTargets mixes one-hot labels with the teacher's probabilities", () => {
+  const labels = Int32Array.from([2, 0]);
+  const teacher = Float32Array.from([0.1, 0.2, 0.7, 0.5, 0.25, 0.25]);
+  const mixed = distillationTargets(labels, teacher, 3, 0.4);
+  const expected = [0.04, 0.08, 0.88, 0.8, 0.1, 0.1];
+  mixed.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-6, `${i}: ${v}`));
+  assert.deepEqual(Array.from(distillationTargets(labels, teacher, 3, 0)), [0, 0, 1, 1, 0, 0]);
+  assert.deepEqual(distillationTargets(labels, teacher, 3, 1), teacher);
+  assert.throws(() => distillationTargets(labels, teacher, 3, 1.5), /teacher weight in \[0, 1\]/);
+  assert.throws(
+    () => distillationTargets(labels, teacher.subarray(1), 3, 0.5),
+    /Expected 2 × 3 teacher probabilities, but got 5/,
+  );
+});
+
+Deno.test("gather carries soft targets with their rows", () => {
+  const set = {
+    x: Float32Array.from([1, 2, 3]),
+    y: Int32Array.from([0, 1, 1]),
+    targets: Float32Array.from([0.9, 0.1, 0.3, 0.7, 0.2, 0.8]),
+    count: 3,
+    frames: 1,
+    width: 1,
+  };
+  const batch = gather(set, [2, 0]);
+  assert.deepEqual(Array.from(batch.x), [3, 1]);
+  assert.deepEqual(Array.from(batch.y), [1, 0]);
+  assert.deepEqual(Array.from(batch.targets!), [
+    Math.fround(0.2),
+    Math.fround(0.8),
+    Math.fround(0.9),
+    Math.fround(0.1),
+  ]);
+  assert.equal(gather({ ...set, targets: undefined }, [1]).targets, undefined);
 });

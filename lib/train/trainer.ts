@@ -61,16 +61,26 @@ export interface FitResult {
   bestEpoch: number;
 }
 
+/** A training batch: inputs, labels and (when the set has them) soft targets. */
+export interface Batch {
+  x: Float32Array;
+  y: Int32Array;
+  targets?: Float32Array;
+}
+
 /** Copies rows `indices` of `set` into a batch. */
-export function gather(set: ArraySet, indices: readonly number[]) {
+export function gather(set: ArraySet, indices: readonly number[]): Batch {
   const stride = set.frames * set.width;
   const x = new Float32Array(indices.length * stride);
   const y = new Int32Array(indices.length);
+  const classes = set.targets ? set.targets.length / set.count : 0;
+  const targets = set.targets ? new Float32Array(indices.length * classes) : undefined;
   indices.forEach((row, i) => {
     x.set(set.x.subarray(row * stride, (row + 1) * stride), i * stride);
     y[i] = set.y[row];
+    targets?.set(set.targets!.subarray(row * classes, (row + 1) * classes), i * classes);
   });
-  return { x, y };
+  return targets ? { x, y, targets } : { x, y };
 }
 
 /** Class probabilities for every clip of `set`, in batches. */
@@ -172,13 +182,16 @@ export async function fit(
 
 async function trainStep(
   model: tf.LayersModel,
-  batch: { x: Float32Array; y: Int32Array },
+  batch: Batch,
   set: ArraySet,
   classes: number,
 ): Promise<[number, number]> {
   const n = batch.y.length;
   const x = tf.tensor3d(batch.x, [n, set.frames, set.width]);
-  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.y, "int32"), classes).toFloat());
+  // Soft targets (distillation) replace the one-hot labels; accuracy then compares argmaxes.
+  const y = batch.targets
+    ? tf.tensor2d(batch.targets, [n, classes])
+    : tf.tidy(() => tf.oneHot(tf.tensor1d(batch.y, "int32"), classes).toFloat());
   try {
     const result = await model.trainOnBatch(x, y) as number[];
     return [result[0], result[1]];
