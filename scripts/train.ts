@@ -5,7 +5,7 @@
  *   deno task train --ravdess DIR --tess DIR [--arch lstm|bilstm|lstm-pool]
  *     [--split random|speakers] [--epochs N] [--batch N] [--seed S] [--lr X]
  *     [--normalise none|utterance|speaker] [--deltas 0|1|2] [--augment K [--augment-corpus C]]
- *     [--dropout R] [--teacher models/NAME [--teacher-weight W]]
+ *     [--dropout R] [--teacher models/NAME [--teacher-weight W]] [--average-from E]
  *     [--out models/NAME] [--resume]
  *
  * Features come from the cache in `.cache/features` (computed on every core when
@@ -20,7 +20,10 @@
  * trained model (typically an ensemble, `deno task ensemble`) into this one: every training
  * clip's target becomes `(1 − W) × its one-hot label + W × the teacher's probabilities`
  * (`--teacher-weight W`, default 0.5). The teacher must have this run's input transform and
- * validation and test clips, so it never trained on them. After every epoch a
+ * validation and test clips, so it never trained on them. `--average-from E` also writes
+ * `models/NAME-avg`: the mean of the weights after epochs E to the last (weight averaging),
+ * with its validation accuracy in its `config.json` (`averagedFrom`); not with `--resume`.
+ * After every epoch a
  * checkpoint goes to `.cache/checkpoints/NAME` (`--resume` continues from it, also to more
  * `--epochs` than first asked for) and, when validation accuracy improved, the model is written to
  * `--out` with `labels.json`, `config.json`, `history.json` and `split.json` (the
@@ -50,7 +53,7 @@ import {
 } from "../lib/train/dataset.ts";
 import { seededRandom } from "../lib/train/rng.ts";
 import { type Protocol, splitBy } from "../lib/train/split.ts";
-import { fit, predictAll } from "../lib/train/trainer.ts";
+import { fit, lossAndAccuracy, predictAll } from "../lib/train/trainer.ts";
 import { argMax } from "../lib/train/metrics.ts";
 import { loadEmotionModel } from "../lib/model/emotion_model.ts";
 import {
@@ -81,6 +84,7 @@ async function main(argv: string[]) {
     dropout: { type: "string" },
     teacher: { type: "string" },
     "teacher-weight": { type: "string" },
+    "average-from": { type: "string" },
   });
   if (!values.ravdess && !values.tess) throw new UsageError("Give --ravdess DIR and/or --tess DIR");
   if (!(ARCHITECTURES as readonly string[]).includes(values.arch!)) {
@@ -117,6 +121,12 @@ async function main(argv: string[]) {
     throw new UsageError(
       `Expected --teacher-weight in [0, 1], but got "${values["teacher-weight"]}"`,
     );
+  }
+  const averageFrom = values["average-from"] === undefined
+    ? undefined
+    : intFlag("average-from", values["average-from"], 1);
+  if (averageFrom !== undefined && values.resume) {
+    throw new UsageError("--average-from cannot be resumed: run it from the start");
   }
   const out = values.out ?? `models/${architecture}-${protocol}`;
   const name = out.replace(/\/+$/, "").split("/").pop()!;
@@ -276,6 +286,7 @@ async function main(argv: string[]) {
     classes: EMOTION_LABELS.length,
     history: resumed?.history,
     best: resumed?.best,
+    averageFrom,
     onBatch({ epoch, batch, batches, loss, accuracy }) {
       if (batch === 1) bar = new ProgressBar({ label: `epoch ${epoch}`, total: batches });
       bar!.tick(1, { loss, acc: accuracy });
@@ -299,6 +310,41 @@ async function main(argv: string[]) {
       await saveCheckpoint(checkpointDir, model, { settings, history, best });
     },
   });
+  if (result.average) {
+    const best = model.getWeights().map((w) => w.clone());
+    model.setWeights(result.average.weights);
+    const v = lossAndAccuracy(predictAll(model, valSet), valSet, EMOTION_LABELS.length);
+    const averaged = `${out.replace(/\/+$/, "")}-avg`;
+    const averagedFiles = modelFiles(averaged);
+    await model.save(fileSystemSaveHandler(averaged));
+    await Deno.writeTextFile(averagedFiles.labels, JSON.stringify(EMOTION_LABELS) + "\n");
+    await Deno.writeTextFile(
+      averagedFiles.config,
+      JSON.stringify(
+        {
+          ...config,
+          name: `${name}-avg`,
+          bestEpoch: result.history.length,
+          averagedFrom: {
+            epoch: averageFrom,
+            epochs: result.average.epochs,
+            valAccuracy: v.accuracy,
+          },
+        },
+        null,
+        2,
+      ) + "\n",
+    );
+    await Deno.copyFile(files.history, averagedFiles.history);
+    await Deno.copyFile(files.split, averagedFiles.split);
+    console.error(
+      `weights averaged over ${result.average.epochs} epochs: val_loss ${
+        v.loss.toFixed(4)
+      }  val_acc ${v.accuracy.toFixed(4)}  (${averaged})`,
+    );
+    model.setWeights(best);
+    tf.dispose([...best, ...result.average.weights]);
+  }
   const bestRecord = result.history.find((r) => r.epoch === result.bestEpoch);
   console.log(JSON.stringify({
     model: out,

@@ -220,6 +220,10 @@ Deno.test({
         run("train.ts", [...args, "--teacher", "models/both", "--teacher-weight", "2"], dir),
         /Expected --teacher-weight in \[0, 1\], but got "2"/,
       );
+      await assert.rejects(
+        run("train.ts", [...args, "--teacher-weight", "0.5"], dir),
+        /--teacher-weight needs --teacher models\/NAME/,
+      );
 
       // A member evaluated on other clips cannot join: its test set may hold the others' training.
       await Deno.mkdir(`${dir}/models/e3`);
@@ -240,6 +244,45 @@ Deno.test({
       await assert.rejects(
         run("ensemble.ts", ["--out", "models/bad", "models/e1"], dir),
         /at least 2 member model folders, but got 1/,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "train --average-from writes the mean of the last epochs' weights as NAME-avg",
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      await makeCorpus(dir);
+      const args = ["--ravdess", `${dir}/ravdess`, "--split", "speakers", "--seed", "3"];
+      const { stderr } = await run(
+        "train.ts",
+        [...args, "--epochs", "3", "--average-from", "2", "--out", "models/w"],
+        dir,
+      );
+      assert.match(stderr, /weights averaged over 2 epochs: val_loss [\d.]+ {2}val_acc [\d.]+/);
+      const config = JSON.parse(await Deno.readTextFile(`${dir}/models/w-avg/config.json`));
+      assert.equal(config.name, "w-avg");
+      assert.equal(config.averagedFrom.epoch, 2);
+      assert.equal(config.averagedFrom.epochs, 2);
+      const weights = async (m: string) => await Deno.readFile(`${dir}/models/${m}/weights.bin`);
+      const [best, averaged] = [await weights("w"), await weights("w-avg")];
+      assert.equal(best.length, averaged.length);
+      assert.notDeepEqual(best, averaged);
+      const { stdout } = await run(
+        "eval.ts",
+        ["--model", "models/w-avg", "--ravdess", `${dir}/ravdess`, "--json"],
+        dir,
+      );
+      const report = JSON.parse(stdout.trim().split("\n").at(-1)!);
+      assert.ok(Math.abs(report.valAccuracy - config.averagedFrom.valAccuracy) < 1e-9);
+      await assert.rejects(
+        run("train.ts", [...args, "--average-from", "2", "--resume", "--out", "models/w"], dir),
+        /--average-from cannot be resumed/,
       );
     } finally {
       await Deno.remove(dir, { recursive: true });

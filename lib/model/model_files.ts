@@ -39,6 +39,11 @@ export interface ModelConfig {
   members?: { name: string; seed: number; epochs: number; bestEpoch: number }[];
   /** Set for a model distilled from another (`--teacher`): the teacher and its weight. */
   teacher?: { name: string; weight: number };
+  /**
+   * Set for the weight-averaged model of a run (`--average-from`): the first epoch averaged,
+   * how many epochs, and the validation accuracy of the mean weights.
+   */
+  averagedFrom?: { epoch: number; epochs: number; valAccuracy: number };
 }
 
 /** A clip of a split, with its path relative to its corpus folder. */

@@ -53,12 +53,22 @@ export interface FitOptions {
    * `[n, frames, width]` array and the epoch's random source.
    */
   augment?: (x: Float32Array, n: number, random: Random) => void;
+  /**
+   * From this epoch on, keep the running mean of the weights after each epoch (weight
+   * averaging); {@link FitResult.average} returns it. Not kept across `--resume`.
+   */
+  averageFrom?: number;
 }
 
 /** What {@link fit} ends with. */
 export interface FitResult {
   history: EpochRecord[];
   bestEpoch: number;
+  /**
+   * With {@link FitOptions.averageFrom}: the mean of the weights after each epoch from then on
+   * (caller disposes), and how many epochs it holds; null when no epoch was averaged.
+   */
+  average: { weights: tf.Tensor[]; epochs: number } | null;
 }
 
 /** A training batch: inputs, labels and (when the set has them) soft targets. */
@@ -127,6 +137,7 @@ export async function fit(
   const history = [...(options.history ?? [])];
   let best = options.best ?? { epoch: 0, valAccuracy: -1, valLoss: Infinity };
   let bestWeights: tf.Tensor[] | null = null;
+  let average: { weights: tf.Tensor[]; epochs: number } | null = null;
   const rows = Array.from({ length: train.count }, (_, i) => i);
   const batches = Math.ceil(train.count / options.batchSize);
   for (let epoch = history.length + 1; epoch <= options.epochs; epoch++) {
@@ -164,6 +175,9 @@ export async function fit(
       seconds: (performance.now() - started) / 1000,
     };
     history.push(record);
+    if (options.averageFrom !== undefined && epoch >= options.averageFrom) {
+      average = runningMean(average, model.getWeights());
+    }
     const improved = v.accuracy > best.valAccuracy ||
       (v.accuracy === best.valAccuracy && v.loss < best.valLoss);
     if (improved) {
@@ -177,7 +191,19 @@ export async function fit(
     model.setWeights(bestWeights);
     bestWeights.forEach((t) => t.dispose());
   }
-  return { history, bestEpoch: best.epoch };
+  return { history, bestEpoch: best.epoch, average };
+}
+
+/** Adds one more set of weights to a running mean (disposing the previous mean). */
+function runningMean(
+  mean: { weights: tf.Tensor[]; epochs: number } | null,
+  weights: tf.Tensor[],
+): { weights: tf.Tensor[]; epochs: number } {
+  if (mean === null) return { weights: weights.map((w) => w.clone()), epochs: 1 };
+  const n = mean.epochs + 1;
+  const next = tf.tidy(() => mean.weights.map((m, i) => m.add(weights[i].sub(m).div(n))));
+  tf.dispose(mean.weights);
+  return { weights: next, epochs: n };
 }
 
 async function trainStep(
