@@ -44,251 +44,229 @@ async function run(script: string, args: string[], cwd: string) {
   return { stdout, stderr };
 }
 
-Deno.test({
-  name: "train: seeded runs repeat, a resumed run continues, eval writes its report",
-  sanitizeResources: false,
-  async fn() {
-    const dir = await Deno.makeTempDir();
-    try {
-      await makeCorpus(dir);
-      const common = ["--ravdess", `${dir}/ravdess`, "--split", "speakers", "--seed", "3"];
-      await run("train.ts", [...common, "--epochs", "2", "--out", "models/a"], dir);
-      await run("train.ts", [...common, "--epochs", "2", "--out", "models/b"], dir);
-      const historyA = JSON.parse(await Deno.readTextFile(`${dir}/models/a/history.json`));
-      const historyB = JSON.parse(await Deno.readTextFile(`${dir}/models/b/history.json`));
-      assert.equal(historyA.length, 2);
-      const figures = (h: { loss: number; valAccuracy: number }[]) =>
-        h.map((r) => [r.loss, r.valAccuracy]);
-      assert.deepEqual(figures(historyA), figures(historyB), "same seed, same run");
-      for (const f of ["model.json", "weights.bin", "labels.json", "config.json", "split.json"]) {
-        await Deno.stat(`${dir}/models/a/${f}`);
+/** A test over a fresh generated corpus in a temporary folder (removed afterwards). */
+function corpusTest(name: string, fn: (dir: string) => Promise<void>) {
+  Deno.test({
+    name,
+    sanitizeResources: false,
+    async fn() {
+      const dir = await Deno.makeTempDir();
+      try {
+        await makeCorpus(dir);
+        await fn(dir);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
       }
-      const split = JSON.parse(await Deno.readTextFile(`${dir}/models/a/split.json`));
-      assert.equal(split.test.length, 4 * 8, "actors 17–20 are the test set");
-      assert.ok(
-        split.test.every((e: { speaker: string }) => /Actor_(17|18|19|20)/.test(e.speaker)),
-      );
+    },
+  });
+}
 
-      const resumed = await run(
-        "train.ts",
-        [...common, "--epochs", "3", "--out", "models/a", "--resume"],
-        dir,
-      );
-      assert.match(resumed.stderr, /resuming after epoch 2/);
-      const history = JSON.parse(await Deno.readTextFile(`${dir}/models/a/history.json`));
-      assert.deepEqual(history.map((r: { epoch: number }) => r.epoch), [1, 2, 3]);
-      assert.deepEqual(figures(history.slice(0, 2)), figures(historyA));
+/** `eval.ts --json` on a model of the corpus in `dir`: its last output line. */
+async function evalReport(model: string, dir: string) {
+  const { stdout } = await run(
+    "eval.ts",
+    ["--model", model, "--ravdess", `${dir}/ravdess`, "--json"],
+    dir,
+  );
+  return JSON.parse(stdout.trim().split("\n").at(-1)!);
+}
 
-      const { stdout } = await run(
-        "eval.ts",
-        ["--model", "models/a", "--ravdess", `${dir}/ravdess`, "--json"],
-        dir,
-      );
-      const report = JSON.parse(stdout.trim().split("\n").at(-1)!);
-      assert.ok(report.testAccuracy >= 0 && report.testAccuracy <= 1);
-      for (
-        const f of [
-          "metrics.json",
-          "loss.svg",
-          "accuracy.svg",
-          "confusion_val.svg",
-          "confusion_test.svg",
-          "per_emotion_test.svg",
-        ]
-      ) {
-        await Deno.stat(`${dir}/reports/a/${f}`);
-      }
-      const metrics = JSON.parse(await Deno.readTextFile(`${dir}/reports/a/metrics.json`));
-      const total = metrics.test.confusion.flat().reduce((a: number, b: number) => a + b, 0);
-      assert.equal(total, 32);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
+corpusTest(
+  "train: seeded runs repeat, a resumed run continues, eval writes its report",
+  async (dir) => {
+    const common = ["--ravdess", `${dir}/ravdess`, "--split", "speakers", "--seed", "3"];
+    await run("train.ts", [...common, "--epochs", "2", "--out", "models/a"], dir);
+    await run("train.ts", [...common, "--epochs", "2", "--out", "models/b"], dir);
+    const historyA = JSON.parse(await Deno.readTextFile(`${dir}/models/a/history.json`));
+    const historyB = JSON.parse(await Deno.readTextFile(`${dir}/models/b/history.json`));
+    assert.equal(historyA.length, 2);
+    const figures = (h: { loss: number; valAccuracy: number }[]) =>
+      h.map((r) => [r.loss, r.valAccuracy]);
+    assert.deepEqual(figures(historyA), figures(historyB), "same seed, same run");
+    for (const f of ["model.json", "weights.bin", "labels.json", "config.json", "split.json"]) {
+      await Deno.stat(`${dir}/models/a/${f}`);
     }
-  },
-});
+    const split = JSON.parse(await Deno.readTextFile(`${dir}/models/a/split.json`));
+    assert.equal(split.test.length, 4 * 8, "actors 17–20 are the test set");
+    assert.ok(
+      split.test.every((e: { speaker: string }) => /Actor_(17|18|19|20)/.test(e.speaker)),
+    );
 
-Deno.test({
-  name: "train and eval with --normalise speaker: per-speaker statistics, refused for classifying",
-  sanitizeResources: false,
-  async fn() {
-    const dir = await Deno.makeTempDir();
-    try {
-      await makeCorpus(dir);
-      const args = ["--ravdess", `${dir}/ravdess`, "--split", "speakers", "--seed", "3"];
-      const trained = await run(
-        "train.ts",
-        [...args, "--normalise", "speaker", "--epochs", "1", "--out", "models/s"],
-        dir,
-      );
-      assert.match(trained.stderr, /speaker statistics: 14 training, 2 validation speakers/);
-      const config = JSON.parse(await Deno.readTextFile(`${dir}/models/s/config.json`));
-      assert.equal(config.input.normalisation, "speaker");
-      const { stdout } = await run(
-        "eval.ts",
-        ["--model", "models/s", "--ravdess", `${dir}/ravdess`, "--json"],
-        dir,
-      );
-      const report = JSON.parse(stdout.trim().split("\n").at(-1)!);
-      assert.ok(report.testAccuracy >= 0 && report.testAccuracy <= 1);
-      await assert.rejects(
-        run("classify.ts", [
-          "--model",
-          "models/s",
-          `${dir}/ravdess/Actor_01/03-01-01-01-01-01-01.wav`,
-        ], dir),
-        /uses normalisation "speaker"/,
-      );
-    } finally {
-      await Deno.remove(dir, { recursive: true });
+    const resumed = await run(
+      "train.ts",
+      [...common, "--epochs", "3", "--out", "models/a", "--resume"],
+      dir,
+    );
+    assert.match(resumed.stderr, /resuming after epoch 2/);
+    const history = JSON.parse(await Deno.readTextFile(`${dir}/models/a/history.json`));
+    assert.deepEqual(history.map((r: { epoch: number }) => r.epoch), [1, 2, 3]);
+    assert.deepEqual(figures(history.slice(0, 2)), figures(historyA));
+
+    const report = await evalReport("models/a", dir);
+    assert.ok(report.testAccuracy >= 0 && report.testAccuracy <= 1);
+    for (
+      const f of [
+        "metrics.json",
+        "loss.svg",
+        "accuracy.svg",
+        "confusion_val.svg",
+        "confusion_test.svg",
+        "per_emotion_test.svg",
+      ]
+    ) {
+      await Deno.stat(`${dir}/reports/a/${f}`);
     }
+    const metrics = JSON.parse(await Deno.readTextFile(`${dir}/reports/a/metrics.json`));
+    const total = metrics.test.confusion.flat().reduce((a: number, b: number) => a + b, 0);
+    assert.equal(total, 32);
   },
-});
+);
 
-Deno.test({
-  name:
-    "ensemble: two seeds as one model that eval, classify and distillation use; mismatches refused",
-  sanitizeResources: false,
-  async fn() {
-    const dir = await Deno.makeTempDir();
-    try {
-      await makeCorpus(dir);
-      const args = ["--ravdess", `${dir}/ravdess`, "--split", "speakers", "--epochs", "1"];
-      await run("train.ts", [...args, "--seed", "3", "--out", "models/e1"], dir);
-      await run(
-        "train.ts",
-        [...args, "--seed", "4", "--dropout", "0.3", "--out", "models/e2"],
-        dir,
-      );
-      const made = await run(
-        "ensemble.ts",
-        ["--out", "models/both", "models/e1", "models/e2"],
-        dir,
-      );
-      assert.match(made.stdout, /"members":2/);
-      const config = JSON.parse(await Deno.readTextFile(`${dir}/models/both/config.json`));
-      assert.deepEqual(config.members.map((m: { seed: number }) => m.seed), [3, 4]);
-      assert.equal(
-        await Deno.readTextFile(`${dir}/models/both/split.json`),
-        await Deno.readTextFile(`${dir}/models/e1/split.json`),
-      );
+corpusTest(
+  "train and eval with --normalise speaker: per-speaker statistics, refused for classifying",
+  async (dir) => {
+    const args = ["--ravdess", `${dir}/ravdess`, "--split", "speakers", "--seed", "3"];
+    const trained = await run(
+      "train.ts",
+      [...args, "--normalise", "speaker", "--epochs", "1", "--out", "models/s"],
+      dir,
+    );
+    assert.match(trained.stderr, /speaker statistics: 14 training, 2 validation speakers/);
+    const config = JSON.parse(await Deno.readTextFile(`${dir}/models/s/config.json`));
+    assert.equal(config.input.normalisation, "speaker");
+    const report = await evalReport("models/s", dir);
+    assert.ok(report.testAccuracy >= 0 && report.testAccuracy <= 1);
+    await assert.rejects(
+      run("classify.ts", [
+        "--model",
+        "models/s",
+        `${dir}/ravdess/Actor_01/03-01-01-01-01-01-01.wav`,
+      ], dir),
+      /uses normalisation "speaker"/,
+    );
+  },
+);
 
-      const clip = `${dir}/ravdess/Actor_18/03-01-05-01-01-01-18.wav`;
-      const probabilities = async (model: string) => {
-        const { stdout } = await run("classify.ts", ["--json", "--model", model, clip], dir);
-        return JSON.parse(stdout.trim()).probabilities as Record<string, number>;
-      };
-      const [p1, p2, both] = await Promise.all(
-        ["models/e1", "models/e2", "models/both"].map(probabilities),
-      );
-      for (const label of Object.keys(both)) {
-        assert.ok(Math.abs(both[label] - (p1[label] + p2[label]) / 2) < 1e-5, label);
-      }
+corpusTest(
+  "ensemble: two seeds as one model that eval, classify and distillation use; mismatches refused",
+  async (dir) => {
+    const args = ["--ravdess", `${dir}/ravdess`, "--split", "speakers", "--epochs", "1"];
+    await run("train.ts", [...args, "--seed", "3", "--out", "models/e1"], dir);
+    await run(
+      "train.ts",
+      [...args, "--seed", "4", "--dropout", "0.3", "--out", "models/e2"],
+      dir,
+    );
+    const made = await run(
+      "ensemble.ts",
+      ["--out", "models/both", "models/e1", "models/e2"],
+      dir,
+    );
+    assert.match(made.stdout, /"members":2/);
+    const config = JSON.parse(await Deno.readTextFile(`${dir}/models/both/config.json`));
+    assert.deepEqual(config.members.map((m: { seed: number }) => m.seed), [3, 4]);
+    assert.equal(
+      await Deno.readTextFile(`${dir}/models/both/split.json`),
+      await Deno.readTextFile(`${dir}/models/e1/split.json`),
+    );
 
-      const { stdout } = await run(
-        "eval.ts",
-        ["--model", "models/both", "--ravdess", `${dir}/ravdess`, "--json"],
-        dir,
-      );
-      const report = JSON.parse(stdout.trim().split("\n").at(-1)!);
-      assert.ok(report.testAccuracy >= 0 && report.testAccuracy <= 1);
-      await Deno.stat(`${dir}/reports/both/confusion_test.svg`);
-      await assert.rejects(Deno.stat(`${dir}/reports/both/loss.svg`), Deno.errors.NotFound);
-
-      // The ensemble as a teacher: a student trained on its soft targets.
-      const student = await run(
-        "train.ts",
-        [...args, "--seed", "5", "--teacher", "models/both", "--out", "models/student"],
-        dir,
-      );
-      assert.match(
-        student.stderr,
-        /teacher both: agrees with \d+ of 112 training labels, weight 0.5/,
-      );
-      const studentConfig = JSON.parse(
-        await Deno.readTextFile(`${dir}/models/student/config.json`),
-      );
-      assert.deepEqual(studentConfig.teacher, { name: "both", weight: 0.5 });
-      await assert.rejects(
-        run(
-          "train.ts",
-          ["--ravdess", `${dir}/ravdess`, "--epochs", "1", "--teacher", "models/both"],
-          dir,
-        ),
-        /train: Expected the teacher to hold out this run's val clips, but models\/both has other val clips/,
-      );
-      await assert.rejects(
-        run("train.ts", [...args, "--teacher", "models/both", "--teacher-weight", "2"], dir),
-        /Expected --teacher-weight in \[0, 1\], but got "2"/,
-      );
-      await assert.rejects(
-        run("train.ts", [...args, "--teacher-weight", "0.5"], dir),
-        /--teacher-weight needs --teacher models\/NAME/,
-      );
-
-      // A member evaluated on other clips cannot join: its test set may hold the others' training.
-      await Deno.mkdir(`${dir}/models/e3`);
-      for (const f of ["model.json", "weights.bin", "labels.json", "config.json", "split.json"]) {
-        await Deno.copyFile(`${dir}/models/e2/${f}`, `${dir}/models/e3/${f}`);
-      }
-      const split = JSON.parse(await Deno.readTextFile(`${dir}/models/e3/split.json`));
-      split.test.pop();
-      await Deno.writeTextFile(`${dir}/models/e3/split.json`, JSON.stringify(split));
-      await assert.rejects(
-        run("ensemble.ts", ["--out", "models/bad", "models/e1", "models/e3"], dir),
-        /ensemble: Expected every member to have the split.json of models\/e1, but models\/e3 differs/,
-      );
-      await assert.rejects(
-        run("ensemble.ts", ["--out", "models/bad", "models/e1", "models/both"], dir),
-        /models\/both is itself an ensemble/,
-      );
-      await assert.rejects(
-        run("ensemble.ts", ["--out", "models/bad", "models/e1"], dir),
-        /at least 2 member model folders, but got 1/,
-      );
-    } finally {
-      await Deno.remove(dir, { recursive: true });
+    const clip = `${dir}/ravdess/Actor_18/03-01-05-01-01-01-18.wav`;
+    const probabilities = async (model: string) => {
+      const { stdout } = await run("classify.ts", ["--json", "--model", model, clip], dir);
+      return JSON.parse(stdout.trim()).probabilities as Record<string, number>;
+    };
+    const [p1, p2, both] = await Promise.all(
+      ["models/e1", "models/e2", "models/both"].map(probabilities),
+    );
+    for (const label of Object.keys(both)) {
+      assert.ok(Math.abs(both[label] - (p1[label] + p2[label]) / 2) < 1e-5, label);
     }
-  },
-});
 
-Deno.test({
-  name: "train --average-from writes the mean of the last epochs' weights as NAME-avg",
-  sanitizeResources: false,
-  async fn() {
-    const dir = await Deno.makeTempDir();
-    try {
-      await makeCorpus(dir);
-      const args = ["--ravdess", `${dir}/ravdess`, "--split", "speakers", "--seed", "3"];
-      const { stderr } = await run(
+    const report = await evalReport("models/both", dir);
+    assert.ok(report.testAccuracy >= 0 && report.testAccuracy <= 1);
+    await Deno.stat(`${dir}/reports/both/confusion_test.svg`);
+    await assert.rejects(Deno.stat(`${dir}/reports/both/loss.svg`), Deno.errors.NotFound);
+
+    // The ensemble as a teacher: a student trained on its soft targets.
+    const student = await run(
+      "train.ts",
+      [...args, "--seed", "5", "--teacher", "models/both", "--out", "models/student"],
+      dir,
+    );
+    assert.match(
+      student.stderr,
+      /teacher both: agrees with \d+ of 112 training labels, weight 0.5/,
+    );
+    const studentConfig = JSON.parse(
+      await Deno.readTextFile(`${dir}/models/student/config.json`),
+    );
+    assert.deepEqual(studentConfig.teacher, { name: "both", weight: 0.5 });
+    await assert.rejects(
+      run(
         "train.ts",
-        [...args, "--epochs", "3", "--average-from", "2", "--out", "models/w"],
+        ["--ravdess", `${dir}/ravdess`, "--epochs", "1", "--teacher", "models/both"],
         dir,
-      );
-      assert.match(stderr, /weights averaged over 2 epochs: val_loss [\d.]+ {2}val_acc [\d.]+/);
-      const config = JSON.parse(await Deno.readTextFile(`${dir}/models/w-avg/config.json`));
-      assert.equal(config.name, "w-avg");
-      assert.equal(config.averagedFrom.epoch, 2);
-      assert.equal(config.averagedFrom.epochs, 2);
-      const weights = async (m: string) => await Deno.readFile(`${dir}/models/${m}/weights.bin`);
-      const [best, averaged] = [await weights("w"), await weights("w-avg")];
-      assert.equal(best.length, averaged.length);
-      assert.notDeepEqual(best, averaged);
-      const { stdout } = await run(
-        "eval.ts",
-        ["--model", "models/w-avg", "--ravdess", `${dir}/ravdess`, "--json"],
-        dir,
-      );
-      const report = JSON.parse(stdout.trim().split("\n").at(-1)!);
-      assert.ok(Math.abs(report.valAccuracy - config.averagedFrom.valAccuracy) < 1e-9);
-      await assert.rejects(
-        run("train.ts", [...args, "--average-from", "2", "--resume", "--out", "models/w"], dir),
-        /--average-from cannot be resumed/,
-      );
-    } finally {
-      await Deno.remove(dir, { recursive: true });
+      ),
+      /train: Expected the teacher to hold out this run's val clips, but models\/both has other val clips/,
+    );
+    await assert.rejects(
+      run("train.ts", [...args, "--teacher", "models/both", "--teacher-weight", "2"], dir),
+      /Expected --teacher-weight in \[0, 1\], but got "2"/,
+    );
+    await assert.rejects(
+      run("train.ts", [...args, "--teacher-weight", "0.5"], dir),
+      /--teacher-weight needs --teacher models\/NAME/,
+    );
+
+    // A member evaluated on other clips cannot join: its test set may hold the others' training.
+    await Deno.mkdir(`${dir}/models/e3`);
+    for (const f of ["model.json", "weights.bin", "labels.json", "config.json", "split.json"]) {
+      await Deno.copyFile(`${dir}/models/e2/${f}`, `${dir}/models/e3/${f}`);
     }
+    const split = JSON.parse(await Deno.readTextFile(`${dir}/models/e3/split.json`));
+    split.test.pop();
+    await Deno.writeTextFile(`${dir}/models/e3/split.json`, JSON.stringify(split));
+    await assert.rejects(
+      run("ensemble.ts", ["--out", "models/bad", "models/e1", "models/e3"], dir),
+      /ensemble: Expected every member to have the split.json of models\/e1, but models\/e3 differs/,
+    );
+    await assert.rejects(
+      run("ensemble.ts", ["--out", "models/bad", "models/e1", "models/both"], dir),
+      /models\/both is itself an ensemble/,
+    );
+    await assert.rejects(
+      run("ensemble.ts", ["--out", "models/bad", "models/e1"], dir),
+      /at least 2 member model folders, but got 1/,
+    );
   },
-});
+);
+
+corpusTest(
+  "train --average-from writes the mean of the last epochs' weights as NAME-avg",
+  async (dir) => {
+    const args = ["--ravdess", `${dir}/ravdess`, "--split", "speakers", "--seed", "3"];
+    const { stderr } = await run(
+      "train.ts",
+      [...args, "--epochs", "3", "--average-from", "2", "--out", "models/w"],
+      dir,
+    );
+    assert.match(stderr, /weights averaged over 2 epochs: val_loss [\d.]+ {2}val_acc [\d.]+/);
+    const config = JSON.parse(await Deno.readTextFile(`${dir}/models/w-avg/config.json`));
+    assert.equal(config.name, "w-avg");
+    assert.equal(config.averagedFrom.epoch, 2);
+    assert.equal(config.averagedFrom.epochs, 2);
+    const weights = async (m: string) => await Deno.readFile(`${dir}/models/${m}/weights.bin`);
+    const [best, averaged] = [await weights("w"), await weights("w-avg")];
+    assert.equal(best.length, averaged.length);
+    assert.notDeepEqual(best, averaged);
+    const report = await evalReport("models/w-avg", dir);
+    assert.ok(Math.abs(report.valAccuracy - config.averagedFrom.valAccuracy) < 1e-9);
+    await assert.rejects(
+      run("train.ts", [...args, "--average-from", "2", "--resume", "--out", "models/w"], dir),
+      /--average-from cannot be resumed/,
+    );
+  },
+);
 
 Deno.test("train refuses a wrong command line with a one-line reason", async () => {
   const out = await new Deno.Command(Deno.execPath(), {

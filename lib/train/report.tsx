@@ -61,41 +61,29 @@ export function reportPictures(
   const files: Record<string, string> = {};
   // An ensemble has no training history of its own (its members' are in their folders).
   if (history.length > 0) {
-    files["loss.svg"] = svg(
-      <LineChart
-        title={`${name}: loss`}
-        description="Categorical cross-entropy per epoch on training and validation clips."
-        xLabel="epoch"
-        yLabel="loss"
-        series={[
-          { name: "training", colour: "#4f46e5", values: history.map((h) => h.loss) },
-          {
-            name: "validation",
-            colour: "#dc2626",
-            values: history.map((h) => h.valLoss),
-            dashed: true,
-          },
-        ]}
-      />,
-    );
-    files["accuracy.svg"] = svg(
-      <LineChart
-        title={`${name}: accuracy`}
-        description="Share of clips classified right per epoch on training and validation clips."
-        xLabel="epoch"
-        yLabel="accuracy"
-        yDomain={[0, 1]}
-        series={[
-          { name: "training", colour: "#4f46e5", values: history.map((h) => h.accuracy) },
-          {
-            name: "validation",
-            colour: "#dc2626",
-            values: history.map((h) => h.valAccuracy),
-            dashed: true,
-          },
-        ]}
-      />,
-    );
+    const curves = (metric: "loss" | "accuracy", valMetric: "valLoss" | "valAccuracy") =>
+      svg(
+        <LineChart
+          title={`${name}: ${metric}`}
+          description={metric === "loss"
+            ? "Categorical cross-entropy per epoch on training and validation clips."
+            : "Share of clips classified right per epoch on training and validation clips."}
+          xLabel="epoch"
+          yLabel={metric}
+          yDomain={metric === "accuracy" ? [0, 1] : undefined}
+          series={[
+            { name: "training", colour: "#4f46e5", values: history.map((h) => h[metric]) },
+            {
+              name: "validation",
+              colour: "#dc2626",
+              values: history.map((h) => h[valMetric]),
+              dashed: true,
+            },
+          ]}
+        />,
+      );
+    files["loss.svg"] = curves("loss", "valLoss");
+    files["accuracy.svg"] = curves("accuracy", "valAccuracy");
   }
   for (const [set, report] of Object.entries(sets)) {
     files[`confusion_${set}.svg`] = svg(
