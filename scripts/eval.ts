@@ -52,8 +52,10 @@ async function main(argv: string[]) {
     architecture: config.architecture,
     protocol: config.protocol,
     input: config.input,
-    bestEpoch: config.bestEpoch,
-    epochs: history.length,
+    // An ensemble has no epochs of its own: its members' are listed instead.
+    ...(config.members
+      ? { members: config.members }
+      : { bestEpoch: config.bestEpoch, epochs: history.length }),
     ...sets,
   };
   await Deno.writeTextFile(`${outDir}/metrics.json`, JSON.stringify(metrics, null, 2) + "\n");

@@ -185,6 +185,9 @@ corpusTest(
     const report = await evalReport("models/both", dir);
     assert.ok(report.testAccuracy >= 0 && report.testAccuracy <= 1);
     await Deno.stat(`${dir}/reports/both/confusion_test.svg`);
+    const metrics = JSON.parse(await Deno.readTextFile(`${dir}/reports/both/metrics.json`));
+    assert.deepEqual(metrics.members.map((m: { name: string }) => m.name), ["e1", "e2"]);
+    assert.equal(metrics.bestEpoch, undefined);
     await assert.rejects(Deno.stat(`${dir}/reports/both/loss.svg`), Deno.errors.NotFound);
 
     // The ensemble as a teacher: a student trained on its soft targets.
