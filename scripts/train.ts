@@ -5,7 +5,7 @@
  *   deno task train --ravdess DIR --tess DIR [--arch lstm|bilstm|lstm-pool]
  *     [--split random|speakers] [--epochs N] [--batch N] [--seed S] [--lr X]
  *     [--normalise none|utterance|speaker] [--deltas 0|1|2] [--augment K [--augment-corpus C]]
- *     [--dropout R] [--teacher models/NAME [--teacher-weight W]] [--average-from E]
+ *     [--dropout R] [--mask] [--teacher models/NAME [--teacher-weight W]] [--average-from E]
  *     [--out models/NAME] [--resume]
  *
  * Features come from the cache in `.cache/features` (computed on every core when
@@ -13,8 +13,10 @@
  * noise at 5–20 dB SNR; see `lib/train/augment.ts`), or only of one corpus's clips with
  * `--augment-corpus ravdess` (which also evens out RAVDESS's 14 training actors against
  * TESS's 2800 clips). `--dropout R` sets the dropout rate: Dropout layers after both LSTMs of
- * `lstm` (default 0, none) or the rate of `lstm-pool` (default 0.3). `--normalise speaker`
- * standardises features with each speaker's voiced-frame statistics (`lib/model/input.ts`):
+ * `lstm` (default 0, none) or the rate of `lstm-pool` (default 0.3). `--mask` replaces two
+ * stretches of up to 10 frames and a band of up to 2 features of every training clip in every
+ * batch by the clip's means (`lib/train/mask.ts`). `--normalise speaker` standardises
+ * features with each speaker's voiced-frame statistics (`lib/model/input.ts`):
  * training speakers' from their original training clips (augmented copies use their source
  * speaker's), validation speakers' from their own clips. `--teacher models/NAME` distils a
  * trained model (typically an ensemble, `deno task ensemble`) into this one: every training
@@ -51,6 +53,7 @@ import {
   speakerStatsBy,
   toArraySet,
 } from "../lib/train/dataset.ts";
+import { DEFAULT_MASK, maskBatch } from "../lib/train/mask.ts";
 import { seededRandom } from "../lib/train/rng.ts";
 import { type Protocol, splitBy } from "../lib/train/split.ts";
 import { fit, lossAndAccuracy, predictAll } from "../lib/train/trainer.ts";
@@ -85,6 +88,7 @@ async function main(argv: string[]) {
     teacher: { type: "string" },
     "teacher-weight": { type: "string" },
     "average-from": { type: "string" },
+    mask: { type: "boolean", default: false },
   });
   if (!values.ravdess && !values.tess) throw new UsageError("Give --ravdess DIR and/or --tess DIR");
   if (!(ARCHITECTURES as readonly string[]).includes(values.arch!)) {
@@ -231,6 +235,7 @@ async function main(argv: string[]) {
     // Left out of the JSON when not given, so checkpoints of runs without the flag still resume.
     dropout,
     teacher: teacher ? { name: teacher.name, weight: teacherWeight } : undefined,
+    mask: values.mask ? DEFAULT_MASK : undefined,
   };
   const model = buildModel({
     architecture,
@@ -266,6 +271,7 @@ async function main(argv: string[]) {
     augmentCorpus,
     dropout,
     teacher: settings.teacher,
+    mask: settings.mask,
   };
   const files = modelFiles(out);
   await Deno.mkdir(out, { recursive: true });
@@ -287,6 +293,9 @@ async function main(argv: string[]) {
     history: resumed?.history,
     best: resumed?.best,
     averageFrom,
+    augment: settings.mask
+      ? (x, n, random) => maskBatch(x, n, trainSet.frames, trainSet.width, random, settings.mask)
+      : undefined,
     onBatch({ epoch, batch, batches, loss, accuracy }) {
       if (batch === 1) bar = new ProgressBar({ label: `epoch ${epoch}`, total: batches });
       bar!.tick(1, { loss, acc: accuracy });

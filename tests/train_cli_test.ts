@@ -271,6 +271,29 @@ corpusTest(
   },
 );
 
+corpusTest("train --mask masks features during training only", async (dir) => {
+  const args = [
+    "--ravdess",
+    `${dir}/ravdess`,
+    "--split",
+    "speakers",
+    "--seed",
+    "3",
+    "--epochs",
+    "1",
+  ];
+  await run("train.ts", [...args, "--out", "models/plain"], dir);
+  await run("train.ts", [...args, "--mask", "--out", "models/masked"], dir);
+  const read = async (m: string, f: string) =>
+    JSON.parse(await Deno.readTextFile(`${dir}/models/${m}/${f}`));
+  const config = await read("masked", "config.json");
+  assert.deepEqual(config.mask, { timeMasks: 2, maxFrames: 10, featureMasks: 1, maxFeatures: 2 });
+  assert.equal((await read("plain", "config.json")).mask, undefined);
+  const [plain] = await read("plain", "history.json");
+  const [masked] = await read("masked", "history.json");
+  assert.notEqual(masked.loss, plain.loss, "masked batches train differently");
+});
+
 Deno.test("train refuses a wrong command line with a one-line reason", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${root}scripts/train.ts`, "--ravdess", "/nowhere", "--arch", "gru"],

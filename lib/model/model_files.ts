@@ -44,6 +44,8 @@ export interface ModelConfig {
    * how many epochs, and the validation accuracy of the mean weights.
    */
   averagedFrom?: { epoch: number; epochs: number; valAccuracy: number };
+  /** Feature masking during training (`--mask`), when used. */
+  mask?: { timeMasks: number; maxFrames: number; featureMasks: number; maxFeatures: number };
 }
 
 /** A clip of a split, with its path relative to its corpus folder. */
