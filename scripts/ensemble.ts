@@ -16,7 +16,12 @@ import { failAndExit, parseCli, UsageError } from "../lib/cli/args.ts";
 import { loadEmotionModel } from "../lib/model/emotion_model.ts";
 import { ensembleArtifacts } from "../lib/model/ensemble.ts";
 import { fileSystemLoadHandler, fileSystemSaveHandler } from "../lib/model/fs_io.ts";
-import { type ModelConfig, modelFiles, readModelConfig } from "../lib/model/model_files.ts";
+import {
+  heldOutDifference,
+  type ModelConfig,
+  modelFiles,
+  readModelConfig,
+} from "../lib/model/model_files.ts";
 
 async function readMember(dir: string) {
   const files = modelFiles(dir);
@@ -24,7 +29,7 @@ async function readMember(dir: string) {
     return {
       dir,
       config: await readModelConfig(dir),
-      split: await Deno.readTextFile(files.split),
+      splitText: await Deno.readTextFile(files.split),
       labels: JSON.parse(await Deno.readTextFile(files.labels)) as string[],
     };
   } catch (err) {
@@ -52,14 +57,17 @@ async function main(argv: string[]) {
     if (m.config.members) {
       throw new UsageError(`${m.dir} is itself an ensemble; name its members instead`);
     }
-    const checks: [string, unknown, unknown][] = [
-      ["labels", m.labels, first.labels],
-      ["input", m.config.input, first.config.input],
-      ["protocol", m.config.protocol, first.config.protocol],
-      ["split.json", m.split, first.split],
+    const checks: [string, boolean][] = [
+      ["labels", same(m.labels, first.labels)],
+      ["input", same(m.config.input, first.config.input)],
+      ["protocol", m.config.protocol === first.config.protocol],
+      [
+        "split.json",
+        heldOutDifference(JSON.parse(m.splitText), JSON.parse(first.splitText)) === null,
+      ],
     ];
-    for (const [what, got, want] of checks) {
-      if (!same(got, want)) {
+    for (const [what, agrees] of checks) {
+      if (!agrees) {
         throw new UsageError(
           `Expected every member to have the ${what} of ${first.dir}, but ${m.dir} differs`,
         );
@@ -85,7 +93,7 @@ async function main(argv: string[]) {
   };
   await Deno.writeTextFile(files.labels, JSON.stringify(first.labels) + "\n");
   await Deno.writeTextFile(files.config, JSON.stringify(config, null, 2) + "\n");
-  await Deno.writeTextFile(files.split, first.split);
+  await Deno.writeTextFile(files.split, first.splitText);
   await Deno.writeTextFile(files.history, "[]\n");
   const { classifier } = await loadEmotionModel(out, { speakerNormalisation: true });
   console.log(JSON.stringify({

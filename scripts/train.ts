@@ -60,6 +60,7 @@ import { fit, lossAndAccuracy, predictAll } from "../lib/train/trainer.ts";
 import { argMax } from "../lib/train/metrics.ts";
 import { loadEmotionModel } from "../lib/model/emotion_model.ts";
 import {
+  heldOutDifference,
   type ModelConfig,
   modelFiles,
   relativeItem,
@@ -381,14 +382,11 @@ async function loadTeacher(
     );
   }
   const theirs: SplitFile = JSON.parse(await Deno.readTextFile(modelFiles(dir).split));
-  const key = (e: SplitEntry) => `${e.corpus}/${e.path}`;
-  for (const set of ["val", "test"] as const) {
-    const mine = split[set].map(key).sort().join("\n");
-    if (theirs[set].map(key).sort().join("\n") !== mine) {
-      throw new UsageError(
-        `Expected the teacher to hold out this run's ${set} clips, but ${dir} has other ${set} clips`,
-      );
-    }
+  const differs = heldOutDifference(split, theirs);
+  if (differs) {
+    throw new UsageError(
+      `Expected the teacher to hold out this run's ${differs} clips, but ${dir} has other ${differs} clips`,
+    );
   }
   return { name: config.name, model: classifier.model };
 }

@@ -63,6 +63,23 @@ export interface SplitFile {
   test: SplitEntry[];
 }
 
+/**
+ * The first of `"val"` and `"test"` whose clips differ between two splits (as sets of corpus
+ * paths, in any order), or null when both hold out the same clips — the check that a model
+ * used with another (an ensemble member, a teacher) never trained on the other's held-out clips.
+ */
+export function heldOutDifference(
+  a: Pick<SplitFile, "val" | "test">,
+  b: Pick<SplitFile, "val" | "test">,
+): "val" | "test" | null {
+  const key = (e: SplitEntry) => `${e.corpus}/${e.path}`;
+  const clips = (entries: readonly SplitEntry[]) => entries.map(key).sort().join("\n");
+  for (const set of ["val", "test"] as const) {
+    if (clips(a[set]) !== clips(b[set])) return set;
+  }
+  return null;
+}
+
 /** Paths of the files in a model folder. */
 export function modelFiles(dir: string) {
   const base = dir.replace(/\/+$/, "");
