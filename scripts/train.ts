@@ -5,7 +5,7 @@
  *   deno task train --ravdess DIR --tess DIR [--arch lstm|bilstm|lstm-pool]
  *     [--split random|speakers] [--epochs N] [--batch N] [--seed S] [--lr X]
  *     [--normalise none|utterance|speaker] [--deltas 0|1|2] [--augment K [--augment-corpus C]]
- *     [--dropout R] [--mask] [--teacher models/NAME [--teacher-weight W]] [--average-from E]
+ *     [--dropout R] [--mask] [--standardise] [--teacher models/NAME [--teacher-weight W]] [--average-from E]
  *     [--out models/NAME] [--resume]
  *
  * Features come from the cache in `.cache/features` (computed on every core when
@@ -43,6 +43,12 @@ import type { DatasetItem } from "../lib/data/types.ts";
 import { type Architecture, ARCHITECTURES, buildModel } from "../lib/model/architectures.ts";
 import { fileSystemSaveHandler } from "../lib/model/fs_io.ts";
 import type { InputConfig } from "../lib/model/input.ts";
+import {
+  type FeatureScaler,
+  featureScaler,
+  foldedWeights,
+  standardiseInPlace,
+} from "../lib/model/standardise.ts";
 import { loadCheckpoint, saveCheckpoint } from "../lib/train/checkpoint.ts";
 import { augmentSpecs } from "../lib/train/augment.ts";
 import {
@@ -90,6 +96,7 @@ async function main(argv: string[]) {
     "teacher-weight": { type: "string" },
     "average-from": { type: "string" },
     mask: { type: "boolean", default: false },
+    standardise: { type: "boolean", default: false },
   });
   if (!values.ravdess && !values.tess) throw new UsageError("Give --ravdess DIR and/or --tess DIR");
   if (!(ARCHITECTURES as readonly string[]).includes(values.arch!)) {
@@ -130,6 +137,9 @@ async function main(argv: string[]) {
   const averageFrom = values["average-from"] === undefined
     ? undefined
     : intFlag("average-from", values["average-from"], 1);
+  if (values.standardise && values.normalise !== "none") {
+    throw new UsageError("--standardise works on raw features: leave out --normalise");
+  }
   if (averageFrom !== undefined && values.resume) {
     throw new UsageError("--average-from cannot be resumed: run it from the start");
   }
@@ -224,6 +234,14 @@ async function main(argv: string[]) {
     );
   }
 
+  // Standardisation is fitted on the training rows (augmented copies included) and applied to
+  // training and validation inputs after the teacher, which reads raw features, has seen them.
+  const scaler = values.standardise ? featureScaler(trainSet.x, trainSet.width) : undefined;
+  if (scaler) {
+    standardiseInPlace(trainSet.x, scaler);
+    standardiseInPlace(valSet.x, scaler);
+  }
+
   const settings = {
     architecture,
     protocol,
@@ -237,6 +255,7 @@ async function main(argv: string[]) {
     dropout,
     teacher: teacher ? { name: teacher.name, weight: teacherWeight } : undefined,
     mask: values.mask ? DEFAULT_MASK : undefined,
+    standardise: scaler ? true : undefined,
   };
   const model = buildModel({
     architecture,
@@ -273,6 +292,7 @@ async function main(argv: string[]) {
     dropout,
     teacher: settings.teacher,
     mask: settings.mask,
+    standardisedWith: scaler,
   };
   const files = modelFiles(out);
   await Deno.mkdir(out, { recursive: true });
@@ -312,7 +332,7 @@ async function main(argv: string[]) {
       );
       if (improved) {
         config.bestEpoch = record.epoch;
-        await model.save(fileSystemSaveHandler(out));
+        await saveModel(model, out, scaler);
         await Deno.writeTextFile(files.labels, JSON.stringify(EMOTION_LABELS) + "\n");
         await Deno.writeTextFile(files.config, JSON.stringify(config, null, 2) + "\n");
       }
@@ -326,7 +346,7 @@ async function main(argv: string[]) {
     const v = lossAndAccuracy(predictAll(model, valSet), valSet, EMOTION_LABELS.length);
     const averaged = `${out.replace(/\/+$/, "")}-avg`;
     const averagedFiles = modelFiles(averaged);
-    await model.save(fileSystemSaveHandler(averaged));
+    await saveModel(model, averaged, scaler);
     await Deno.writeTextFile(averagedFiles.labels, JSON.stringify(EMOTION_LABELS) + "\n");
     await Deno.writeTextFile(
       averagedFiles.config,
@@ -362,6 +382,26 @@ async function main(argv: string[]) {
     valAccuracy: bestRecord?.valAccuracy ?? null,
   }));
   tf.disposeVariables();
+}
+
+/**
+ * Saves `model` to `dir`; with a scaler, its weights with the standardisation folded into the
+ * first layer, so the saved model reads raw features. The model keeps its training weights.
+ */
+async function saveModel(model: tf.LayersModel, dir: string, scaler?: FeatureScaler) {
+  if (!scaler) {
+    await model.save(fileSystemSaveHandler(dir));
+    return;
+  }
+  const trained = model.getWeights().map((w) => w.clone());
+  const folded = foldedWeights(model, scaler);
+  try {
+    model.setWeights(folded);
+    await model.save(fileSystemSaveHandler(dir));
+  } finally {
+    model.setWeights(trained);
+    tf.dispose([...trained, ...folded]);
+  }
 }
 
 /**

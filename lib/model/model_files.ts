@@ -46,6 +46,11 @@ export interface ModelConfig {
   averagedFrom?: { epoch: number; epochs: number; valAccuracy: number };
   /** Feature masking during training (`--mask`), when used. */
   mask?: { timeMasks: number; maxFrames: number; featureMasks: number; maxFeatures: number };
+  /**
+   * Set when trained on standardised features (`--standardise`): the training rows' per-feature
+   * mean and spread. The saved weights have them folded in, so the model reads raw features.
+   */
+  standardisedWith?: { mean: number[]; std: number[] };
 }
 
 /** A clip of a split, with its path relative to its corpus folder. */
