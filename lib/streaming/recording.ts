@@ -146,6 +146,15 @@ const ONSET_HOPS = 3;
 const liveModels = new WeakMap<EmotionModel, LiveModel>();
 
 /**
+ * How many members of an ensemble the running prediction (`current`) advances: the first
+ * one. Each member costs the stepper's whole per-hop work again on every chunk of every live
+ * recording, while segments — what an entry keeps — are classified once per utterance by the
+ * whole model. The preview is an approximation already (see the module comment); the saved
+ * segments get every member's vote.
+ */
+export const PREVIEW_MEMBERS = 1;
+
+/**
  * Prepares `model` for live recordings (cached per model). Throws a `RangeError` for input
  * configs that need frames from the future (deltas), which a running prediction cannot have,
  * or a speaker's statistics (`normalisation: "speaker"`), which a recording does not bring.
@@ -164,7 +173,9 @@ export function liveModelOf(model: EmotionModel): LiveModel {
       `Expected a model normalised "none" or "utterance" for live prediction, but got "${normalisation}"`,
     );
   }
-  const stepper = createEnsembleStepper(memberWeightsOf(model.classifier.model));
+  const stepper = createEnsembleStepper(
+    memberWeightsOf(model.classifier.model).slice(0, PREVIEW_MEMBERS),
+  );
   if (stepper.inputSize !== inputWidth(model.config.input)) {
     throw new RangeError(
       `Expected a stepper input of ${inputWidth(model.config.input)}, but got ${stepper.inputSize}`,

@@ -3,7 +3,16 @@ import { decodeAudio } from "../audio/wav.ts";
 import { resample } from "../audio/resample.ts";
 import { HOP_LENGTH } from "../audio/constants.ts";
 import { seededRandom } from "../audio/synth.ts";
-import { classifyRecording, loadEmotionModel } from "../model/emotion_model.ts";
+import * as tf from "@tensorflow/tfjs";
+import {
+  classifyRecording,
+  DEFAULT_MODEL_DIR,
+  type EmotionModel,
+  loadEmotionModel,
+} from "../model/emotion_model.ts";
+import { ensembleArtifacts } from "../model/ensemble.ts";
+import { fileSystemLoadHandler } from "../model/fs_io.ts";
+import { createClassifier } from "../model/inference.ts";
 import {
   appendChunk,
   dominantLabel,
@@ -208,4 +217,40 @@ Deno.test("live prediction refuses input configs it cannot compute", () => {
   assert.throws(() => liveModelOf(withInput({ deltas: 1 })), /without deltas/);
   assert.throws(() => liveModelOf(withInput({ normalisation: "speaker" })), /"speaker"/);
   assert.ok(liveModelOf(withInput({ normalisation: "utterance" })));
+});
+
+/** The shipped model and a copy with halved weights, as one ensemble (shipped model first). */
+async function ensembleOfDefault(): Promise<EmotionModel> {
+  const artifacts = await fileSystemLoadHandler(DEFAULT_MODEL_DIR).load!();
+  const halved = Float32Array.from(
+    new Float32Array(artifacts.weightData as ArrayBuffer),
+    (w) => w / 2,
+  );
+  const other = { ...artifacts, weightData: halved.buffer };
+  const ensemble = await tf.loadLayersModel(
+    tf.io.fromMemory(ensembleArtifacts([artifacts, other], "pair")),
+  );
+  return {
+    classifier: createClassifier(ensemble, {
+      labels: model.config.labels,
+      inputShape: [null, model.config.input.frames, 15],
+    }),
+    config: model.config,
+  };
+}
+
+Deno.test("with an ensemble, the running prediction steps the first member and segments use all", async () => {
+  const pair = await ensembleOfDefault();
+  const pairLive = liveModelOf(pair);
+  const clip = await clip16k("speech_a_16k.wav");
+  const audio = padded(clip);
+  const first = appendChunk(live, newRecording(), audio.subarray(0, RATE));
+  const both = appendChunk(pairLive, newRecording(), audio.subarray(0, RATE));
+  assert.ok(first.current && both.current);
+  assert.deepEqual(both.current, first.current, "the preview is the first member's");
+  const [segment] = stream(pairLive, audio, [16000]).segments;
+  const expected = classifyRecording(pair, toStoredPrecision(audio), RATE);
+  assert.deepEqual(segment.probabilities, expected.probabilities);
+  const [single] = stream(live, audio, [16000]).segments;
+  assert.notDeepEqual(segment.probabilities, single.probabilities, "the segment is the pair's");
 });
