@@ -43,7 +43,7 @@ async function main(argv: string[]) {
       : undefined;
     const arrays = toArraySet(items, features, config.input, speakers);
     const probs = predictAll(classifier.model, arrays);
-    sets[name] = scoreSet(probs, arrays.y, config.labels);
+    sets[name] = scoreSet(probs, arrays.y, config.labels, items.map((item) => item.corpus));
   }
   const outDir = values.out ?? `reports/${config.name}`;
   await Deno.mkdir(outDir, { recursive: true });
@@ -71,6 +71,7 @@ async function main(argv: string[]) {
       valAccuracy: sets.val.accuracy,
       testAccuracy: sets.test.accuracy,
       testUar: sets.test.uar,
+      testByCorpus: sets.test.byCorpus,
       testPerEmotion: sets.test.perEmotion,
       report: outDir,
     }));
@@ -83,6 +84,12 @@ async function main(argv: string[]) {
           (r.accuracy * 100).toFixed(1).padStart(7)
         } %  ${(r.uar * 100).toFixed(1)} %`,
       );
+    }
+    for (const [name, r] of Object.entries(sets)) {
+      const parts = Object.entries(r.byCorpus ?? {}).map(([corpus, c]) =>
+        `${corpus} ${(c.accuracy * 100).toFixed(1)} % of ${c.clips}`
+      );
+      console.log(`${name} by corpus: ${parts.join(", ")}`);
     }
     console.log("recall per emotion (test):");
     for (const [label, recall] of Object.entries(sets.test.perEmotion)) {

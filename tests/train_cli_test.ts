@@ -104,6 +104,9 @@ corpusTest(
 
     const report = await evalReport("models/a", dir);
     assert.ok(report.testAccuracy >= 0 && report.testAccuracy <= 1);
+    assert.deepEqual(report.testByCorpus, {
+      ravdess: { clips: 32, accuracy: report.testAccuracy },
+    });
     for (
       const f of [
         "metrics.json",
@@ -136,6 +139,9 @@ corpusTest(
     assert.equal(config.input.normalisation, "speaker");
     const report = await evalReport("models/s", dir);
     assert.ok(report.testAccuracy >= 0 && report.testAccuracy <= 1);
+    assert.deepEqual(report.testByCorpus, {
+      ravdess: { clips: 32, accuracy: report.testAccuracy },
+    });
     await assert.rejects(
       run("classify.ts", [
         "--model",
@@ -184,6 +190,9 @@ corpusTest(
 
     const report = await evalReport("models/both", dir);
     assert.ok(report.testAccuracy >= 0 && report.testAccuracy <= 1);
+    assert.deepEqual(report.testByCorpus, {
+      ravdess: { clips: 32, accuracy: report.testAccuracy },
+    });
     await Deno.stat(`${dir}/reports/both/confusion_test.svg`);
     const metrics = JSON.parse(await Deno.readTextFile(`${dir}/reports/both/metrics.json`));
     assert.deepEqual(metrics.members.map((m: { name: string }) => m.name), ["e1", "e2"]);

@@ -63,3 +63,29 @@ export function argMax(values: ArrayLike<number>): number {
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
   return best;
 }
+
+/**
+ * Clips and accuracy of each group of clips (for instance each corpus), in order of first
+ * appearance; throws when the lengths differ.
+ */
+export function accuracyByGroup(
+  truth: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  groups: readonly string[],
+): Record<string, { clips: number; accuracy: number }> {
+  if (truth.length !== predicted.length || truth.length !== groups.length) {
+    throw new RangeError(
+      `Expected as many labels, predictions and groups, but got ${truth.length}, ${predicted.length} and ${groups.length}`,
+    );
+  }
+  const counts = new Map<string, { clips: number; right: number }>();
+  groups.forEach((g, i) => {
+    const c = counts.get(g) ?? { clips: 0, right: 0 };
+    c.clips++;
+    if (truth[i] === predicted[i]) c.right++;
+    counts.set(g, c);
+  });
+  return Object.fromEntries(
+    [...counts].map(([g, c]) => [g, { clips: c.clips, accuracy: c.right / c.clips }]),
+  );
+}

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   accuracy,
+  accuracyByGroup,
   argMax,
   confusionMatrix,
   recallPerClass,
@@ -34,4 +35,17 @@ Deno.test("metrics reject mismatched or out-of-range input", () => {
 Deno.test("argMax picks the first largest", () => {
   assert.equal(argMax([0.1, 0.7, 0.7, 0.2]), 1);
   assert.equal(argMax(new Float32Array([3])), 0);
+});
+
+Deno.test("accuracy by group counts each group's clips and right answers", () => {
+  const byCorpus = accuracyByGroup(
+    [0, 1, 2, 3, 0],
+    [0, 2, 2, 3, 1],
+    ["tess", "ravdess", "tess", "ravdess", "ravdess"],
+  );
+  assert.deepEqual(byCorpus, {
+    tess: { clips: 2, accuracy: 1 },
+    ravdess: { clips: 3, accuracy: 1 / 3 },
+  });
+  assert.throws(() => accuracyByGroup([0], [0], []), /as many labels, predictions and groups/);
 });

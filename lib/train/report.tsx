@@ -8,6 +8,7 @@ import { ConfusionMatrixChart } from "../../components/charts/ConfusionMatrixCha
 import { LineChart } from "../../components/charts/LineChart.tsx";
 import {
   accuracy,
+  accuracyByGroup,
   argMax,
   type ConfusionMatrix,
   confusionMatrix,
@@ -25,13 +26,19 @@ export interface SetReport {
   /** Recall per emotion (null: no clip of that emotion in the set). */
   perEmotion: Record<string, number | null>;
   confusion: ConfusionMatrix;
+  /** Clips and accuracy per corpus, when the clips' corpora were given. */
+  byCorpus?: Record<string, { clips: number; accuracy: number }>;
 }
 
-/** Scores `probs` (`[n, classes]`) against the true class indices. */
+/**
+ * Scores `probs` (`[n, classes]`) against the true class indices; with `corpora` (each clip's
+ * corpus) also the accuracy per corpus.
+ */
 export function scoreSet(
   probs: Float32Array,
   truth: ArrayLike<number>,
   labels: readonly string[],
+  corpora?: readonly string[],
 ): SetReport {
   const k = labels.length;
   const predicted = Array.from(
@@ -46,6 +53,7 @@ export function scoreSet(
     uar: unweightedAverageRecall(confusion),
     perEmotion: Object.fromEntries(labels.map((l, i) => [l, recalls[i]])),
     confusion,
+    ...(corpora ? { byCorpus: accuracyByGroup(truth, predicted, corpora) } : {}),
   };
 }
 
