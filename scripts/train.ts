@@ -5,7 +5,7 @@
  *   deno task train --ravdess DIR --tess DIR [--arch lstm|bilstm|lstm-pool]
  *     [--split random|speakers] [--epochs N] [--batch N] [--seed S] [--lr X]
  *     [--normalise none|utterance|speaker] [--deltas 0|1|2] [--augment K [--augment-corpus C]]
- *     [--dropout R] [--mask] [--standardise] [--teacher models/NAME [--teacher-weight W]] [--average-from E]
+ *     [--dropout R] [--mask] [--standardise] [--pitch] [--teacher models/NAME [--teacher-weight W]] [--average-from E]
  *     [--out models/NAME] [--resume]
  *
  * Features come from the cache in `.cache/features` (computed on every core when
@@ -97,6 +97,7 @@ async function main(argv: string[]) {
     "average-from": { type: "string" },
     mask: { type: "boolean", default: false },
     standardise: { type: "boolean", default: false },
+    pitch: { type: "boolean", default: false },
   });
   if (!values.ravdess && !values.tess) throw new UsageError("Give --ravdess DIR and/or --tess DIR");
   if (!(ARCHITECTURES as readonly string[]).includes(values.arch!)) {
@@ -180,17 +181,22 @@ async function main(argv: string[]) {
     ...augmented.map(({ item, augment }) => ({ path: item.path, augment })),
   ];
   const trainItems = [...split.train, ...augmented.map(({ item }) => item)];
-  const store = new FeatureStore();
+  const store = new FeatureStore({ pitch: values.pitch });
   const allJobs = [...trainJobs, ...split.val, ...split.test];
   const workers = intFlag("workers", values.workers, navigator.hardwareConcurrency);
   const featureBar = new ProgressBar({ label: "features", total: allJobs.length });
-  await fillFeatureCache(allJobs, { workers, onProgress: (n) => featureBar.tick(n) });
+  await fillFeatureCache(allJobs, {
+    workers,
+    pitch: values.pitch,
+    onProgress: (n) => featureBar.tick(n),
+  });
   featureBar.done();
   const input: InputConfig = {
     pipelineVersion: PIPELINE_VERSION,
     frames: frameCount(MODEL_INPUT_SAMPLES),
     normalisation: values.normalise as InputConfig["normalisation"],
     deltas: deltas as InputConfig["deltas"],
+    ...(values.pitch ? { pitch: true as const } : {}),
   };
   const trainFeatures = await loadFeatures(trainJobs, store);
   const valFeatures = await loadFeatures(split.val, store);

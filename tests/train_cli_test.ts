@@ -303,6 +303,22 @@ corpusTest("train --mask masks features during training only", async (dir) => {
   assert.notEqual(masked.loss, plain.loss, "masked batches train differently");
 });
 
+corpusTest("train --pitch: 17 columns per frame, for eval and file classification", async (dir) => {
+  const args = ["--ravdess", `${dir}/ravdess`, "--split", "speakers", "--seed", "3"];
+  await run("train.ts", [...args, "--epochs", "1", "--pitch", "--out", "models/p"], dir);
+  const config = JSON.parse(await Deno.readTextFile(`${dir}/models/p/config.json`));
+  assert.equal(config.input.pitch, true);
+  const topology = JSON.parse(await Deno.readTextFile(`${dir}/models/p/model.json`));
+  const inputLayer = topology.modelTopology.config.layers[0];
+  assert.deepEqual(inputLayer.config.batch_input_shape, [null, 94, 17]);
+  const report = await evalReport("models/p", dir);
+  assert.ok(report.testAccuracy >= 0 && report.testAccuracy <= 1);
+  const clip = `${dir}/ravdess/Actor_01/03-01-05-01-01-01-01.wav`;
+  const { stdout } = await run("classify.ts", ["--json", "--model", "models/p", clip], dir);
+  const line = JSON.parse(stdout.trim());
+  assert.equal(Object.keys(line.probabilities).length, 8);
+});
+
 corpusTest(
   "train --standardise: the saved model reads raw features and scores what training saw",
   async (dir) => {

@@ -38,6 +38,9 @@ export const N_MFCC = 13;
 /** Columns of the feature matrix: RMS, ZCR, then {@link N_MFCC} MFCCs. */
 export const FEATURE_COUNT = 2 + N_MFCC;
 
+/** Columns `lib/audio/pitch.ts` adds for models that read pitch: semitones, periodicity. */
+export const PITCH_FEATURE_COUNT = 2;
+
 /** Column names of the feature matrix in order, for reports and model cards. */
 export const FEATURE_NAMES: readonly string[] = Object.freeze([
   "rms",

@@ -10,8 +10,9 @@
  */
 
 import { join } from "node:path";
-import { FEATURE_COUNT, PIPELINE_VERSION } from "../audio/constants.ts";
+import { FEATURE_COUNT, PIPELINE_VERSION, PITCH_FEATURE_COUNT } from "../audio/constants.ts";
 import { extractFeatures, type FeatureMatrix } from "../audio/features.ts";
+import { extractFeaturesWithPitch } from "../audio/pitch.ts";
 import { preprocess, type PreprocessOptions } from "../audio/preprocess.ts";
 import { decodeAudio } from "../audio/wav.ts";
 
@@ -30,6 +31,11 @@ export interface FeatureStoreOptions {
   preprocess?: PreprocessOptions;
   /** Version string in the key; default {@link PIPELINE_VERSION}. Tests override it. */
   pipelineVersion?: string;
+  /**
+   * Store 17 columns per frame, the 15 features and pitch (`extractFeaturesWithPitch`), in a
+   * folder of their own (`<version>+pitch-…`); default false.
+   */
+  pitch?: boolean;
 }
 
 /** Features of one file plus where they came from. */
@@ -65,9 +71,11 @@ function canonicalJson(value: unknown): string {
 export function computeFeatures(
   bytes: Uint8Array,
   options: PreprocessOptions = {},
+  pitch = false,
 ): FeatureMatrix {
   const { samples, sampleRateHz } = decodeAudio(bytes);
-  return extractFeatures(preprocess(samples, sampleRateHz, options));
+  const audio = preprocess(samples, sampleRateHz, options);
+  return pitch ? extractFeaturesWithPitch(audio) : extractFeatures(audio);
 }
 
 function encodeEntry(matrix: FeatureMatrix): Uint8Array {
@@ -84,13 +92,13 @@ function encodeEntry(matrix: FeatureMatrix): Uint8Array {
 }
 
 /** Parses a cache entry; null for anything damaged, which then gets recomputed. */
-function decodeEntry(bytes: Uint8Array): FeatureMatrix | null {
+function decodeEntry(bytes: Uint8Array, columns: number): FeatureMatrix | null {
   if (bytes.length < HEADER_BYTES) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(0, true) !== MAGIC || view.getUint32(4, true) !== FORMAT_VERSION) return null;
   const frames = view.getUint32(8, true);
   const featureCount = view.getUint32(12, true);
-  if (featureCount !== FEATURE_COUNT || bytes.length !== HEADER_BYTES + frames * featureCount * 4) {
+  if (featureCount !== columns || bytes.length !== HEADER_BYTES + frames * featureCount * 4) {
     return null;
   }
   const data = new Float32Array(frames * featureCount);
@@ -113,6 +121,8 @@ export class FeatureStore {
   readonly entryDir: string;
   /** Counts since construction: entries served from disk vs computed. */
   readonly stats = { hits: 0, misses: 0 };
+  /** Whether entries hold the pitch columns too. */
+  readonly pitch: boolean;
   readonly #options: PreprocessOptions;
   #ready: Promise<void> | null = null;
 
@@ -123,8 +133,15 @@ export class FeatureStore {
       throw new RangeError(`Expected a file-name-safe pipelineVersion, but got "${version}"`);
     }
     this.#options = options.preprocess ?? {};
+    this.pitch = options.pitch ?? false;
     // A 32-bit checksum only has to tell apart the few option sets used side by side.
-    this.entryDir = join(dir, `${version}-${fnv1a(canonicalJson(this.#options))}`);
+    const name = `${version}${this.pitch ? "+pitch" : ""}`;
+    this.entryDir = join(dir, `${name}-${fnv1a(canonicalJson(this.#options))}`);
+  }
+
+  /** This store's features of preprocessed 16 kHz audio (with pitch when the store has it). */
+  extract(audio16k: ArrayLike<number>): FeatureMatrix {
+    return this.pitch ? extractFeaturesWithPitch(audio16k) : extractFeatures(audio16k);
   }
 
   /** Path of the cache entry for audio with this SHA-256. */
@@ -142,7 +159,7 @@ export class FeatureStore {
   async featuresOfBytes(bytes: Uint8Array<ArrayBuffer>): Promise<StoredFeatures> {
     return await this.#cachedOrComputed(
       await sha256Hex(bytes),
-      () => computeFeatures(bytes, this.#options),
+      () => computeFeatures(bytes, this.#options, this.pitch),
     );
   }
 
@@ -162,7 +179,8 @@ export class FeatureStore {
   async #cachedOrComputed(key: string, compute: () => FeatureMatrix): Promise<StoredFeatures> {
     const entry = this.entryPath(key);
     try {
-      const cached = decodeEntry(await Deno.readFile(entry));
+      const columns = FEATURE_COUNT + (this.pitch ? PITCH_FEATURE_COUNT : 0);
+      const cached = decodeEntry(await Deno.readFile(entry), columns);
       if (cached) {
         this.stats.hits++;
         return { ...cached, sha256: key, cached: true };

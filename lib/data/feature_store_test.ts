@@ -102,3 +102,26 @@ Deno.test("damaged cache entries are recomputed; undecodable audio is a typed er
     assert.throws(() => new FeatureStore({ pipelineVersion: "../x" }), RangeError);
   });
 });
+
+Deno.test("a pitch store keeps 17 columns in a folder of its own", async () => {
+  await withTempDir(async (dir) => {
+    const cache = join(dir, "cache");
+    const a = await writeClip(dir, "a.wav", 4);
+    const plain = new FeatureStore({ dir: cache });
+    const pitch = new FeatureStore({ dir: cache, pitch: true });
+    assert.notEqual(pitch.entryDir, plain.entryDir);
+    const base = await plain.features(a);
+    const withPitch = await pitch.features(a);
+    assert.equal(withPitch.featureCount, 17);
+    assert.equal(withPitch.frames, base.frames);
+    for (let t = 0; t < base.frames; t++) {
+      assert.deepEqual(
+        withPitch.data.subarray(t * 17, t * 17 + 15),
+        base.data.subarray(t * 15, t * 15 + 15),
+      );
+    }
+    const again = await new FeatureStore({ dir: cache, pitch: true }).features(a);
+    assert.equal(again.cached, true);
+    assert.deepEqual(again.data, withPitch.data);
+  });
+});

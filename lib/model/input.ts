@@ -15,11 +15,13 @@
  *   input supplies them ({@link SpeakerStats}), computed without labels from that speaker's
  *   own recordings (training clips for training speakers, held-out clips for held-out ones).
  *   Only training and evaluation can do that so far; {@link modelInput} refuses to guess.
+ * - `pitch: true` reads two more columns per frame, pitch and periodicity
+ *   (`lib/audio/pitch.ts`); normalisation and deltas then cover all 17.
  * - `deltas: 1 | 2` appends first (and second) order regression deltas over ±2 frames
  *   (HTK's formula, edges repeated), in the same order as `librosa.feature.delta` with
  *   `width=5`.
  */
-import { FEATURE_COUNT, PIPELINE_VERSION } from "../audio/constants.ts";
+import { FEATURE_COUNT, PIPELINE_VERSION, PITCH_FEATURE_COUNT } from "../audio/constants.ts";
 import type { FeatureMatrix } from "../audio/features.ts";
 
 /** How features become model input; saved with a model. */
@@ -30,14 +32,24 @@ export interface InputConfig {
   frames: number;
   normalisation: "none" | "utterance" | "speaker";
   deltas: 0 | 1 | 2;
+  /**
+   * Two pitch columns (`lib/audio/pitch.ts`) after the 15 base features of every frame; absent
+   * (the recipe) means none.
+   */
+  pitch?: true;
+}
+
+/** Columns of the feature matrix a model with this input reads: 15, or 17 with pitch. */
+export function baseWidth(config: Pick<InputConfig, "pitch">): number {
+  return FEATURE_COUNT + (config.pitch ? PITCH_FEATURE_COUNT : 0);
 }
 
 /** Frames quieter than this RMS (about −66 dBFS) do not count as speech. */
 export const VOICED_RMS = 5e-4;
 
-/** Width of the model input per frame: 15 base features times (1 + deltas). */
+/** Width of the model input per frame: the base features times (1 + deltas). */
 export function inputWidth(config: InputConfig): number {
-  return FEATURE_COUNT * (1 + config.deltas);
+  return baseWidth(config) * (1 + config.deltas);
 }
 
 /** Regression deltas over ±2 frames of a `[frames, width]` matrix, edges repeated. */
@@ -152,21 +164,22 @@ export function modelInput(
   config: InputConfig,
   speaker?: SpeakerStats,
 ): Float32Array {
-  if (matrix.featureCount !== FEATURE_COUNT || matrix.frames !== config.frames) {
+  const columns = baseWidth(config);
+  if (matrix.featureCount !== columns || matrix.frames !== config.frames) {
     throw new RangeError(
-      `Expected features [${config.frames}, ${FEATURE_COUNT}] but got [${matrix.frames}, ${matrix.featureCount}]`,
+      `Expected features [${config.frames}, ${columns}] but got [${matrix.frames}, ${matrix.featureCount}]`,
     );
   }
   let base = matrix.data;
   if (config.normalisation === "utterance") {
-    base = normaliseUtterance(matrix.data, matrix.frames, FEATURE_COUNT);
+    base = normaliseUtterance(matrix.data, matrix.frames, columns);
   } else if (config.normalisation === "speaker") {
     if (!speaker) {
       throw new TypeError(
         'Expected the speaker\'s statistics for a model with normalisation "speaker", but got none',
       );
     }
-    base = normaliseSpeaker(matrix.data, matrix.frames, FEATURE_COUNT, speaker);
+    base = normaliseSpeaker(matrix.data, matrix.frames, columns, speaker);
   } else if (config.normalisation !== "none") {
     throw new RangeError(`Unknown input normalisation "${config.normalisation}"`);
   }
@@ -174,14 +187,14 @@ export function modelInput(
   const parts = [base];
   let last = base;
   for (let order = 0; order < config.deltas; order++) {
-    last = deltas(last, matrix.frames, FEATURE_COUNT);
+    last = deltas(last, matrix.frames, columns);
     parts.push(last);
   }
   const width = inputWidth(config);
   const out = new Float32Array(matrix.frames * width);
   for (let t = 0; t < matrix.frames; t++) {
     parts.forEach((p, i) =>
-      out.set(p.subarray(t * FEATURE_COUNT, (t + 1) * FEATURE_COUNT), t * width + i * FEATURE_COUNT)
+      out.set(p.subarray(t * columns, (t + 1) * columns), t * width + i * columns)
     );
   }
   return out;

@@ -133,3 +133,32 @@ Deno.test("modelInput with speaker normalisation needs the speaker's statistics"
   // with its own clip as the only one, speaker normalisation is utterance normalisation
   assertAllClose(modelInput(m, cfg, stats), normaliseUtterance(m.data, 4, 15), { atol: 1e-5 });
 });
+
+Deno.test("modelInput of a pitch model reads 17 columns and normalises them all", () => {
+  const frames = 3;
+  const cfg = {
+    pipelineVersion: PIPELINE_VERSION,
+    frames,
+    normalisation: "none",
+    deltas: 1,
+    pitch: true,
+  } as const;
+  assert.equal(inputWidth(cfg), 34);
+  const data = Float32Array.from({ length: frames * 17 }, (_, i) => i);
+  const x = modelInput({ data, frames, featureCount: 17 }, cfg);
+  assert.deepEqual(Array.from(x.subarray(34, 51)), Array.from(data.subarray(17, 34)));
+  assert.throws(
+    () => modelInput({ data: new Float32Array(frames * 15), frames, featureCount: 15 }, cfg),
+    /Expected features \[3, 17\] but got \[3, 15\]/,
+  );
+  const rms = Float32Array.from(data, (v, i) => i % 17 === 0 ? 0.1 * (1 + i / 17) : v * v);
+  const normalised = modelInput({ data: rms, frames, featureCount: 17 }, {
+    ...cfg,
+    normalisation: "utterance",
+    deltas: 0,
+  });
+  for (let f = 0; f < 17; f++) {
+    const column = [0, 1, 2].map((t) => normalised[t * 17 + f]);
+    assert.ok(Math.abs(column.reduce((a, b) => a + b, 0)) < 1e-5, `column ${f} centred`);
+  }
+});

@@ -157,7 +157,8 @@ export const PREVIEW_MEMBERS = 1;
 /**
  * Prepares `model` for live recordings (cached per model). Throws a `RangeError` for input
  * configs that need frames from the future (deltas), which a running prediction cannot have,
- * or a speaker's statistics (`normalisation: "speaker"`), which a recording does not bring.
+ * a speaker's statistics (`normalisation: "speaker"`), which a recording does not bring, or
+ * pitch columns, which the frame-by-frame features do not compute.
  */
 export function liveModelOf(model: EmotionModel): LiveModel {
   let live = liveModels.get(model);
@@ -165,6 +166,11 @@ export function liveModelOf(model: EmotionModel): LiveModel {
   if (model.config.input.deltas !== 0) {
     throw new RangeError(
       `Expected a model without deltas for live prediction, but got deltas ${model.config.input.deltas}`,
+    );
+  }
+  if (model.config.input.pitch) {
+    throw new RangeError(
+      "Expected a model without pitch features for live prediction: the running prediction does not compute pitch",
     );
   }
   const { normalisation } = model.config.input;

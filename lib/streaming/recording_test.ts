@@ -216,6 +216,7 @@ Deno.test("live prediction refuses input configs it cannot compute", () => {
   });
   assert.throws(() => liveModelOf(withInput({ deltas: 1 })), /without deltas/);
   assert.throws(() => liveModelOf(withInput({ normalisation: "speaker" })), /"speaker"/);
+  assert.throws(() => liveModelOf(withInput({ pitch: true })), /without pitch features/);
   assert.ok(liveModelOf(withInput({ normalisation: "utterance" })));
 });
 

@@ -2,7 +2,7 @@
  * Turning listed clips into training arrays: features from the cache (computed on every
  * core when missing), the model input transform, and one-hot-ready label indices.
  */
-import { extractFeatures, type FeatureMatrix } from "../audio/features.ts";
+import type { FeatureMatrix } from "../audio/features.ts";
 import { preprocess } from "../audio/preprocess.ts";
 import { resample } from "../audio/resample.ts";
 import { decodeAudio } from "../audio/wav.ts";
@@ -52,7 +52,7 @@ export async function featuresForJob(store: FeatureStore, job: FeatureJob): Prom
   return await store.derived(await augmentedKey(await sha256Hex(bytes), spec), () => {
     const { samples, sampleRateHz } = decodeAudio(bytes);
     const audio = resample(samples, sampleRateHz, MODEL_SAMPLE_RATE_HZ);
-    return extractFeatures(preprocess(augmentClip(audio, spec), MODEL_SAMPLE_RATE_HZ));
+    return store.extract(preprocess(augmentClip(audio, spec), MODEL_SAMPLE_RATE_HZ));
   });
 }
 
@@ -62,7 +62,13 @@ export async function featuresForJob(store: FeatureStore, job: FeatureJob): Prom
  */
 export async function fillFeatureCache(
   jobs: readonly FeatureJob[],
-  options: { workers: number; cacheDir?: string; onProgress?: (done: number) => void },
+  options: {
+    workers: number;
+    cacheDir?: string;
+    /** Fill the store with pitch columns (`FeatureStoreOptions.pitch`). */
+    pitch?: boolean;
+    onProgress?: (done: number) => void;
+  },
 ): Promise<void> {
   const shards = Array.from({ length: Math.max(1, options.workers) }, () => [] as FeatureJob[]);
   jobs.forEach((p, i) => shards[i % shards.length].push(p));
@@ -84,7 +90,7 @@ export async function fillFeatureCache(
           worker.terminate();
           reject(new Error(`feature worker crashed: ${e.message}`));
         };
-        worker.postMessage({ jobs: shard, cacheDir: options.cacheDir });
+        worker.postMessage({ jobs: shard, cacheDir: options.cacheDir, pitch: options.pitch });
       })
     ),
   );

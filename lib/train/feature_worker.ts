@@ -1,6 +1,6 @@
 /**
  * Worker that fills the feature cache for a share of the clips, so feature extraction
- * uses every core. Receives `{ jobs, cacheDir }` (each job a clip path, optionally with
+ * uses every core. Receives `{ jobs, cacheDir, pitch }` (each job a clip path, optionally with
  * an augmentation), answers `{ done: 1 }` after each clip and `{ finished: true }` (or
  * `{ error }`) at the end.
  */
@@ -8,8 +8,10 @@
 import { FeatureStore } from "../data/feature_store.ts";
 import { type FeatureJob, featuresForJob } from "./dataset.ts";
 
-self.onmessage = async (event: MessageEvent<{ jobs: FeatureJob[]; cacheDir?: string }>) => {
-  const store = new FeatureStore({ dir: event.data.cacheDir });
+self.onmessage = async (
+  event: MessageEvent<{ jobs: FeatureJob[]; cacheDir?: string; pitch?: boolean }>,
+) => {
+  const store = new FeatureStore({ dir: event.data.cacheDir, pitch: event.data.pitch });
   try {
     for (const job of event.data.jobs) {
       await featuresForJob(store, job);

@@ -1,0 +1,204 @@
+/**
+ * Pitch per feature frame, after YIN (de Cheveigné & Kawahara 2002) with `librosa.yin`'s
+ * conventions: frames of {@link N_FFT} samples every {@link HOP_LENGTH}, centred with zero
+ * padding (frame `t` is centred on sample `t · hop`, like the other features), a difference
+ * window of half a frame starting at the frame's second sample, the cumulative mean normalised
+ * difference over periods `floor(sr / fmaxHz) … ceil(sr / fminHz)`, the first trough below
+ * `troughThreshold` (else the global minimum) refined by parabolic interpolation.
+ *
+ * Thirteen MFCCs keep the spectral envelope and smooth the harmonics away, so the voice's pitch
+ * — the strongest cue of arousal, and of sad against calm — is nearly absent from the recipe's
+ * 15 features. {@link pitchFeatures} adds it as two columns per frame.
+ */
+import {
+  FEATURE_COUNT,
+  HOP_LENGTH,
+  MODEL_SAMPLE_RATE_HZ,
+  N_FFT,
+  PITCH_FEATURE_COUNT,
+} from "./constants.ts";
+import { expectPositiveInteger } from "./errors.ts";
+import { extractFeatures, type FeatureMatrix } from "./features.ts";
+
+/** Options of {@link yinPitch}; defaults in brackets. */
+export interface YinOptions {
+  /** Sample rate in Hz [16000]. */
+  sampleRateHz?: number;
+  /** Lowest pitch searched, Hz [60]. */
+  fminHz?: number;
+  /** Highest pitch searched, Hz [500]. */
+  fmaxHz?: number;
+  /** Frame length in samples [2048]; the difference window is half of it. */
+  frameLength?: number;
+  /** Hop between frames in samples [512]. */
+  hopLength?: number;
+  /** A trough of the normalised difference below this counts as the period [0.1]. */
+  troughThreshold?: number;
+}
+
+/** Pitch track of a signal, one value per centred frame. */
+export interface PitchTrack {
+  /** Estimated fundamental frequency per frame, Hz (always in `[fminHz, fmaxHz]`-ish). */
+  f0Hz: Float64Array;
+  /**
+   * `1 − ` the normalised difference at the chosen period, clipped to [0, 1]: near 1 for a
+   * periodic (voiced) frame, low for noise; 0 for a frame without energy.
+   */
+  periodicity: Float64Array;
+  frames: number;
+}
+
+/** Mean square below which a difference window counts as silent (about −100 dBFS). */
+const SILENT_MEAN_SQUARE = 1e-10;
+
+/** YIN pitch per centred frame of `samples`; see the module comment for the conventions. */
+export function yinPitch(samples: ArrayLike<number>, options: YinOptions = {}): PitchTrack {
+  const sr = options.sampleRateHz ?? MODEL_SAMPLE_RATE_HZ;
+  const fmin = options.fminHz ?? 60;
+  const fmax = options.fmaxHz ?? 500;
+  const frameLength = options.frameLength ?? N_FFT;
+  const hop = options.hopLength ?? HOP_LENGTH;
+  const threshold = options.troughThreshold ?? 0.1;
+  expectPositiveInteger("frameLength", frameLength);
+  expectPositiveInteger("hopLength", hop);
+  if (!(fmin > 0 && fmax > fmin && fmax < sr / 2)) {
+    throw new RangeError(`Expected 0 < fminHz < fmaxHz < sr / 2, but got ${fmin} and ${fmax}`);
+  }
+  const win = Math.floor(frameLength / 2);
+  const minPeriod = Math.floor(sr / fmax);
+  const maxPeriod = Math.min(Math.ceil(sr / fmin), frameLength - win - 1);
+  if (minPeriod < 1 || maxPeriod <= minPeriod) {
+    throw new RangeError(
+      `Expected a period range inside the frame, but got ${minPeriod}…${maxPeriod} samples`,
+    );
+  }
+  const n = samples.length;
+  const pad = Math.floor(frameLength / 2);
+  const frames = n + 2 * pad < frameLength ? 0 : 1 + Math.floor((n + 2 * pad - frameLength) / hop);
+  const f0Hz = new Float64Array(frames);
+  const periodicity = new Float64Array(frames);
+  const x = new Float64Array(frameLength);
+  const d = new Float64Array(maxPeriod + 1);
+  const acf = new Float64Array(maxPeriod + 4);
+  const cmnd = new Float64Array(maxPeriod - minPeriod + 1);
+  for (let t = 0; t < frames; t++) {
+    const start = t * hop - pad;
+    for (let i = 0; i < frameLength; i++) {
+      const j = start + i;
+      x[i] = j >= 0 && j < n ? samples[j] : 0;
+    }
+    let energy0 = 0;
+    for (let j = 1; j <= win; j++) energy0 += x[j] * x[j];
+    if (energy0 / win < SILENT_MEAN_SQUARE) {
+      f0Hz[t] = sr / maxPeriod;
+      periodicity[t] = 0;
+      continue;
+    }
+    // d(τ) = Σ_{j=1..win} (x[j] − x[j+τ])², as energy terms minus twice the autocorrelation.
+    autocorrelation(x, win, maxPeriod, acf);
+    let energy = energy0;
+    for (let tau = 0; tau <= maxPeriod; tau++) {
+      if (tau > 0) energy += x[tau + win] * x[tau + win] - x[tau] * x[tau];
+      d[tau] = Math.max(0, energy0 + energy - 2 * acf[tau]);
+    }
+    let cumulative = 0;
+    for (let tau = 1; tau <= maxPeriod; tau++) {
+      cumulative += d[tau];
+      if (tau >= minPeriod) cmnd[tau - minPeriod] = d[tau] / (cumulative / tau + Number.MIN_VALUE);
+    }
+    const m = cmnd.length;
+    let chosen = -1;
+    let globalMin = 0;
+    for (let i = 0; i < m; i++) {
+      if (cmnd[i] < cmnd[globalMin]) globalMin = i;
+      if (chosen >= 0) continue;
+      const trough = i === 0
+        ? cmnd[0] < cmnd[1]
+        : cmnd[i] < cmnd[i - 1] && (i === m - 1 || cmnd[i] <= cmnd[i + 1]);
+      if (trough && cmnd[i] < threshold) chosen = i;
+    }
+    if (chosen < 0) chosen = globalMin;
+    let shift = 0;
+    if (chosen > 0 && chosen < m - 1) {
+      const a = cmnd[chosen - 1] + cmnd[chosen + 1] - 2 * cmnd[chosen];
+      const b = (cmnd[chosen + 1] - cmnd[chosen - 1]) / 2;
+      if (Math.abs(b) < Math.abs(a)) shift = -b / a;
+    }
+    f0Hz[t] = sr / (minPeriod + chosen + shift);
+    periodicity[t] = Math.min(1, Math.max(0, 1 - cmnd[chosen]));
+  }
+  return { f0Hz, periodicity, frames };
+}
+
+/**
+ * `acf[τ] = Σ_{j=1..win} x[j] · x[j+τ]` for τ = 0…maxLag, four lags per pass over the window
+ * (each `x[j]` is loaded once for four products), which roughly halves the time of one lag at
+ * a time. `x` must hold at least `win + maxLag + 1` samples; the few lags past `maxLag` that
+ * a pass also computes may read beyond `x` (NaN) and are never used.
+ */
+function autocorrelation(x: Float64Array, win: number, maxLag: number, acf: Float64Array): void {
+  for (let tau = 0; tau <= maxLag; tau += 4) {
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    let next0 = x[1 + tau], next1 = x[2 + tau], next2 = x[3 + tau];
+    for (let j = 1; j <= win; j++) {
+      const xj = x[j];
+      const next3 = x[j + tau + 3];
+      a0 += xj * next0;
+      a1 += xj * next1;
+      a2 += xj * next2;
+      a3 += xj * next3;
+      next0 = next1;
+      next1 = next2;
+      next2 = next3;
+    }
+    acf[tau] = a0;
+    acf[tau + 1] = a1;
+    acf[tau + 2] = a2;
+    acf[tau + 3] = a3;
+  }
+}
+
+/** Columns {@link pitchFeatures} adds per frame. */
+export const PITCH_FEATURE_NAMES: readonly string[] = Object.freeze([
+  "pitch_semitones",
+  "periodicity",
+]);
+if (PITCH_FEATURE_NAMES.length !== PITCH_FEATURE_COUNT) throw new Error("pitch columns");
+
+/**
+ * Two model features per frame, frame-major `[frames, 2]`: pitch in semitones above 55 Hz
+ * (`12 · log2(f0 / 55)`, about 1.5 … 38 for 60 … 500 Hz) and YIN periodicity; both 0 in frames
+ * without energy (padding and gated silence).
+ */
+export function pitchFeatures(samples: ArrayLike<number>, options: YinOptions = {}): {
+  data: Float32Array;
+  frames: number;
+} {
+  const track = yinPitch(samples, options);
+  const data = new Float32Array(track.frames * 2);
+  for (let t = 0; t < track.frames; t++) {
+    if (track.periodicity[t] === 0) continue;
+    data[2 * t] = 12 * Math.log2(track.f0Hz[t] / 55);
+    data[2 * t + 1] = track.periodicity[t];
+  }
+  return { data, frames: track.frames };
+}
+
+/**
+ * {@link extractFeatures}'s 15 columns followed by {@link pitchFeatures}' 2 per frame: the
+ * matrix of a model whose input has `pitch: true`. Same frames, same padding.
+ */
+export function extractFeaturesWithPitch(samples: ArrayLike<number>): FeatureMatrix {
+  const base = extractFeatures(samples);
+  const pitch = pitchFeatures(samples);
+  const width = FEATURE_COUNT + PITCH_FEATURE_COUNT;
+  const data = new Float32Array(base.frames * width);
+  for (let t = 0; t < base.frames; t++) {
+    data.set(base.data.subarray(t * FEATURE_COUNT, (t + 1) * FEATURE_COUNT), t * width);
+    data.set(
+      pitch.data.subarray(t * PITCH_FEATURE_COUNT, (t + 1) * PITCH_FEATURE_COUNT),
+      t * width + FEATURE_COUNT,
+    );
+  }
+  return { data, frames: base.frames, featureCount: width };
+}
