@@ -70,6 +70,7 @@ async function main(argv: string[]) {
       protocol: config.protocol,
       valAccuracy: sets.val.accuracy,
       testAccuracy: sets.test.accuracy,
+      testAccuracyCi95: sets.test.accuracyCi95,
       testUar: sets.test.uar,
       testByCorpus: sets.test.byCorpus,
       testPerEmotion: sets.test.perEmotion,
@@ -77,12 +78,14 @@ async function main(argv: string[]) {
     }));
   } else {
     console.log(`${config.name} (${config.architecture}, ${config.protocol} split)`);
-    console.log(`set   clips  accuracy  UAR`);
+    console.log(`set   clips  accuracy  (95 % interval)  UAR`);
+    const percent = (v: number) => (v * 100).toFixed(1);
     for (const [name, r] of Object.entries(sets)) {
+      const [lo, hi] = r.accuracyCi95;
       console.log(
-        `${name.padEnd(5)} ${String(r.clips).padStart(5)}  ${
-          (r.accuracy * 100).toFixed(1).padStart(7)
-        } %  ${(r.uar * 100).toFixed(1)} %`,
+        `${name.padEnd(5)} ${String(r.clips).padStart(5)}  ${percent(r.accuracy).padStart(7)} %  (${
+          percent(lo)
+        }–${percent(hi)} %)  ${percent(r.uar)} %`,
       );
     }
     for (const [name, r] of Object.entries(sets)) {

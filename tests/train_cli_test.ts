@@ -107,6 +107,9 @@ corpusTest(
     assert.deepEqual(report.testByCorpus, {
       ravdess: { clips: 32, accuracy: report.testAccuracy },
     });
+    const [lo, hi] = report.testAccuracyCi95;
+    assert.ok(lo < report.testAccuracy + 1e-12 && report.testAccuracy < hi + 1e-12, `${lo} ${hi}`);
+    assert.ok(hi - lo > 0.2, "32 clips leave a wide interval");
     for (
       const f of [
         "metrics.json",
@@ -142,6 +145,9 @@ corpusTest(
     assert.deepEqual(report.testByCorpus, {
       ravdess: { clips: 32, accuracy: report.testAccuracy },
     });
+    const [lo, hi] = report.testAccuracyCi95;
+    assert.ok(lo < report.testAccuracy + 1e-12 && report.testAccuracy < hi + 1e-12, `${lo} ${hi}`);
+    assert.ok(hi - lo > 0.2, "32 clips leave a wide interval");
     await assert.rejects(
       run("classify.ts", [
         "--model",
@@ -193,6 +199,9 @@ corpusTest(
     assert.deepEqual(report.testByCorpus, {
       ravdess: { clips: 32, accuracy: report.testAccuracy },
     });
+    const [lo, hi] = report.testAccuracyCi95;
+    assert.ok(lo < report.testAccuracy + 1e-12 && report.testAccuracy < hi + 1e-12, `${lo} ${hi}`);
+    assert.ok(hi - lo > 0.2, "32 clips leave a wide interval");
     await Deno.stat(`${dir}/reports/both/confusion_test.svg`);
     const metrics = JSON.parse(await Deno.readTextFile(`${dir}/reports/both/metrics.json`));
     assert.deepEqual(metrics.members.map((m: { name: string }) => m.name), ["e1", "e2"]);

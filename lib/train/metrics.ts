@@ -89,3 +89,20 @@ export function accuracyByGroup(
     [...counts].map(([g, c]) => [g, { clips: c.clips, accuracy: c.right / c.clips }]),
   );
 }
+
+/**
+ * Wilson score interval of a proportion `right / n` at 95 % (z = 1.96): the range of accuracies
+ * consistent with the clips scored. It treats clips as independent, which clips of the same
+ * few speakers are not, so the real uncertainty is wider. `[0, 1]` for n = 0.
+ */
+export function wilsonInterval(right: number, n: number, z = 1.96): [number, number] {
+  if (!(n >= 0 && right >= 0 && right <= n)) {
+    throw new RangeError(`Expected 0 <= right <= n, but got ${right} of ${n}`);
+  }
+  if (n === 0) return [0, 1];
+  const p = right / n;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z / (1 + z2 / n)) * Math.sqrt(p * (1 - p) / n + z2 / (4 * n * n));
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}

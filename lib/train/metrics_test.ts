@@ -6,6 +6,7 @@ import {
   confusionMatrix,
   recallPerClass,
   unweightedAverageRecall,
+  wilsonInterval,
 } from "./metrics.ts";
 
 Deno.test("confusion matrix, accuracy, recall and UAR on a worked example", () => {
@@ -48,4 +49,19 @@ Deno.test("accuracy by group counts each group's clips and right answers", () =>
     ravdess: { clips: 3, accuracy: 1 / 3 },
   });
   assert.throws(() => accuracyByGroup([0], [0], []), /as many labels, predictions and groups/);
+});
+
+Deno.test("Wilson interval: known values, symmetric for 1/2, never outside [0, 1]", () => {
+  // 107 of 240 (the shipped model's unseen-speaker test score): 38.43 … 50.91 %.
+  const [lo, hi] = wilsonInterval(107, 240);
+  assert.ok(Math.abs(lo - 0.3843) < 1e-4 && Math.abs(hi - 0.5091) < 1e-4, `${lo} ${hi}`);
+  const [a, b] = wilsonInterval(50, 100);
+  assert.ok(Math.abs(a + b - 1) < 1e-12);
+  assert.deepEqual(wilsonInterval(0, 0), [0, 1]);
+  // None of 10: the textbook upper bound 0.2775.
+  const [zero, upper] = wilsonInterval(0, 10);
+  assert.equal(zero, 0);
+  assert.ok(Math.abs(upper - 0.2775) < 1e-4, `${upper}`);
+  assert.ok(wilsonInterval(10, 10)[1] <= 1);
+  assert.throws(() => wilsonInterval(11, 10), /right <= n/);
 });

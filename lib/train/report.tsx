@@ -14,6 +14,7 @@ import {
   confusionMatrix,
   recallPerClass,
   unweightedAverageRecall,
+  wilsonInterval,
 } from "./metrics.ts";
 import type { EpochRecord } from "./trainer.ts";
 
@@ -26,6 +27,8 @@ export interface SetReport {
   /** Recall per emotion (null: no clip of that emotion in the set). */
   perEmotion: Record<string, number | null>;
   confusion: ConfusionMatrix;
+  /** 95 % Wilson interval of the accuracy, clips taken as independent (`wilsonInterval`). */
+  accuracyCi95: [number, number];
   /** Clips and accuracy per corpus, when the clips' corpora were given. */
   byCorpus?: Record<string, { clips: number; accuracy: number }>;
 }
@@ -50,6 +53,10 @@ export function scoreSet(
   return {
     clips: truth.length,
     accuracy: accuracy(confusion),
+    accuracyCi95: wilsonInterval(
+      predicted.filter((p, i) => p === truth[i]).length,
+      truth.length,
+    ),
     uar: unweightedAverageRecall(confusion),
     perEmotion: Object.fromEntries(labels.map((l, i) => [l, recalls[i]])),
     confusion,
