@@ -6,9 +6,9 @@
  * difference over periods `floor(sr / fmaxHz) … ceil(sr / fminHz)`, the first trough below
  * `troughThreshold` (else the global minimum) refined by parabolic interpolation.
  *
- * Thirteen MFCCs keep the spectral envelope and smooth the harmonics away, so the voice's pitch
- * — the strongest cue of arousal, and of sad against calm — is nearly absent from the recipe's
- * 15 features. {@link pitchFeatures} adds it as two columns per frame.
+ * Thirteen MFCCs keep the spectral envelope and smooth the harmonics away, so the voice's pitch,
+ * a main cue of arousal, reaches the recipe's 15 features only indirectly.
+ * {@link pitchFeatures} adds it as two columns per frame.
  */
 import {
   FEATURE_COUNT,
@@ -38,7 +38,10 @@ export interface YinOptions {
 
 /** Pitch track of a signal, one value per centred frame. */
 export interface PitchTrack {
-  /** Estimated fundamental frequency per frame, Hz (always in `[fminHz, fmaxHz]`-ish). */
+  /**
+   * Estimated fundamental frequency per frame, Hz: between about `fminHz` and `fmaxHz`
+   * (interpolation may step just outside); `sr / maxPeriod` for a frame without energy.
+   */
   f0Hz: Float64Array;
   /**
    * `1 − ` the normalised difference at the chosen period, clipped to [0, 1]: near 1 for a

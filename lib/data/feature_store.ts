@@ -4,9 +4,9 @@
  * options, so renamed or duplicated files share an entry, edited files get a new one, and a
  * pipeline change never serves stale features.
  *
- * Layout: `<dir>/<PIPELINE_VERSION>-<options hash>/<sha256 of the audio>.f32`, each file a
- * 16-byte header (`"MLFM"`, version 1, frames, feature count; uint32 little-endian) followed by
- * the float32 little-endian `[frames, featureCount]` matrix.
+ * Layout: `<dir>/<PIPELINE_VERSION>[+pitch]-<options hash>/<sha256 of the audio>.f32`, each
+ * file a 16-byte header (`"MLFM"`, version 1, frames, feature count; uint32 little-endian)
+ * followed by the float32 little-endian `[frames, featureCount]` matrix.
  */
 
 import { join } from "node:path";
