@@ -5,8 +5,8 @@
  *   deno task train --ravdess DIR --tess DIR [--arch lstm|bilstm|lstm-pool]
  *     [--split random|speakers] [--epochs N] [--batch N] [--seed S] [--lr X]
  *     [--normalise none|utterance|speaker] [--deltas 0|1|2] [--augment K [--augment-corpus C]]
- *     [--dropout R] [--mask] [--standardise] [--pitch] [--teacher models/NAME [--teacher-weight W]] [--average-from E]
- *     [--out models/NAME] [--resume]
+ *     [--dropout R] [--mask] [--standardise] [--pitch]
+ *     [--teacher models/NAME [--teacher-weight W]] [--average-from E] [--out models/NAME] [--resume]
  *
  * Features come from the cache in `.cache/features` (computed on every core when
  * missing). `--augment K` adds K augmented copies of every training clip (speed 0.9–1.1,
