@@ -6,7 +6,8 @@
  *     [--split random|speakers] [--epochs N] [--batch N] [--seed S] [--lr X]
  *     [--normalise none|utterance|speaker] [--deltas 0|1|2] [--augment K [--augment-corpus C]]
  *     [--dropout R] [--mask] [--standardise] [--pitch]
- *     [--teacher models/NAME [--teacher-weight W]] [--average-from E] [--out models/NAME] [--resume]
+ *     [--teacher models/NAME [--teacher-weight W]] [--average-from E]
+ *     [--out models/NAME] [--resume]
  *
  * Features come from the cache in `.cache/features` (computed on every core when
  * missing). `--augment K` adds K augmented copies of every training clip (speed 0.9–1.1,

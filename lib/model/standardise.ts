@@ -8,8 +8,8 @@
  * `StandardScaler`) removes both problems.
  *
  * Because the first layer reads its input only through `x · kernel + bias`, the transform can
- * be folded into that layer when the model is saved:
- * `kernel'[f, :] = kernel[f, :] / std[f]` and `bias' = bias − Σ_f (mean[f] / std[f]) kernel[f, :]`.
+ * be folded into that layer when the model is saved: `kernel'[f, :] = kernel[f, :] / std[f]` and
+ * `bias' = bias − Σ_f (mean[f] / std[f]) kernel[f, :]`.
  * The saved model then reads raw features, with the recipe's architecture and weight layout,
  * so classification, streaming and every other reader of `models/` need no change.
  */
