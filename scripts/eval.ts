@@ -90,7 +90,7 @@ async function main(argv: string[]) {
     }
     for (const [name, r] of Object.entries(sets)) {
       const parts = Object.entries(r.byCorpus ?? {}).map(([corpus, c]) =>
-        `${corpus} ${(c.accuracy * 100).toFixed(1)} % of ${c.clips}`
+        `${corpus} ${percent(c.accuracy)} % of ${c.clips}`
       );
       console.log(`${name} by corpus: ${parts.join(", ")}`);
     }

@@ -41,6 +41,11 @@ export const FEATURE_COUNT = 2 + N_MFCC;
 /** Columns `lib/audio/pitch.ts` adds for models that read pitch: semitones, periodicity. */
 export const PITCH_FEATURE_COUNT = 2;
 
+/** Columns of a feature matrix: {@link FEATURE_COUNT}, plus the pitch columns when asked. */
+export function featureColumns(pitch = false): number {
+  return FEATURE_COUNT + (pitch ? PITCH_FEATURE_COUNT : 0);
+}
+
 /** Column names of the feature matrix in order, for reports and model cards. */
 export const FEATURE_NAMES: readonly string[] = Object.freeze([
   "rms",

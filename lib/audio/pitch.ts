@@ -12,6 +12,7 @@
  */
 import {
   FEATURE_COUNT,
+  featureColumns,
   HOP_LENGTH,
   MODEL_SAMPLE_RATE_HZ,
   N_FFT,
@@ -161,13 +162,6 @@ function autocorrelation(x: Float64Array, win: number, maxLag: number, acf: Floa
   }
 }
 
-/** Columns {@link pitchFeatures} adds per frame. */
-export const PITCH_FEATURE_NAMES: readonly string[] = Object.freeze([
-  "pitch_semitones",
-  "periodicity",
-]);
-if (PITCH_FEATURE_NAMES.length !== PITCH_FEATURE_COUNT) throw new Error("pitch columns");
-
 /**
  * Two model features per frame, frame-major `[frames, 2]`: pitch in semitones above 55 Hz
  * (`12 · log2(f0 / 55)`, about 1.5 … 38 for 60 … 500 Hz) and YIN periodicity; both 0 in frames
@@ -194,7 +188,7 @@ export function pitchFeatures(samples: ArrayLike<number>, options: YinOptions = 
 export function extractFeaturesWithPitch(samples: ArrayLike<number>): FeatureMatrix {
   const base = extractFeatures(samples);
   const pitch = pitchFeatures(samples);
-  const width = FEATURE_COUNT + PITCH_FEATURE_COUNT;
+  const width = featureColumns(true);
   const data = new Float32Array(base.frames * width);
   for (let t = 0; t < base.frames; t++) {
     data.set(base.data.subarray(t * FEATURE_COUNT, (t + 1) * FEATURE_COUNT), t * width);
@@ -204,4 +198,13 @@ export function extractFeaturesWithPitch(samples: ArrayLike<number>): FeatureMat
     );
   }
   return { data, frames: base.frames, featureCount: width };
+}
+
+/**
+ * The feature matrix of preprocessed 16 kHz audio as a model reads it: {@link extractFeatures}, or
+ * {@link extractFeaturesWithPitch} when `pitch` is set (`InputConfig.pitch`). Training's cache,
+ * evaluation and file classification all go through here.
+ */
+export function extractModelFeatures(samples: ArrayLike<number>, pitch = false): FeatureMatrix {
+  return pitch ? extractFeaturesWithPitch(samples) : extractFeatures(samples);
 }

@@ -10,9 +10,9 @@
  */
 
 import { join } from "node:path";
-import { FEATURE_COUNT, PIPELINE_VERSION, PITCH_FEATURE_COUNT } from "../audio/constants.ts";
-import { extractFeatures, type FeatureMatrix } from "../audio/features.ts";
-import { extractFeaturesWithPitch } from "../audio/pitch.ts";
+import { featureColumns, PIPELINE_VERSION } from "../audio/constants.ts";
+import type { FeatureMatrix } from "../audio/features.ts";
+import { extractModelFeatures } from "../audio/pitch.ts";
 import { preprocess, type PreprocessOptions } from "../audio/preprocess.ts";
 import { decodeAudio } from "../audio/wav.ts";
 
@@ -66,7 +66,7 @@ function canonicalJson(value: unknown): string {
 
 /**
  * The pipeline every cached matrix comes from: decode WAV/AIFF → {@link preprocess} →
- * {@link extractFeatures}. Throws `AudioDecodeError` for undecodable bytes (FLAC included).
+ * {@link extractModelFeatures}. Throws `AudioDecodeError` for undecodable bytes (FLAC included).
  */
 export function computeFeatures(
   bytes: Uint8Array,
@@ -75,7 +75,7 @@ export function computeFeatures(
 ): FeatureMatrix {
   const { samples, sampleRateHz } = decodeAudio(bytes);
   const audio = preprocess(samples, sampleRateHz, options);
-  return pitch ? extractFeaturesWithPitch(audio) : extractFeatures(audio);
+  return extractModelFeatures(audio, pitch);
 }
 
 function encodeEntry(matrix: FeatureMatrix): Uint8Array {
@@ -141,7 +141,7 @@ export class FeatureStore {
 
   /** This store's features of preprocessed 16 kHz audio (with pitch when the store has it). */
   extract(audio16k: ArrayLike<number>): FeatureMatrix {
-    return this.pitch ? extractFeaturesWithPitch(audio16k) : extractFeatures(audio16k);
+    return extractModelFeatures(audio16k, this.pitch);
   }
 
   /** Path of the cache entry for audio with this SHA-256. */
@@ -179,8 +179,7 @@ export class FeatureStore {
   async #cachedOrComputed(key: string, compute: () => FeatureMatrix): Promise<StoredFeatures> {
     const entry = this.entryPath(key);
     try {
-      const columns = FEATURE_COUNT + (this.pitch ? PITCH_FEATURE_COUNT : 0);
-      const cached = decodeEntry(await Deno.readFile(entry), columns);
+      const cached = decodeEntry(await Deno.readFile(entry), featureColumns(this.pitch));
       if (cached) {
         this.stats.hits++;
         return { ...cached, sha256: key, cached: true };

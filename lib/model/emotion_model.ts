@@ -10,8 +10,7 @@ import {
   MODEL_SAMPLE_RATE_HZ,
   PIPELINE_VERSION,
 } from "../audio/constants.ts";
-import { extractFeatures } from "../audio/features.ts";
-import { extractFeaturesWithPitch } from "../audio/pitch.ts";
+import { extractModelFeatures } from "../audio/pitch.ts";
 import { preprocess } from "../audio/preprocess.ts";
 import { resample } from "../audio/resample.ts";
 import { type Classification, type Classifier, loadClassifier } from "./inference.ts";
@@ -106,10 +105,7 @@ export class NoSpeechError extends Error {
 export function windowInput(model: EmotionModel, samples16k: Float32Array): Float32Array | null {
   const audio = preprocess(samples16k, MODEL_SAMPLE_RATE_HZ);
   if (audio.every((v) => v === 0)) return null;
-  const features = model.config.input.pitch
-    ? extractFeaturesWithPitch(audio)
-    : extractFeatures(audio);
-  return modelInput(features, model.config.input);
+  return modelInput(extractModelFeatures(audio, model.config.input.pitch), model.config.input);
 }
 
 function toClassification(labels: readonly string[], probs: ArrayLike<number>): Classification {

@@ -21,7 +21,7 @@
  *   (HTK's formula, edges repeated), in the same order as `librosa.feature.delta` with
  *   `width=5`.
  */
-import { FEATURE_COUNT, PIPELINE_VERSION, PITCH_FEATURE_COUNT } from "../audio/constants.ts";
+import { FEATURE_COUNT, featureColumns, PIPELINE_VERSION } from "../audio/constants.ts";
 import type { FeatureMatrix } from "../audio/features.ts";
 
 /** How features become model input; saved with a model. */
@@ -41,7 +41,7 @@ export interface InputConfig {
 
 /** Columns of the feature matrix a model with this input reads: 15, or 17 with pitch. */
 export function baseWidth(config: Pick<InputConfig, "pitch">): number {
-  return FEATURE_COUNT + (config.pitch ? PITCH_FEATURE_COUNT : 0);
+  return featureColumns(config.pitch);
 }
 
 /** Frames quieter than this RMS (about −66 dBFS) do not count as speech. */
