@@ -60,7 +60,10 @@ async function main(argv: string[]) {
   const model = await loadEmotionModel(dir);
   const split: SplitFile = JSON.parse(await Deno.readTextFile(modelFiles(dir).split));
   const items = resolveSplitEntries(split.val, { ravdess: values.ravdess, tess: values.tess });
-  const store = new FeatureStore();
+  const store = new FeatureStore({
+    mfcc: model.config.input.mfcc,
+    pitch: model.config.input.pitch,
+  });
   const features = await loadFeatures(items, store);
   const clips: ScoredClip[] = [];
   for (let start = 0; start < items.length; start += BATCH) {

@@ -33,7 +33,7 @@ async function main(argv: string[]) {
   const split: SplitFile = JSON.parse(await Deno.readTextFile(files.split));
   const history = JSON.parse(await Deno.readTextFile(files.history));
   const roots = { ravdess: values.ravdess, tess: values.tess };
-  const store = new FeatureStore({ pitch: config.input.pitch });
+  const store = new FeatureStore({ mfcc: config.input.mfcc, pitch: config.input.pitch });
   const sets: Record<string, SetReport> = {};
   for (const name of ["val", "test"] as const) {
     const items = resolveSplitEntries(split[name], roots);

@@ -5,7 +5,7 @@
  *   deno task train --ravdess DIR --tess DIR [--arch lstm|bilstm|lstm-pool]
  *     [--split random|speakers] [--epochs N] [--batch N] [--seed S] [--lr X]
  *     [--normalise none|utterance|speaker] [--deltas 0|1|2] [--augment K [--augment-corpus C]]
- *     [--dropout R] [--mask] [--standardise] [--pitch]
+ *     [--dropout R] [--mask] [--standardise] [--pitch] [--mfcc N]
  *     [--teacher models/NAME [--teacher-weight W]] [--average-from E]
  *     [--out models/NAME] [--resume]
  *
@@ -26,14 +26,21 @@
  * validation and test clips, so it never trained on them. `--average-from E` also writes
  * `models/NAME-avg`: the mean of the weights after epochs E to the last (weight averaging),
  * with its validation accuracy in its `config.json` (`averagedFrom`); not with `--resume`.
- * After every epoch a
+ * `--pitch` adds pitch and periodicity columns (`lib/audio/pitch.ts`); `--mfcc N` keeps N MFCCs
+ * per frame instead of the recipe's 13 (the first 13 are the recipe's). After every epoch a
  * checkpoint goes to `.cache/checkpoints/NAME` (`--resume` continues from it, also to more
  * `--epochs` than first asked for) and, when validation accuracy improved, the model is written to
  * `--out` with `labels.json`, `config.json`, `history.json` and `split.json` (the
  * validation and test clips, for `deno task eval`).
  */
 import * as tf from "@tensorflow/tfjs";
-import { frameCount, MODEL_INPUT_SAMPLES, PIPELINE_VERSION } from "../lib/audio/constants.ts";
+import {
+  frameCount,
+  MAX_MFCC,
+  MODEL_INPUT_SAMPLES,
+  N_MFCC,
+  PIPELINE_VERSION,
+} from "../lib/audio/constants.ts";
 import { failAndExit, intFlag, parseCli, UsageError } from "../lib/cli/args.ts";
 import { ProgressBar } from "../lib/cli/progress.ts";
 import { FeatureStore } from "../lib/data/feature_store.ts";
@@ -99,6 +106,7 @@ async function main(argv: string[]) {
     mask: { type: "boolean", default: false },
     standardise: { type: "boolean", default: false },
     pitch: { type: "boolean", default: false },
+    mfcc: { type: "string" },
   });
   if (!values.ravdess && !values.tess) throw new UsageError("Give --ravdess DIR and/or --tess DIR");
   if (!(ARCHITECTURES as readonly string[]).includes(values.arch!)) {
@@ -136,6 +144,14 @@ async function main(argv: string[]) {
       `Expected --teacher-weight in [0, 1], but got "${values["teacher-weight"]}"`,
     );
   }
+  const nMfcc = intFlag("mfcc", values.mfcc, N_MFCC);
+  if (nMfcc < 1 || nMfcc > MAX_MFCC) {
+    throw new UsageError(`Expected --mfcc from 1 to ${MAX_MFCC}, but got ${nMfcc}`);
+  }
+  const featureSet: Pick<InputConfig, "mfcc" | "pitch"> = {
+    ...(nMfcc !== N_MFCC ? { mfcc: nMfcc } : {}),
+    ...(values.pitch ? { pitch: true as const } : {}),
+  };
   const averageFrom = values["average-from"] === undefined
     ? undefined
     : intFlag("average-from", values["average-from"], 1);
@@ -182,13 +198,13 @@ async function main(argv: string[]) {
     ...augmented.map(({ item, augment }) => ({ path: item.path, augment })),
   ];
   const trainItems = [...split.train, ...augmented.map(({ item }) => item)];
-  const store = new FeatureStore({ pitch: values.pitch });
+  const store = new FeatureStore(featureSet);
   const allJobs = [...trainJobs, ...split.val, ...split.test];
   const workers = intFlag("workers", values.workers, navigator.hardwareConcurrency);
   const featureBar = new ProgressBar({ label: "features", total: allJobs.length });
   await fillFeatureCache(allJobs, {
     workers,
-    pitch: values.pitch,
+    features: featureSet,
     onProgress: (n) => featureBar.tick(n),
   });
   featureBar.done();
@@ -197,7 +213,7 @@ async function main(argv: string[]) {
     frames: frameCount(MODEL_INPUT_SAMPLES),
     normalisation: values.normalise as InputConfig["normalisation"],
     deltas: deltas as InputConfig["deltas"],
-    ...(values.pitch ? { pitch: true as const } : {}),
+    ...featureSet,
   };
   const trainFeatures = await loadFeatures(trainJobs, store);
   const valFeatures = await loadFeatures(split.val, store);

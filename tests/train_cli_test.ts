@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { encodeWav } from "../lib/audio/encode.ts";
 import { seededRandom } from "../lib/audio/synth.ts";
+import { loadEmotionModel } from "../lib/model/emotion_model.ts";
+import { liveModelOf } from "../lib/streaming/recording.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 
@@ -311,6 +313,31 @@ corpusTest("train --mask masks features during training only", async (dir) => {
   const [masked] = await read("masked", "history.json");
   assert.notEqual(masked.loss, plain.loss, "masked batches train differently");
 });
+
+corpusTest(
+  "train --mfcc 20: 22 columns per frame, for eval, file classification and live",
+  async (dir) => {
+    const args = ["--ravdess", `${dir}/ravdess`, "--split", "speakers", "--seed", "3"];
+    await run("train.ts", [...args, "--epochs", "1", "--mfcc", "20", "--out", "models/m"], dir);
+    const config = JSON.parse(await Deno.readTextFile(`${dir}/models/m/config.json`));
+    assert.equal(config.input.mfcc, 20);
+    const topology = JSON.parse(await Deno.readTextFile(`${dir}/models/m/model.json`));
+    const inputLayer = topology.modelTopology.config.layers[0];
+    assert.deepEqual(inputLayer.config.batch_input_shape, [null, 94, 22]);
+    const report = await evalReport("models/m", dir);
+    assert.ok(report.testAccuracy >= 0 && report.testAccuracy <= 1);
+    const clip = `${dir}/ravdess/Actor_01/03-01-05-01-01-01-01.wav`;
+    const { stdout } = await run("classify.ts", ["--json", "--model", "models/m", clip], dir);
+    const line = JSON.parse(stdout.trim());
+    assert.equal(Object.keys(line.probabilities).length, 8);
+    const model = await loadEmotionModel(`${dir}/models/m`);
+    assert.equal(liveModelOf(model).nMfcc, 20);
+    await assert.rejects(
+      run("train.ts", [...args, "--epochs", "1", "--mfcc", "0"], dir),
+      /Expected --mfcc from 1 to 128, but got 0/,
+    );
+  },
+);
 
 corpusTest("train --pitch: 17 columns per frame, for eval and file classification", async (dir) => {
   const args = ["--ravdess", `${dir}/ravdess`, "--split", "speakers", "--seed", "3"];

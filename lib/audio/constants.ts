@@ -32,18 +32,50 @@ export const HOP_LENGTH = 512;
 /** Number of Slaney mel bands the MFCCs are computed from. */
 export const N_MELS = 128;
 
-/** Number of MFCC coefficients kept (c0 … c12). */
+/** Number of MFCC coefficients the recipe keeps (c0 … c12). */
 export const N_MFCC = 13;
 
-/** Columns of the feature matrix: RMS, ZCR, then {@link N_MFCC} MFCCs. */
+/** Columns of the recipe's feature matrix: RMS, ZCR, then {@link N_MFCC} MFCCs. */
 export const FEATURE_COUNT = 2 + N_MFCC;
 
 /** Columns `lib/audio/pitch.ts` adds for models that read pitch: semitones, periodicity. */
 export const PITCH_FEATURE_COUNT = 2;
 
-/** Columns of a feature matrix: {@link FEATURE_COUNT}, plus the pitch columns when asked. */
-export function featureColumns(pitch = false): number {
-  return FEATURE_COUNT + (pitch ? PITCH_FEATURE_COUNT : 0);
+/** Most MFCCs a feature set may ask for: one per mel band. */
+export const MAX_MFCC = N_MELS;
+
+/**
+ * Which columns a feature matrix has: RMS, ZCR, `mfcc` MFCCs (default {@link N_MFCC}, the
+ * recipe), then the two pitch columns when `pitch` is set. Saved in a model's input config.
+ */
+export interface FeatureSet {
+  /** MFCCs per frame (c0 … c(mfcc−1)); absent means {@link N_MFCC}. */
+  mfcc?: number;
+  /** Pitch and periodicity after the MFCCs (`lib/audio/pitch.ts`); absent means none. */
+  pitch?: boolean;
+}
+
+/** The MFCC count of a feature set; throws for a count outside 1 … {@link MAX_MFCC}. */
+export function mfccCount(set: FeatureSet = {}): number {
+  const n = set.mfcc ?? N_MFCC;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_MFCC) {
+    throw new RangeError(`Expected an MFCC count from 1 to ${MAX_MFCC}, but got ${n}`);
+  }
+  return n;
+}
+
+/** Columns of a feature matrix of this set: 2 + MFCCs, plus the pitch columns when asked. */
+export function featureColumns(set: FeatureSet = {}): number {
+  return 2 + mfccCount(set) + (set.pitch ? PITCH_FEATURE_COUNT : 0);
+}
+
+/**
+ * Suffix naming a feature set in file names (the feature cache's folders): `""` for the recipe,
+ * else `+mfcc40`, `+pitch` or both.
+ */
+export function featureSetSuffix(set: FeatureSet = {}): string {
+  const n = mfccCount(set);
+  return `${n === N_MFCC ? "" : `+mfcc${n}`}${set.pitch ? "+pitch" : ""}`;
 }
 
 /** Column names of the feature matrix in order, for reports and model cards. */

@@ -10,14 +10,7 @@
  * Everything is computed in float64; only the final feature matrix is float32.
  */
 
-import {
-  FEATURE_COUNT,
-  HOP_LENGTH,
-  MODEL_SAMPLE_RATE_HZ,
-  N_FFT,
-  N_MELS,
-  N_MFCC,
-} from "./constants.ts";
+import { HOP_LENGTH, mfccCount, MODEL_SAMPLE_RATE_HZ, N_FFT, N_MELS, N_MFCC } from "./constants.ts";
 import {
   expectAtLeast,
   expectPositiveFinite,
@@ -121,10 +114,10 @@ export interface ZcrOptions extends FramingOptions {
 
 /** A `[frames, featureCount]` float32 matrix, frame-major. */
 export interface FeatureMatrix {
-  /** Row `t` = frame `t`: `[rms, zcr, mfcc0 … mfcc12]`. */
+  /** Row `t` = frame `t`: `[rms, zcr, mfcc0 … mfcc12]` (more columns for other feature sets). */
   data: Float32Array;
   frames: number;
-  /** Columns per frame; {@link FEATURE_COUNT} (15). */
+  /** Columns per frame; `FEATURE_COUNT` (15) for the recipe (`featureColumns`). */
   featureCount: number;
 }
 
@@ -691,28 +684,31 @@ export function zeroCrossingRate(
 /**
  * The model's `[frames, 15]` feature matrix for 16 kHz mono audio: per frame RMS, ZCR and
  * 13 MFCCs (n_fft 2048, hop 512, 128 Slaney mels, power_to_db top_db 80, orthonormal DCT-II,
- * centre zero-padding), with `frames = 1 + floor(n / 512)`. The dB floor is global over the
- * input, so call it on whole utterances, not on pieces.
+ * centre zero-padding), with `frames = 1 + floor(n / 512)`. `nMfcc` keeps another number of
+ * MFCCs (`[frames, 2 + nMfcc]`; the first 13 are the same either way). The dB floor is global
+ * over the input, so call it on whole utterances, not on pieces.
  *
  * @example
  * const { data, frames } = extractFeatures(preprocess(samples, sampleRateHz));
  */
 export function extractFeatures(
   samples: ArrayLike<number>,
-  options: { sampleRateHz?: number } = {},
+  options: { sampleRateHz?: number; nMfcc?: number } = {},
 ): FeatureMatrix {
   const sampleRateHz = options.sampleRateHz ?? MODEL_SAMPLE_RATE_HZ;
+  const nMfcc = mfccCount({ mfcc: options.nMfcc });
+  const width = 2 + nMfcc;
   const rmsValues = rms(samples);
   const zcrValues = zeroCrossingRate(samples);
-  const { values: mfccValues, frames } = mfcc(samples, { sampleRateHz });
-  const data = new Float32Array(frames * FEATURE_COUNT);
+  const { values: mfccValues, frames } = mfcc(samples, { sampleRateHz, nMfcc });
+  const data = new Float32Array(frames * width);
   for (let t = 0; t < frames; t++) {
-    const row = t * FEATURE_COUNT;
+    const row = t * width;
     data[row] = rmsValues[t];
     data[row + 1] = zcrValues[t];
-    for (let k = 0; k < N_MFCC; k++) data[row + 2 + k] = mfccValues[t * N_MFCC + k];
+    for (let k = 0; k < nMfcc; k++) data[row + 2 + k] = mfccValues[t * nMfcc + k];
   }
-  return { data, frames, featureCount: FEATURE_COUNT };
+  return { data, frames, featureCount: width };
 }
 
 /** Copies column `column` of a frame-major matrix with `columns` columns into a new array. */

@@ -9,6 +9,8 @@ import { assertAllClose } from "../testing/all_close.ts";
 import {
   FEATURE_COUNT,
   FEATURE_NAMES,
+  featureColumns,
+  featureSetSuffix,
   frameCount,
   MODEL_INPUT_FRAMES,
   MODEL_INPUT_SAMPLES,
@@ -254,6 +256,41 @@ Deno.test("feature matrix layout: [frames, 15], rms, zcr, then 13 MFCCs", () => 
   // melSpectrogram over stftPower is the same mel path mfcc uses internally.
   const db = powerToDb(melSpectrogram(stftPower(y)));
   assertAllClose(mfccFromDb(db, coefficients.frames, 128), coefficients.values, { atol: 1e-9 });
+});
+
+Deno.test("nMfcc: 40 MFCCs per frame, the first 13 the recipe's, the rest the same DCT's", () => {
+  const y = speechLikeSignal({ durationS: 1, seed: 6 });
+  const recipe = extractFeatures(y);
+  const wide = extractFeatures(y, { nMfcc: 40 });
+  assert.equal(wide.featureCount, 42);
+  assert.equal(wide.frames, recipe.frames);
+  const db = powerToDb(melSpectrogram(stftPower(y)));
+  const all = mfccFromDb(db, wide.frames, 128, 40);
+  for (let t = 0; t < wide.frames; t++) {
+    assert.deepEqual(
+      wide.data.subarray(t * 42, t * 42 + 15),
+      recipe.data.subarray(t * 15, t * 15 + 15),
+    );
+    assertAllClose(wide.data.subarray(t * 42 + 2, t * 42 + 42), all.subarray(t * 40, t * 40 + 40), {
+      atol: 1e-4,
+      rtol: 1e-6,
+    });
+  }
+  assert.throws(() => extractFeatures(y, { nMfcc: 0 }), /MFCC count from 1 to 128, but got 0/);
+  assert.throws(() => extractFeatures(y, { nMfcc: 129 }), /but got 129/);
+});
+
+Deno.test("feature sets: columns and cache-folder suffixes", () => {
+  assert.equal(featureColumns(), 15);
+  assert.equal(featureColumns({ mfcc: 13 }), 15);
+  assert.equal(featureColumns({ mfcc: 40 }), 42);
+  assert.equal(featureColumns({ pitch: true }), 17);
+  assert.equal(featureColumns({ mfcc: 40, pitch: true }), 44);
+  assert.equal(featureSetSuffix({}), "");
+  assert.equal(featureSetSuffix({ mfcc: 13 }), "", "the recipe's count is the recipe");
+  assert.equal(featureSetSuffix({ pitch: true }), "+pitch");
+  assert.equal(featureSetSuffix({ mfcc: 40, pitch: true }), "+mfcc40+pitch");
+  assert.throws(() => featureColumns({ mfcc: 2.5 }), RangeError);
 });
 
 Deno.test("reflect padding mirrors without repeating the edge sample", () => {

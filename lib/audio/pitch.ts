@@ -11,9 +11,9 @@
  * {@link pitchFeatures} adds it as two columns per frame.
  */
 import {
-  FEATURE_COUNT,
-  featureColumns,
+  type FeatureSet,
   HOP_LENGTH,
+  mfccCount,
   MODEL_SAMPLE_RATE_HZ,
   N_FFT,
   PITCH_FEATURE_COUNT,
@@ -182,29 +182,40 @@ export function pitchFeatures(samples: ArrayLike<number>, options: YinOptions = 
 }
 
 /**
- * {@link extractFeatures}'s 15 columns followed by {@link pitchFeatures}' 2 per frame: the
- * matrix of a model whose input has `pitch: true`. Same frames, same padding.
+ * {@link extractFeatures}'s columns (15, or `2 + nMfcc`) followed by {@link pitchFeatures}' 2 per
+ * frame: the matrix of a model whose input has `pitch: true`. Same frames, same padding.
  */
-export function extractFeaturesWithPitch(samples: ArrayLike<number>): FeatureMatrix {
-  const base = extractFeatures(samples);
+export function extractFeaturesWithPitch(
+  samples: ArrayLike<number>,
+  options: { nMfcc?: number } = {},
+): FeatureMatrix {
+  const base = extractFeatures(samples, { nMfcc: options.nMfcc });
   const pitch = pitchFeatures(samples);
-  const width = featureColumns(true);
+  const baseColumns = base.featureCount;
+  const width = baseColumns + PITCH_FEATURE_COUNT;
   const data = new Float32Array(base.frames * width);
   for (let t = 0; t < base.frames; t++) {
-    data.set(base.data.subarray(t * FEATURE_COUNT, (t + 1) * FEATURE_COUNT), t * width);
+    data.set(base.data.subarray(t * baseColumns, (t + 1) * baseColumns), t * width);
     data.set(
       pitch.data.subarray(t * PITCH_FEATURE_COUNT, (t + 1) * PITCH_FEATURE_COUNT),
-      t * width + FEATURE_COUNT,
+      t * width + baseColumns,
     );
   }
   return { data, frames: base.frames, featureCount: width };
 }
 
 /**
- * The feature matrix of preprocessed 16 kHz audio as a model reads it: {@link extractFeatures}, or
- * {@link extractFeaturesWithPitch} when `pitch` is set (`InputConfig.pitch`). Training's cache,
+ * The feature matrix of preprocessed 16 kHz audio as a model reads it: `featureColumns(set)`
+ * columns, {@link extractFeatures} with the set's MFCC count, plus pitch
+ * ({@link extractFeaturesWithPitch}) when the set has it (`InputConfig.pitch`). Training's cache,
  * evaluation and file classification all go through here.
  */
-export function extractModelFeatures(samples: ArrayLike<number>, pitch = false): FeatureMatrix {
-  return pitch ? extractFeaturesWithPitch(samples) : extractFeatures(samples);
+export function extractModelFeatures(
+  samples: ArrayLike<number>,
+  set: FeatureSet = {},
+): FeatureMatrix {
+  const nMfcc = mfccCount(set);
+  return set.pitch
+    ? extractFeaturesWithPitch(samples, { nMfcc })
+    : extractFeatures(samples, { nMfcc });
 }

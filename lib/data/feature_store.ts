@@ -4,13 +4,20 @@
  * options, so renamed or duplicated files share an entry, edited files get a new one, and a
  * pipeline change never serves stale features.
  *
- * Layout: `<dir>/<PIPELINE_VERSION>[+pitch]-<options hash>/<sha256 of the audio>.f32`, each
+ * Layout: `<dir>/<PIPELINE_VERSION><feature set>-<options hash>/<sha256 of the audio>.f32` (the
+ * feature set's suffix is empty for the recipe, else e.g. `+mfcc40` or `+pitch`), each
  * file a 16-byte header (`"MLFM"`, version 1, frames, feature count; uint32 little-endian)
  * followed by the float32 little-endian `[frames, featureCount]` matrix.
  */
 
 import { join } from "node:path";
-import { featureColumns, PIPELINE_VERSION } from "../audio/constants.ts";
+import {
+  featureColumns,
+  type FeatureSet,
+  featureSetSuffix,
+  mfccCount,
+  PIPELINE_VERSION,
+} from "../audio/constants.ts";
 import type { FeatureMatrix } from "../audio/features.ts";
 import { extractModelFeatures } from "../audio/pitch.ts";
 import { preprocess, type PreprocessOptions } from "../audio/preprocess.ts";
@@ -23,19 +30,17 @@ const MAGIC = 0x4d464c4d; // "MLFM" read as little-endian uint32
 const FORMAT_VERSION = 1;
 const HEADER_BYTES = 16;
 
-/** Options of {@link FeatureStore}. */
-export interface FeatureStoreOptions {
+/**
+ * Options of {@link FeatureStore}. The feature set (`mfcc`, `pitch`; default the recipe's 15
+ * columns) picks what entries hold; each set has a folder of its own (`<version>+mfcc40-…`).
+ */
+export interface FeatureStoreOptions extends FeatureSet {
   /** Cache folder; default {@link DEFAULT_FEATURE_CACHE_DIR}. */
   dir?: string;
   /** Preprocessing applied before feature extraction; part of the cache key. */
   preprocess?: PreprocessOptions;
   /** Version string in the key; default {@link PIPELINE_VERSION}. Tests override it. */
   pipelineVersion?: string;
-  /**
-   * Store 17 columns per frame, the 15 features and pitch (`extractFeaturesWithPitch`), in a
-   * folder of their own (`<version>+pitch-…`); default false.
-   */
-  pitch?: boolean;
 }
 
 /** Features of one file plus where they came from. */
@@ -71,11 +76,11 @@ function canonicalJson(value: unknown): string {
 export function computeFeatures(
   bytes: Uint8Array,
   options: PreprocessOptions = {},
-  pitch = false,
+  set: FeatureSet = {},
 ): FeatureMatrix {
   const { samples, sampleRateHz } = decodeAudio(bytes);
   const audio = preprocess(samples, sampleRateHz, options);
-  return extractModelFeatures(audio, pitch);
+  return extractModelFeatures(audio, set);
 }
 
 function encodeEntry(matrix: FeatureMatrix): Uint8Array {
@@ -121,8 +126,8 @@ export class FeatureStore {
   readonly entryDir: string;
   /** Counts since construction: entries served from disk vs computed. */
   readonly stats = { hits: 0, misses: 0 };
-  /** Whether entries hold the pitch columns too. */
-  readonly pitch: boolean;
+  /** The columns entries hold (`mfcc` always set). */
+  readonly featureSet: Readonly<{ mfcc: number; pitch: boolean }>;
   readonly #options: PreprocessOptions;
   #ready: Promise<void> | null = null;
 
@@ -133,15 +138,15 @@ export class FeatureStore {
       throw new RangeError(`Expected a file-name-safe pipelineVersion, but got "${version}"`);
     }
     this.#options = options.preprocess ?? {};
-    this.pitch = options.pitch ?? false;
+    this.featureSet = Object.freeze({ mfcc: mfccCount(options), pitch: options.pitch ?? false });
     // A 32-bit checksum only has to tell apart the few option sets used side by side.
-    const name = `${version}${this.pitch ? "+pitch" : ""}`;
+    const name = `${version}${featureSetSuffix(this.featureSet)}`;
     this.entryDir = join(dir, `${name}-${fnv1a(canonicalJson(this.#options))}`);
   }
 
-  /** This store's features of preprocessed 16 kHz audio (with pitch when the store has it). */
+  /** This store's features (its feature set's columns) of preprocessed 16 kHz audio. */
   extract(audio16k: ArrayLike<number>): FeatureMatrix {
-    return extractModelFeatures(audio16k, this.pitch);
+    return extractModelFeatures(audio16k, this.featureSet);
   }
 
   /** Path of the cache entry for audio with this SHA-256. */
@@ -159,7 +164,7 @@ export class FeatureStore {
   async featuresOfBytes(bytes: Uint8Array<ArrayBuffer>): Promise<StoredFeatures> {
     return await this.#cachedOrComputed(
       await sha256Hex(bytes),
-      () => computeFeatures(bytes, this.#options, this.pitch),
+      () => computeFeatures(bytes, this.#options, this.featureSet),
     );
   }
 
@@ -179,7 +184,7 @@ export class FeatureStore {
   async #cachedOrComputed(key: string, compute: () => FeatureMatrix): Promise<StoredFeatures> {
     const entry = this.entryPath(key);
     try {
-      const cached = decodeEntry(await Deno.readFile(entry), featureColumns(this.pitch));
+      const cached = decodeEntry(await Deno.readFile(entry), featureColumns(this.featureSet));
       if (cached) {
         this.stats.hits++;
         return { ...cached, sha256: key, cached: true };

@@ -115,10 +115,32 @@ Deno.test("a pitch store keeps 17 columns in a folder of its own", async () => {
     assert.equal(withPitch.featureCount, 17);
     assert.equal(withPitch.frames, base.frames);
     // The 15 base columns of each frame, then pitch (pitch_test.ts checks the layout).
-    assert.deepEqual(withPitch.data, computeFeatures(await Deno.readFile(a), {}, true).data);
+    assert.deepEqual(
+      withPitch.data,
+      computeFeatures(await Deno.readFile(a), {}, { pitch: true }).data,
+    );
     assert.deepEqual(withPitch.data.subarray(0, 15), base.data.subarray(0, 15));
     const again = await new FeatureStore({ dir: cache, pitch: true }).features(a);
     assert.equal(again.cached, true);
     assert.deepEqual(again.data, withPitch.data);
+  });
+});
+
+Deno.test("an MFCC-40 store keeps 42 columns in a folder of its own", async () => {
+  await withTempDir(async (dir) => {
+    const cache = join(dir, "cache");
+    const a = await writeClip(dir, "a.wav", 4);
+    const plain = new FeatureStore({ dir: cache });
+    const wide = new FeatureStore({ dir: cache, mfcc: 40 });
+    const widePitch = new FeatureStore({ dir: cache, mfcc: 40, pitch: true });
+    assert.equal(new Set([plain.entryDir, wide.entryDir, widePitch.entryDir]).size, 3);
+    assert.match(wide.entryDir, /\+mfcc40-/);
+    const features = await wide.features(a);
+    assert.equal(features.featureCount, 42);
+    assert.deepEqual(features.data, computeFeatures(await Deno.readFile(a), {}, { mfcc: 40 }).data);
+    assert.equal((await widePitch.features(a)).featureCount, 44);
+    const again = await new FeatureStore({ dir: cache, mfcc: 40 }).features(a);
+    assert.equal(again.cached, true);
+    assert.deepEqual(again.data, features.data);
   });
 });

@@ -105,7 +105,7 @@ export class NoSpeechError extends Error {
 export function windowInput(model: EmotionModel, samples16k: Float32Array): Float32Array | null {
   const audio = preprocess(samples16k, MODEL_SAMPLE_RATE_HZ);
   if (audio.every((v) => v === 0)) return null;
-  return modelInput(extractModelFeatures(audio, model.config.input.pitch), model.config.input);
+  return modelInput(extractModelFeatures(audio, model.config.input), model.config.input);
 }
 
 function toClassification(labels: readonly string[], probs: ArrayLike<number>): Classification {

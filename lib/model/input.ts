@@ -15,13 +15,19 @@
  *   input supplies them ({@link SpeakerStats}), computed without labels from that speaker's
  *   own recordings (training clips for training speakers, held-out clips for held-out ones).
  *   Only training and evaluation can do that so far; {@link modelInput} refuses to guess.
+ * - `mfcc: n` reads `n` MFCCs per frame instead of the recipe's 13 (`2 + n` base columns).
  * - `pitch: true` reads two more columns per frame, pitch and periodicity
  *   (`lib/audio/pitch.ts`); normalisation and deltas then cover all 17.
  * - `deltas: 1 | 2` appends first (and second) order regression deltas over ±2 frames
  *   (HTK's formula, edges repeated), in the same order as `librosa.feature.delta` with
  *   `width=5`.
  */
-import { FEATURE_COUNT, featureColumns, PIPELINE_VERSION } from "../audio/constants.ts";
+import {
+  FEATURE_COUNT,
+  featureColumns,
+  type FeatureSet,
+  PIPELINE_VERSION,
+} from "../audio/constants.ts";
 import type { FeatureMatrix } from "../audio/features.ts";
 
 /** How features become model input; saved with a model. */
@@ -37,11 +43,16 @@ export interface InputConfig {
    * (the recipe) means none.
    */
   pitch?: true;
+  /** MFCCs per frame; absent (the recipe) means 13. */
+  mfcc?: number;
 }
 
-/** Columns of the feature matrix a model with this input reads: 15, or 17 with pitch. */
-export function baseWidth(config: Pick<InputConfig, "pitch">): number {
-  return featureColumns(config.pitch);
+/**
+ * Columns of the feature matrix a model with this input reads (`featureColumns`): 15 for the
+ * recipe, `2 + mfcc`, and 2 more with pitch.
+ */
+export function baseWidth(config: FeatureSet): number {
+  return featureColumns(config);
 }
 
 /** Frames quieter than this RMS (about −66 dBFS) do not count as speech. */

@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { assertAllClose } from "../testing/all_close.ts";
 import {
+  baseWidth,
   deltas,
   inputWidth,
   modelInput,
   normaliseSpeaker,
   normaliseUtterance,
+  publishedInputConfig,
   speakerStats,
   VOICED_RMS,
 } from "./input.ts";
@@ -161,4 +163,18 @@ Deno.test("modelInput of a pitch model reads 17 columns and normalises them all"
     const column = [0, 1, 2].map((t) => normalised[t * 17 + f]);
     assert.ok(Math.abs(column.reduce((a, b) => a + b, 0)) < 1e-5, `column ${f} centred`);
   }
+});
+
+Deno.test("an input config with 40 MFCCs reads 42 columns, 44 with pitch", () => {
+  const frames = 2;
+  const cfg = { ...publishedInputConfig(frames), mfcc: 40 };
+  assert.equal(baseWidth(cfg), 42);
+  assert.equal(inputWidth({ ...cfg, deltas: 1 }), 84);
+  assert.equal(inputWidth({ ...cfg, pitch: true }), 44);
+  const data = Float32Array.from({ length: frames * 42 }, (_, i) => i);
+  assert.deepEqual(modelInput({ data, frames, featureCount: 42 }, cfg), data);
+  assert.throws(
+    () => modelInput({ data: new Float32Array(frames * 15), frames, featureCount: 15 }, cfg),
+    /Expected features \[2, 42\] but got \[2, 15\]/,
+  );
 });

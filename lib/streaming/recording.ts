@@ -22,13 +22,12 @@
  */
 import {
   HOP_LENGTH,
+  mfccCount,
   MODEL_INPUT_SAMPLES,
   MODEL_SAMPLE_RATE_HZ,
   N_FFT,
   N_MELS,
-  N_MFCC,
 } from "../audio/constants.ts";
-import { FEATURE_COUNT } from "../audio/constants.ts";
 import { hannWindow, type MelFilterbank, melFilterbank, mfccFromDb } from "../audio/features.ts";
 import { realFftFor } from "../audio/fft.ts";
 import { classifyRecording, type EmotionModel, NoSpeechError } from "../model/emotion_model.ts";
@@ -119,6 +118,8 @@ export interface LiveModel {
   model: EmotionModel;
   stepper: ClassifierStepper;
   filterbank: MelFilterbank;
+  /** MFCCs per frame the model reads (`InputConfig.mfcc`, 13 for the recipe). */
+  nMfcc: number;
   vadOptions: VadOptions;
 }
 
@@ -191,6 +192,7 @@ export function liveModelOf(model: EmotionModel): LiveModel {
     model,
     stepper,
     filterbank: melFilterbank({ sampleRateHz: MODEL_SAMPLE_RATE_HZ, nFft: N_FFT, nMels: N_MELS }),
+    nMfcc: mfccCount(model.config.input),
     vadOptions: RECORDING_VAD_OPTIONS,
   };
   liveModels.set(model, live);
@@ -346,14 +348,16 @@ function prepareHop(
 }
 
 /**
- * The `[15]` base features of a hop from its mel power (`mel[offset …]`, overwritten with
- * decibels) and its RMS and ZCR: the dB floor is taken from the running maximum in `s`.
+ * The `[2 + nMfcc]` base features of a hop (15 for the recipe) from its mel power
+ * (`mel[offset …]`, overwritten with decibels) and its RMS and ZCR: the dB floor is taken from
+ * the running maximum in `s`.
  */
 function finishHop(
   mel: Float64Array,
   offset: number,
   rms: number,
   zcr: number,
+  nMfcc: number,
   s: LiveState,
 ): Float64Array {
   const db = mel.subarray(offset, offset + N_MELS);
@@ -363,10 +367,10 @@ function finishHop(
   }
   const floor = s.maxDb - 80;
   for (let m = 0; m < N_MELS; m++) if (db[m] < floor) db[m] = floor;
-  const out = new Float64Array(FEATURE_COUNT);
+  const out = new Float64Array(2 + nMfcc);
   out[0] = rms;
   out[1] = zcr;
-  out.set(mfccFromDb(db, 1, N_MELS, N_MFCC), 2);
+  out.set(mfccFromDb(db, 1, N_MELS, nMfcc), 2);
   return out;
 }
 
@@ -382,7 +386,7 @@ function frameInput(live: LiveModel, features: Float64Array, s: LiveState, out: 
     return;
   }
   s.voicedCount++;
-  for (let f = 0; f < FEATURE_COUNT; f++) {
+  for (let f = 0; f < features.length; f++) {
     s.voicedSum[f] += features[f];
     s.voicedSumSq[f] += features[f] * features[f];
     const mean = s.voicedSum[f] / s.voicedCount;
@@ -401,8 +405,8 @@ function freshLive(stepper: ClassifierStepper, utteranceStart: number): LiveStat
     peak: 0,
     maxDb: -Infinity,
     voicedCount: 0,
-    voicedSum: new Array(FEATURE_COUNT).fill(0),
-    voicedSumSq: new Array(FEATURE_COUNT).fill(0),
+    voicedSum: new Array(stepper.inputSize).fill(0),
+    voicedSumSq: new Array(stepper.inputSize).fill(0),
   };
 }
 
@@ -441,6 +445,7 @@ function advanceLive(
         lane * N_MELS,
         hopBasics[2 * lane],
         hopBasics[2 * lane + 1],
+        live.nMfcc,
         s,
       );
       frameInput(live, features, s, row);

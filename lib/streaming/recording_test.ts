@@ -11,6 +11,7 @@ import {
   loadEmotionModel,
 } from "../model/emotion_model.ts";
 import { ensembleArtifacts } from "../model/ensemble.ts";
+import { buildModel } from "../model/architectures.ts";
 import { fileSystemLoadHandler } from "../model/fs_io.ts";
 import { createClassifier } from "../model/inference.ts";
 import {
@@ -217,7 +218,53 @@ Deno.test("live prediction refuses input configs it cannot compute", () => {
   assert.throws(() => liveModelOf(withInput({ deltas: 1 })), /without deltas/);
   assert.throws(() => liveModelOf(withInput({ normalisation: "speaker" })), /"speaker"/);
   assert.throws(() => liveModelOf(withInput({ pitch: true })), /without pitch features/);
+  assert.throws(() => liveModelOf(withInput({ mfcc: 40 })), /stepper input of 42, but got 15/);
   assert.ok(liveModelOf(withInput({ normalisation: "utterance" })));
+});
+
+/**
+ * The shipped model widened to read 40 MFCCs (`input.mfcc: 40`, 42 columns): its first LSTM's
+ * kernel gets 27 more input rows, zero (so it computes exactly what the shipped model does) or
+ * seeded random ones.
+ */
+function widenedDefault(extraRows: "zero" | "random"): EmotionModel {
+  const spec = { architecture: "lstm" as const, frames: model.config.input.frames, classes: 8 };
+  const wide = buildModel({ ...spec, width: 42, seed: 1 });
+  const weights = model.classifier.model.getWeights();
+  const kernel = weights[0].dataSync();
+  const rows = new Float32Array(42 * 256);
+  rows.set(kernel);
+  const uniform = seededRandom(7);
+  if (extraRows === "random") {
+    for (let i = kernel.length; i < rows.length; i++) rows[i] = uniform() - 0.5;
+  }
+  wide.setWeights([tf.tensor2d(rows, [42, 256]), ...weights.slice(1)]);
+  return {
+    classifier: createClassifier(wide, {
+      labels: model.config.labels,
+      inputShape: [null, model.config.input.frames, 42],
+    }),
+    config: { ...model.config, input: { ...model.config.input, mfcc: 40 } },
+  };
+}
+
+Deno.test("a model reading 40 MFCCs runs live: columns 2–14 are the recipe's, 15–41 the rest", async () => {
+  const audio = padded(await clip16k("speech_a_16k.wav"));
+  const chunk = audio.subarray(0, RATE);
+  const same = widenedDefault("zero");
+  const wideLive = liveModelOf(same);
+  assert.equal(wideLive.nMfcc, 40);
+  const recipe = appendChunk(live, newRecording(), chunk).current!;
+  const wide = appendChunk(wideLive, newRecording(), chunk).current!;
+  for (const label of model.config.labels) {
+    assert.ok(Math.abs(wide.probabilities[label] - recipe.probabilities[label]) < 1e-5, label);
+  }
+  const other = widenedDefault("random");
+  const moved = appendChunk(liveModelOf(other), newRecording(), chunk).current!;
+  assert.notDeepEqual(moved.probabilities, recipe.probabilities, "the 27 extra MFCCs are fed");
+  const [segment] = stream(liveModelOf(other), audio, [16000]).segments;
+  const expected = classifyRecording(other, toStoredPrecision(audio), RATE);
+  assert.deepEqual(segment.probabilities, expected.probabilities);
 });
 
 /** The shipped model and a copy with halved weights, as one ensemble (shipped model first). */

@@ -6,7 +6,7 @@ import type { FeatureMatrix } from "../audio/features.ts";
 import { preprocess } from "../audio/preprocess.ts";
 import { resample } from "../audio/resample.ts";
 import { decodeAudio } from "../audio/wav.ts";
-import { MODEL_SAMPLE_RATE_HZ } from "../audio/constants.ts";
+import { type FeatureSet, MODEL_SAMPLE_RATE_HZ } from "../audio/constants.ts";
 import { FeatureStore, sha256Hex } from "../data/feature_store.ts";
 import { augmentClip, type AugmentSpec } from "./augment.ts";
 import { labelIndex } from "../data/labels.ts";
@@ -65,8 +65,8 @@ export async function fillFeatureCache(
   options: {
     workers: number;
     cacheDir?: string;
-    /** Fill the store with pitch columns (`FeatureStoreOptions.pitch`). */
-    pitch?: boolean;
+    /** The store's feature set (`FeatureStoreOptions`); default the recipe's 15 columns. */
+    features?: FeatureSet;
     onProgress?: (done: number) => void;
   },
 ): Promise<void> {
@@ -90,7 +90,7 @@ export async function fillFeatureCache(
           worker.terminate();
           reject(new Error(`feature worker crashed: ${e.message}`));
         };
-        worker.postMessage({ jobs: shard, cacheDir: options.cacheDir, pitch: options.pitch });
+        worker.postMessage({ jobs: shard, cacheDir: options.cacheDir, features: options.features });
       })
     ),
   );
