@@ -16,6 +16,11 @@
  *   `tf.layers.lstm` on the published model's shape, from one run of `benchLstm`.
  * - `chunkMsP50`, `chunkMsP99`, `incrementalVsWindowSpeedup`: live recording on the server
  *   (`lib/streaming/bench_recording.ts`), from one run over a 60 s recording.
+ * - `segmentMs`, `segmentNetworkMs`: classifying one closed 3 s utterance with the shipped model
+ *   (`classifyRecording`: preprocessing, features, the network), and the network's part of it
+ *   (`classifier.predict` on the same window's input), from one run over 20 speech-like 3 s
+ *   windows; median of 5 timed passes after a warm-up pass. Every member of an ensemble adds
+ *   the network's part again.
  * - `historyRenderMs`: one `GET /history?range=365` through the whole app in-process (session,
  *   day-index read, aggregation in Europe/Berlin, three SVG charts with tables, twind CSS) for
  *   a user with 1 000 entries spread over the last 365 days in an in-memory KV. Median of 15
@@ -31,6 +36,7 @@ import {
 } from "../lib/audio/mod.ts";
 import { benchLstm, type LstmBenchResult } from "../lib/model/bench_lstm.ts";
 import { benchRecording, type RecordingBenchResult } from "../lib/streaming/bench_recording.ts";
+import { classifyRecording, loadEmotionModel, windowInput } from "../lib/model/emotion_model.ts";
 import { createApp } from "../app.ts";
 import { testConfig } from "../lib/config.ts";
 import { Db, type NewEntry } from "../lib/db.ts";
@@ -180,6 +186,56 @@ export async function measureHistoryRenderMs(
   }
 }
 
+/** Options of {@link measureSegmentCost}. */
+export interface SegmentBenchOptions {
+  /** Speech-like 3 s windows classified per pass; default 20. */
+  windows?: number;
+  /** Timed passes (the median is reported); default 5. */
+  repeats?: number;
+}
+
+/** Median ms per window of `segmentMs` and `segmentNetworkMs` (see the module comment). */
+export async function measureSegmentCost(
+  options: SegmentBenchOptions = {},
+): Promise<{ segmentMs: number; networkMs: number }> {
+  const windows = options.windows ?? 20;
+  const repeats = options.repeats ?? 5;
+  const model = await loadEmotionModel();
+  const clips = Array.from(
+    { length: windows },
+    (_, i) => speechLikeSignal({ durationS: 3, sampleRateHz: MODEL_SAMPLE_RATE_HZ, seed: 10 + i }),
+  );
+  const inputs = clips.map((clip) => windowInput(model, clip));
+  if (inputs.some((x) => x === null)) throw new Error("a bench window was silent");
+  let checksum = 0;
+  const timed = (pass: () => void): number => {
+    pass();
+    const ms: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      const started = performance.now();
+      pass();
+      ms.push((performance.now() - started) / windows);
+    }
+    return median(ms);
+  };
+  const segmentMs = timed(() => {
+    for (const clip of clips) {
+      checksum += classifyRecording(model, clip, MODEL_SAMPLE_RATE_HZ).confidence;
+    }
+  });
+  const networkMs = timed(() => {
+    for (const x of inputs) checksum += model.classifier.predict([x!])[0][0];
+  });
+  if (!Number.isFinite(checksum)) throw new Error("classification was not finite");
+  return { segmentMs, networkMs };
+}
+
+let segmentRun: Promise<{ segmentMs: number; networkMs: number }> | null = null;
+/** One run of {@link measureSegmentCost} shared by the segment figures. */
+function segmentFigures(): Promise<{ segmentMs: number; networkMs: number }> {
+  return segmentRun ??= measureSegmentCost();
+}
+
 let lstmRun: Promise<LstmBenchResult> | null = null;
 /** One run of {@link benchLstm} shared by the LSTM figures, so their ratios come from it. */
 function lstmFigures(): Promise<LstmBenchResult> {
@@ -232,6 +288,16 @@ export const MEASUREMENTS: Record<string, () => Measurement | Promise<Measuremen
     value: round2((await recordingFigures()).incrementalVsWindowSpeedup),
     unit: "×",
     description: "re-running a 3.9 s window per chunk / the incremental running prediction",
+  }),
+  segmentMs: async () => ({
+    value: round2((await segmentFigures()).segmentMs),
+    unit: "ms",
+    description: "classifying a closed 3 s utterance with the shipped model, whole path",
+  }),
+  segmentNetworkMs: async () => ({
+    value: round2((await segmentFigures()).networkMs),
+    unit: "ms",
+    description: "the network's part of it; each ensemble member adds this again",
   }),
   historyRenderMs: () => measureHistoryRenderMs(),
 };

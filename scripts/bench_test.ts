@@ -4,6 +4,7 @@ import {
   measureFeaturesRealtimeFactor,
   measureHistoryRenderMs,
   MEASUREMENTS,
+  measureSegmentCost,
   runMeasurements,
 } from "./bench.ts";
 
@@ -23,6 +24,8 @@ Deno.test("every figure is a named measurement; unknown names are refused", asyn
     "chunkMsP50",
     "chunkMsP99",
     "incrementalVsWindowSpeedup",
+    "segmentMs",
+    "segmentNetworkMs",
     "historyRenderMs",
   ]);
   await assert.rejects(() => runMeasurements(["noSuchFigure"]), RangeError);
@@ -32,4 +35,10 @@ Deno.test("historyRenderMs renders a real history page and times it", async () =
   const m = await measureHistoryRenderMs({ entries: 20, repeats: 2 });
   assert.ok(Number.isFinite(m.value) && m.value > 0, String(m.value));
   assert.equal(m.unit, "ms");
+});
+
+Deno.test("segment figures: the network is a part of the whole classification", async () => {
+  const { segmentMs, networkMs } = await measureSegmentCost({ windows: 2, repeats: 1 });
+  assert.ok(Number.isFinite(networkMs) && networkMs > 0, String(networkMs));
+  assert.ok(segmentMs > networkMs, `${segmentMs} ms in all, ${networkMs} ms for the network`);
 });
