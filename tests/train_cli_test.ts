@@ -314,45 +314,47 @@ corpusTest("train --mask masks features during training only", async (dir) => {
   assert.notEqual(masked.loss, plain.loss, "masked batches train differently");
 });
 
+/**
+ * Trains one epoch with `flags` into `models/NAME` and checks that the model reads `columns`
+ * features per frame and that eval and file classification take it; returns its config.
+ */
+async function trainWithFeatureSet(
+  dir: string,
+  flags: string[],
+  name: string,
+  columns: number,
+): Promise<{ input: { mfcc?: number; pitch?: boolean } }> {
+  const args = ["--ravdess", `${dir}/ravdess`, "--split", "speakers", "--seed", "3"];
+  await run("train.ts", [...args, "--epochs", "1", ...flags, "--out", `models/${name}`], dir);
+  const topology = JSON.parse(await Deno.readTextFile(`${dir}/models/${name}/model.json`));
+  const inputLayer = topology.modelTopology.config.layers[0];
+  assert.deepEqual(inputLayer.config.batch_input_shape, [null, 94, columns]);
+  const report = await evalReport(`models/${name}`, dir);
+  assert.ok(report.testAccuracy >= 0 && report.testAccuracy <= 1);
+  const clip = `${dir}/ravdess/Actor_01/03-01-05-01-01-01-01.wav`;
+  const { stdout } = await run("classify.ts", ["--json", "--model", `models/${name}`, clip], dir);
+  const line = JSON.parse(stdout.trim());
+  assert.equal(Object.keys(line.probabilities).length, 8);
+  return JSON.parse(await Deno.readTextFile(`${dir}/models/${name}/config.json`));
+}
+
 corpusTest(
   "train --mfcc 20: 22 columns per frame, for eval, file classification and live",
   async (dir) => {
-    const args = ["--ravdess", `${dir}/ravdess`, "--split", "speakers", "--seed", "3"];
-    await run("train.ts", [...args, "--epochs", "1", "--mfcc", "20", "--out", "models/m"], dir);
-    const config = JSON.parse(await Deno.readTextFile(`${dir}/models/m/config.json`));
+    const config = await trainWithFeatureSet(dir, ["--mfcc", "20"], "m", 22);
     assert.equal(config.input.mfcc, 20);
-    const topology = JSON.parse(await Deno.readTextFile(`${dir}/models/m/model.json`));
-    const inputLayer = topology.modelTopology.config.layers[0];
-    assert.deepEqual(inputLayer.config.batch_input_shape, [null, 94, 22]);
-    const report = await evalReport("models/m", dir);
-    assert.ok(report.testAccuracy >= 0 && report.testAccuracy <= 1);
-    const clip = `${dir}/ravdess/Actor_01/03-01-05-01-01-01-01.wav`;
-    const { stdout } = await run("classify.ts", ["--json", "--model", "models/m", clip], dir);
-    const line = JSON.parse(stdout.trim());
-    assert.equal(Object.keys(line.probabilities).length, 8);
     const model = await loadEmotionModel(`${dir}/models/m`);
     assert.equal(liveModelOf(model).nMfcc, 20);
     await assert.rejects(
-      run("train.ts", [...args, "--epochs", "1", "--mfcc", "0"], dir),
+      run("train.ts", ["--ravdess", `${dir}/ravdess`, "--epochs", "1", "--mfcc", "0"], dir),
       /Expected --mfcc from 1 to 128, but got 0/,
     );
   },
 );
 
 corpusTest("train --pitch: 17 columns per frame, for eval and file classification", async (dir) => {
-  const args = ["--ravdess", `${dir}/ravdess`, "--split", "speakers", "--seed", "3"];
-  await run("train.ts", [...args, "--epochs", "1", "--pitch", "--out", "models/p"], dir);
-  const config = JSON.parse(await Deno.readTextFile(`${dir}/models/p/config.json`));
+  const config = await trainWithFeatureSet(dir, ["--pitch"], "p", 17);
   assert.equal(config.input.pitch, true);
-  const topology = JSON.parse(await Deno.readTextFile(`${dir}/models/p/model.json`));
-  const inputLayer = topology.modelTopology.config.layers[0];
-  assert.deepEqual(inputLayer.config.batch_input_shape, [null, 94, 17]);
-  const report = await evalReport("models/p", dir);
-  assert.ok(report.testAccuracy >= 0 && report.testAccuracy <= 1);
-  const clip = `${dir}/ravdess/Actor_01/03-01-05-01-01-01-01.wav`;
-  const { stdout } = await run("classify.ts", ["--json", "--model", "models/p", clip], dir);
-  const line = JSON.parse(stdout.trim());
-  assert.equal(Object.keys(line.probabilities).length, 8);
 });
 
 corpusTest(
