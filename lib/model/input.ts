@@ -39,7 +39,7 @@ export interface InputConfig {
   normalisation: "none" | "utterance" | "speaker";
   deltas: 0 | 1 | 2;
   /**
-   * Two pitch columns (`lib/audio/pitch.ts`) after the 15 base features of every frame; absent
+   * Two pitch columns (`lib/audio/pitch.ts`) after the base features of every frame; absent
    * (the recipe) means none.
    */
   pitch?: true;
