@@ -19,7 +19,7 @@ import { failAndExit, parseCli, UsageError } from "../lib/cli/args.ts";
 import { FeatureStore } from "../lib/data/feature_store.ts";
 import { chooseThresholds, type ScoredClip } from "../lib/journal/calibration.ts";
 import { DEFAULT_MODEL_DIR, loadEmotionModel } from "../lib/model/emotion_model.ts";
-import { modelInput } from "../lib/model/input.ts";
+import { featureSetOf, modelInput } from "../lib/model/input.ts";
 import { modelFiles, resolveSplitEntries, type SplitFile } from "../lib/model/model_files.ts";
 import { loadFeatures } from "../lib/train/dataset.ts";
 
@@ -60,10 +60,7 @@ async function main(argv: string[]) {
   const model = await loadEmotionModel(dir);
   const split: SplitFile = JSON.parse(await Deno.readTextFile(modelFiles(dir).split));
   const items = resolveSplitEntries(split.val, { ravdess: values.ravdess, tess: values.tess });
-  const store = new FeatureStore({
-    mfcc: model.config.input.mfcc,
-    pitch: model.config.input.pitch,
-  });
+  const store = new FeatureStore(featureSetOf(model.config.input));
   const features = await loadFeatures(items, store);
   const clips: ScoredClip[] = [];
   for (let start = 0; start < items.length; start += BATCH) {

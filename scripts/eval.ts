@@ -12,6 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import { failAndExit, parseCli, UsageError } from "../lib/cli/args.ts";
 import { FeatureStore } from "../lib/data/feature_store.ts";
 import { loadEmotionModel } from "../lib/model/emotion_model.ts";
+import { featureSetOf } from "../lib/model/input.ts";
 import { modelFiles, resolveSplitEntries, type SplitFile } from "../lib/model/model_files.ts";
 import { loadFeatures, speakerStatsBy, toArraySet } from "../lib/train/dataset.ts";
 import { reportPictures, scoreSet, type SetReport } from "../lib/train/report.tsx";
@@ -33,7 +34,7 @@ async function main(argv: string[]) {
   const split: SplitFile = JSON.parse(await Deno.readTextFile(files.split));
   const history = JSON.parse(await Deno.readTextFile(files.history));
   const roots = { ravdess: values.ravdess, tess: values.tess };
-  const store = new FeatureStore({ mfcc: config.input.mfcc, pitch: config.input.pitch });
+  const store = new FeatureStore(featureSetOf(config.input));
   const sets: Record<string, SetReport> = {};
   for (const name of ["val", "test"] as const) {
     const items = resolveSplitEntries(split[name], roots);

@@ -47,6 +47,11 @@ export interface InputConfig {
   mfcc?: number;
 }
 
+/** The feature set (MFCC count, pitch) a model with this input reads, e.g. for a `FeatureStore`. */
+export function featureSetOf(config: InputConfig): FeatureSet {
+  return { mfcc: config.mfcc, pitch: config.pitch };
+}
+
 /**
  * Columns of the feature matrix a model with this input reads (`featureColumns`): 15 for the
  * recipe, `2 + mfcc`, and 2 more with pitch.

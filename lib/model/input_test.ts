@@ -3,6 +3,7 @@ import { assertAllClose } from "../testing/all_close.ts";
 import {
   baseWidth,
   deltas,
+  featureSetOf,
   inputWidth,
   modelInput,
   normaliseSpeaker,
@@ -11,7 +12,7 @@ import {
   speakerStats,
   VOICED_RMS,
 } from "./input.ts";
-import { PIPELINE_VERSION } from "../audio/constants.ts";
+import { featureColumns, PIPELINE_VERSION } from "../audio/constants.ts";
 
 Deno.test("deltas of a ramp are its slope; of a constant, zero", () => {
   const frames = 10;
@@ -169,6 +170,8 @@ Deno.test("an input config with 40 MFCCs reads 42 columns, 44 with pitch", () =>
   const frames = 2;
   const cfg = { ...publishedInputConfig(frames), mfcc: 40 };
   assert.equal(baseWidth(cfg), 42);
+  assert.deepEqual(featureSetOf({ ...cfg, pitch: true }), { mfcc: 40, pitch: true });
+  assert.equal(featureColumns(featureSetOf(cfg)), 42);
   assert.equal(inputWidth({ ...cfg, deltas: 1 }), 84);
   assert.equal(inputWidth({ ...cfg, pitch: true }), 44);
   const data = Float32Array.from({ length: frames * 42 }, (_, i) => i);
