@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ArraySet } from "./dataset.ts";
 import { argMax } from "./metrics.ts";
+import { mixupBatch } from "./mixup.ts";
 import { type Random, seededRandom, shuffled } from "./rng.ts";
 
 /** Figures of one epoch. */
@@ -16,6 +17,8 @@ export interface EpochRecord {
   valLoss: number;
   valAccuracy: number;
   seconds: number;
+  /** The learning rate of this epoch, when a schedule ({@link FitOptions.learningRate}) set it. */
+  learningRate?: number;
 }
 
 /** The best epoch so far and its validation figures. */
@@ -58,6 +61,30 @@ export interface FitOptions {
    * averaging); {@link FitResult.average} returns it. Not kept across `--resume`.
    */
   averageFrom?: number;
+  /**
+   * Mixup's α: every training batch (after `augment`) is blended with a permutation of itself
+   * (`lib/train/mixup.ts`). Training loss and accuracy are then against the blended targets.
+   */
+  mixup?: number;
+  /** The learning rate of each epoch (a schedule), set on the model's optimizer before it. */
+  learningRate?: (epoch: number) => number;
+}
+
+/**
+ * Cosine decay (Loshchilov and Hutter 2017, without restarts): `base` in epoch 1, falling along
+ * half a cosine towards 0 after the last of `epochs`.
+ */
+export function cosineLearningRate(base: number, epoch: number, epochs: number): number {
+  return base * 0.5 * (1 + Math.cos(Math.PI * (epoch - 1) / epochs));
+}
+
+/** Sets the learning rate of a compiled model's optimizer (tfjs optimizers read it each step). */
+export function setLearningRate(model: tf.LayersModel, rate: number): void {
+  const optimizer = model.optimizer as unknown as { learningRate?: number };
+  if (typeof optimizer?.learningRate !== "number") {
+    throw new Error("Expected a compiled model whose optimizer has a learning rate");
+  }
+  optimizer.learningRate = rate;
 }
 
 /** What {@link fit} ends with. */
@@ -142,6 +169,8 @@ export async function fit(
   const batches = Math.ceil(train.count / options.batchSize);
   for (let epoch = history.length + 1; epoch <= options.epochs; epoch++) {
     const started = performance.now();
+    const learningRate = options.learningRate?.(epoch);
+    if (learningRate !== undefined) setLearningRate(model, learningRate);
     // Each epoch's order depends only on (seed, epoch), so a resumed run repeats it.
     const random = seededRandom(options.seed * 1_000_003 + epoch);
     const order = shuffled(rows, random);
@@ -150,8 +179,11 @@ export async function fit(
     let seen = 0;
     for (let b = 0; b < batches; b++) {
       const indices = order.slice(b * options.batchSize, (b + 1) * options.batchSize);
-      const batch = gather(train, indices);
+      let batch = gather(train, indices);
       options.augment?.(batch.x, indices.length, random);
+      if (options.mixup !== undefined) {
+        batch = mixupBatch(batch, options.classes, options.mixup, random);
+      }
       const [loss, acc] = await trainStep(model, batch, train, options.classes);
       lossSum += loss * indices.length;
       accSum += acc * indices.length;
@@ -173,6 +205,7 @@ export async function fit(
       valLoss: v.loss,
       valAccuracy: v.accuracy,
       seconds: (performance.now() - started) / 1000,
+      ...(learningRate !== undefined ? { learningRate } : {}),
     };
     history.push(record);
     if (options.averageFrom !== undefined && epoch >= options.averageFrom) {
