@@ -5,7 +5,8 @@
  *   deno task train --ravdess DIR --tess DIR [--arch lstm|bilstm|lstm-pool]
  *     [--split random|speakers] [--epochs N] [--batch N] [--seed S] [--lr X]
  *     [--normalise none|utterance|speaker] [--deltas 0|1|2] [--augment K [--augment-corpus C]]
- *     [--dropout R] [--mask] [--standardise] [--pitch] [--mfcc N]
+ *     [--dropout R] [--mask] [--standardise] [--pitch] [--mfcc N] [--mixup A]
+ *     [--lr-schedule constant|cosine]
  *     [--teacher models/NAME [--teacher-weight W]] [--average-from E]
  *     [--out models/NAME] [--resume]
  *
@@ -27,7 +28,10 @@
  * `models/NAME-avg`: the mean of the weights after epochs E to the last (weight averaging),
  * with its validation accuracy in its `config.json` (`averagedFrom`); not with `--resume`.
  * `--pitch` adds pitch and periodicity columns (`lib/audio/pitch.ts`); `--mfcc N` keeps N MFCCs
- * per frame instead of the recipe's 13 (the first 13 are the recipe's). After every epoch a
+ * per frame instead of the recipe's 13 (the first 13 are the recipe's). `--mixup A` blends every
+ * training batch with a permutation of itself, λ ~ Beta(A, A) (`lib/train/mixup.ts`).
+ * `--lr-schedule cosine` lowers the learning rate from `--lr` along half a cosine over the
+ * `--epochs` (default `constant`, as published). After every epoch a
  * checkpoint goes to `.cache/checkpoints/NAME` (`--resume` continues from it, also to more
  * `--epochs` than first asked for) and, when validation accuracy improved, the model is written to
  * `--out` with `labels.json`, `config.json`, `history.json` and `split.json` (the
@@ -70,7 +74,7 @@ import {
 import { DEFAULT_MASK, maskBatch } from "../lib/train/mask.ts";
 import { seededRandom } from "../lib/train/rng.ts";
 import { type Protocol, splitBy } from "../lib/train/split.ts";
-import { fit, lossAndAccuracy, predictAll } from "../lib/train/trainer.ts";
+import { cosineLearningRate, fit, lossAndAccuracy, predictAll } from "../lib/train/trainer.ts";
 import { argMax } from "../lib/train/metrics.ts";
 import { loadEmotionModel } from "../lib/model/emotion_model.ts";
 import {
@@ -107,6 +111,8 @@ async function main(argv: string[]) {
     standardise: { type: "boolean", default: false },
     pitch: { type: "boolean", default: false },
     mfcc: { type: "string" },
+    mixup: { type: "string" },
+    "lr-schedule": { type: "string", default: "constant" },
   });
   if (!values.ravdess && !values.tess) throw new UsageError("Give --ravdess DIR and/or --tess DIR");
   if (!(ARCHITECTURES as readonly string[]).includes(values.arch!)) {
@@ -152,6 +158,16 @@ async function main(argv: string[]) {
     ...(nMfcc !== N_MFCC ? { mfcc: nMfcc } : {}),
     ...(values.pitch ? { pitch: true as const } : {}),
   };
+  const mixup = values.mixup === undefined ? undefined : Number(values.mixup);
+  if (mixup !== undefined && !(mixup > 0 && mixup <= 10)) {
+    throw new UsageError(`Expected --mixup in (0, 10], but got "${values.mixup}"`);
+  }
+  if (values["lr-schedule"] !== "constant" && values["lr-schedule"] !== "cosine") {
+    throw new UsageError(
+      `Expected --lr-schedule constant|cosine, but got "${values["lr-schedule"]}"`,
+    );
+  }
+  const cosine = values["lr-schedule"] === "cosine";
   const averageFrom = values["average-from"] === undefined
     ? undefined
     : intFlag("average-from", values["average-from"], 1);
@@ -279,6 +295,8 @@ async function main(argv: string[]) {
     teacher: teacher ? { name: teacher.name, weight: teacherWeight } : undefined,
     mask: values.mask ? DEFAULT_MASK : undefined,
     standardise: scaler ? true : undefined,
+    mixup,
+    learningRateSchedule: cosine ? "cosine" as const : undefined,
   };
   const model = buildModel({
     architecture,
@@ -316,6 +334,8 @@ async function main(argv: string[]) {
     teacher: settings.teacher,
     mask: settings.mask,
     standardisedWith: scaler,
+    mixup,
+    learningRateSchedule: settings.learningRateSchedule,
   };
   const files = modelFiles(out);
   await Deno.mkdir(out, { recursive: true });
@@ -337,6 +357,8 @@ async function main(argv: string[]) {
     history: resumed?.history,
     best: resumed?.best,
     averageFrom,
+    mixup,
+    learningRate: cosine ? (epoch) => cosineLearningRate(learningRate, epoch, epochs) : undefined,
     augment: settings.mask
       ? (x, n, random) => maskBatch(x, n, trainSet.frames, trainSet.width, random, settings.mask)
       : undefined,

@@ -314,6 +314,49 @@ corpusTest("train --mask masks features during training only", async (dir) => {
   assert.notEqual(masked.loss, plain.loss, "masked batches train differently");
 });
 
+corpusTest(
+  "train --mixup --lr-schedule cosine: blended batches and a falling learning rate, recorded",
+  async (dir) => {
+    const args = ["--ravdess", `${dir}/ravdess`, "--split", "speakers", "--seed", "3"];
+    const flags = ["--mixup", "0.4", "--lr-schedule", "cosine"];
+    await run("train.ts", [...args, "--epochs", "2", "--out", "models/plain"], dir);
+    await run("train.ts", [...args, "--epochs", "2", ...flags, "--out", "models/mix"], dir);
+    const read = async (m: string, f: string) =>
+      JSON.parse(await Deno.readTextFile(`${dir}/models/${m}/${f}`));
+    const config = await read("mix", "config.json");
+    assert.equal(config.mixup, 0.4);
+    assert.equal(config.learningRateSchedule, "cosine");
+    const plainConfig = await read("plain", "config.json");
+    assert.equal(plainConfig.mixup, undefined);
+    assert.equal(plainConfig.learningRateSchedule, undefined);
+    const history = await read("mix", "history.json");
+    assert.deepEqual(history.map((r: { learningRate: number }) => r.learningRate), [0.001, 0.0005]);
+    const plain = await read("plain", "history.json");
+    assert.equal(plain[0].learningRate, undefined);
+    assert.notEqual(history[0].loss, plain[0].loss, "blended batches train differently");
+    // The model is an ordinary one for eval.
+    const report = await evalReport("models/mix", dir);
+    assert.equal(report.valAccuracy, history[config.bestEpoch - 1].valAccuracy);
+    // A checkpoint made without mixup does not resume with it.
+    await assert.rejects(
+      run(
+        "train.ts",
+        [...args, "--epochs", "3", ...flags, "--out", "models/plain", "--resume"],
+        dir,
+      ),
+      /made with other settings/,
+    );
+    for (
+      const [bad, message] of [
+        [["--mixup", "0"], /Expected --mixup in \(0, 10\], but got "0"/],
+        [["--lr-schedule", "step"], /Expected --lr-schedule constant\|cosine, but got "step"/],
+      ] as const
+    ) {
+      await assert.rejects(run("train.ts", [...args, "--epochs", "1", ...bad], dir), message);
+    }
+  },
+);
+
 /**
  * Trains one epoch with `flags` into `models/NAME` and checks that the model reads `columns`
  * features per frame and that eval and file classification take it; returns its config.

@@ -51,6 +51,10 @@ export interface ModelConfig {
    * mean and spread. The saved weights have them folded in, so the model reads raw features.
    */
   standardisedWith?: { mean: number[]; std: number[] };
+  /** Mixup's α (`--mixup`), when trained with mixup. */
+  mixup?: number;
+  /** `"cosine"` when the learning rate followed `--lr-schedule cosine` from `learningRate`. */
+  learningRateSchedule?: "cosine";
 }
 
 /** A clip of a split, with its path relative to its corpus folder. */
