@@ -16,6 +16,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { withFusedLstm } from "./fused_lstm.ts";
 import { fileSystemLoadHandler } from "./fs_io.ts";
+import { type ClassifierStepper, createEnsembleStepper } from "./lstm_stepper.ts";
+import { memberWeightsOf } from "./stepper_weights.ts";
 
 /** Input shape of the published model: any batch, 339 frames, 15 features per frame. */
 export const DEFAULT_INPUT_SHAPE: readonly [null, number, number] = [null, 339, 15];
@@ -34,6 +36,14 @@ export interface LoadClassifierOptions {
    * times faster). Default true.
    */
   fuseLstm?: boolean;
+  /**
+   * Run models of forward LSTMs and a softmax head (and ensembles of them) through the
+   * typed-array stepper of `lstm_stepper.ts` instead of tfjs: the same results within float
+   * rounding, without tfjs's per-call overhead (about 1.7 against 2.8 ms for a 3 s clip of the
+   * shipped model). The weights are read once, when the classifier is made. Other models
+   * (bidirectional, pooling) always run through tfjs. Default true.
+   */
+  stepper?: boolean;
 }
 
 /** One clip's prediction in label terms. */
@@ -54,9 +64,12 @@ export interface Classifier {
   readonly inputShape: readonly (number | null)[];
   /** The underlying tfjs model, for callers that need more than probabilities. */
   readonly model: tf.LayersModel;
+  /** Whether predictions run through the LSTM stepper (see {@link LoadClassifierOptions}). */
+  readonly stepped: boolean;
   /**
    * Class probabilities for each clip; each clip is a row-major `[frames, features]` matrix.
-   * Runs one batched `predict` in `tf.tidy`, so no tensor outlives the call.
+   * Runs the stepper over each clip, or one batched tfjs `predict` in `tf.tidy`, so no tensor
+   * outlives the call.
    */
   predict(clips: readonly Float32Array[]): Float32Array[];
   /** {@link Classifier.predict} for one clip, mapped onto the labels. */
@@ -138,6 +151,7 @@ export function createClassifier(
     throw new RangeError(`Expected ${classes} labels but got ${labels.length}`);
   }
   const [, frames, features] = inputShape as [null, number | null, number | null];
+  const stepper = (options.stepper ?? true) ? stepperOf(model) : null;
 
   function predict(clips: readonly Float32Array[]): Float32Array[] {
     if (clips.length === 0) return [];
@@ -155,6 +169,7 @@ export function createClassifier(
         );
       }
     }
+    if (stepper) return clips.map((clip) => stepper.advance(clip, stepper.initialState()));
     const flat = tf.tidy(() => {
       const batch = new Float32Array(clips.length * length);
       clips.forEach((clip, i) => batch.set(clip, i * length));
@@ -169,6 +184,7 @@ export function createClassifier(
     labels,
     inputShape,
     model,
+    stepped: stepper !== null,
     predict,
     classify(clip: Float32Array): Classification {
       const [p] = predict([clip]);
@@ -179,4 +195,14 @@ export function createClassifier(
       return { label: labels[best], confidence: p[best], probabilities };
     },
   };
+}
+
+/** The stepper of a model it can run (forward LSTMs, a softmax head, ensembles), else null. */
+function stepperOf(model: tf.LayersModel): ClassifierStepper | null {
+  try {
+    return createEnsembleStepper(memberWeightsOf(model));
+  } catch (err) {
+    if (err instanceof RangeError) return null;
+    throw err;
+  }
 }

@@ -52,6 +52,57 @@ Deno.test("loadClassifier loads a tf.layers.lstm model from file: URL, fused, on
   }
 });
 
+/** Two LSTM members on one input, averaged: the shape `deno task ensemble` builds. */
+function ensembleModel(): tf.LayersModel {
+  const input = tf.input({ shape: [FRAMES, FEATURES] });
+  const members = [4, 7].map((units) => {
+    const x = tf.layers.lstm({ units, returnSequences: true }).apply(input) as tf.SymbolicTensor;
+    const y = tf.layers.lstm({ units: 5 }).apply(x) as tf.SymbolicTensor;
+    return tf.layers.dense({ units: LABELS.length, activation: "softmax" }).apply(
+      y,
+    ) as tf.SymbolicTensor;
+  });
+  return tf.model({
+    inputs: input,
+    outputs: tf.layers.average().apply(members) as tf.SymbolicTensor,
+  });
+}
+
+Deno.test("LSTM models and ensembles run through the stepper with tfjs's results", () => {
+  const clips = [3, 4, 5].map((i) => randomArray(FRAMES * FEATURES, seededUniform(i), -2, 2));
+  // Zero padding at the end of one clip, as short utterances have (masked by the first model).
+  clips[2].fill(0, 12 * FEATURES);
+  const options = { labels: LABELS, inputShape: [null, FRAMES, FEATURES] };
+  for (const model of [tfjsModel(), ensembleModel()]) {
+    const stepped = createClassifier(model, options);
+    const plain = createClassifier(model, { ...options, stepper: false });
+    assert.ok(stepped.stepped);
+    assert.ok(!plain.stepped);
+    const expected = plain.predict(clips);
+    const before = tf.memory().numTensors;
+    const got = stepped.predict(clips);
+    assert.equal(tf.memory().numTensors, before, "the stepper makes no tensors");
+    got.forEach((p, i) => assertCloseMeasured(p, expected[i], { atol: 1e-5 }));
+    // Not a copy of tfjs's numbers: the stepper computes them itself.
+    assert.notDeepEqual(got, expected);
+    model.dispose();
+  }
+  // A bidirectional model cannot be stepped and runs through tfjs.
+  const bidirectional = tf.sequential({
+    layers: [
+      tf.layers.bidirectional({
+        layer: tf.layers.lstm({ units: 3 }) as tf.RNN,
+        inputShape: [FRAMES, FEATURES],
+      }),
+      tf.layers.dense({ units: LABELS.length, activation: "softmax" }),
+    ],
+  });
+  const classifier = createClassifier(bidirectional, options);
+  assert.ok(!classifier.stepped);
+  assert.equal(classifier.predict(clips).length, 3);
+  bidirectional.dispose();
+});
+
 Deno.test("createClassifier names the expected and actual input shape and label count", () => {
   const model = tfjsModel(300);
   assert.throws(
