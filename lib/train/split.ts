@@ -6,7 +6,9 @@
  *   recognition of voices the model has heard.
  * - `speakers`: whole speakers held out. RAVDESS actors 17–20 are the test set and 15–16
  *   the validation set; every other speaker (RAVDESS 1–14 and both TESS speakers) trains.
- *   This measures what a new user meets: a voice never heard in training.
+ *   This measures what a new user meets: a voice never heard in training. Other folds hold
+ *   out other actors (`train --test-actors 1-4 --val-actors 5-6`), so that every RAVDESS
+ *   voice can be a test voice once (speaker cross-validation).
  */
 import { type Random, shuffled } from "./rng.ts";
 
@@ -33,6 +35,29 @@ export const RANDOM_FRACTIONS = { train: 0.875, val: 0.087 } as const;
 export const TEST_ACTORS = ["17", "18", "19", "20"];
 /** RAVDESS actors held out for validation (early stopping, thresholds). */
 export const VAL_ACTORS = ["15", "16"];
+
+/**
+ * Parses a list of RAVDESS actor numbers as given on a command line: numbers and ranges
+ * separated by commas ("1-4", "5,6", "1-2,9"), each from 1 to 24. Returns them without leading
+ * zeros, in order, or throws a `RangeError` saying what is wrong.
+ */
+export function parseActors(text: string): string[] {
+  const actors: number[] = [];
+  for (const part of text.split(",")) {
+    const m = part.trim().match(/^(\d+)(?:-(\d+))?$/);
+    if (!m) throw new RangeError(`Expected actor numbers like "1-4" or "5,6", but got "${text}"`);
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    if (from < 1 || to > 24 || from > to) {
+      throw new RangeError(`Expected actors from 1 to 24 in increasing ranges, but got "${part}"`);
+    }
+    for (let a = from; a <= to; a++) {
+      if (actors.includes(a)) throw new RangeError(`Actor ${a} is named twice in "${text}"`);
+      actors.push(a);
+    }
+  }
+  return actors.sort((a, b) => a - b).map(String);
+}
 
 /** Shuffles with `random` and cuts at 87.5 % and 87.5 + 8.7 %. */
 export function randomSplit<T>(items: readonly T[], random: Random): Split<T> {
@@ -77,11 +102,27 @@ export function speakerSplit<T extends SplitItem>(
   return split;
 }
 
-/** Splits `items` by `protocol`. */
+/** The RAVDESS actors a `speakers` split holds out (default {@link TEST_ACTORS}, {@link VAL_ACTORS}). */
+export interface HeldOutActors {
+  test: readonly string[];
+  val: readonly string[];
+}
+
+/**
+ * Splits `items` by `protocol`; for `speakers`, holding out `actors` (the default fold: actors
+ * 17–20 for test, 15–16 for validation). Throws a `RangeError` when the two sets share an actor.
+ */
 export function splitBy<T extends SplitItem>(
   protocol: Protocol,
   items: readonly T[],
   random: Random,
+  actors: HeldOutActors = { test: TEST_ACTORS, val: VAL_ACTORS },
 ): Split<T> {
-  return protocol === "random" ? randomSplit(items, random) : speakerSplit(items, random);
+  const shared = actors.test.filter((a) => actors.val.includes(a));
+  if (shared.length > 0) {
+    throw new RangeError(`Expected test and validation actors apart, but both have ${shared}`);
+  }
+  return protocol === "random"
+    ? randomSplit(items, random)
+    : speakerSplit(items, random, actors.test, actors.val);
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { seededRandom, shuffled } from "./rng.ts";
-import { randomSplit, speakerSplit } from "./split.ts";
+import { parseActors, randomSplit, speakerSplit, splitBy } from "./split.ts";
 
 function clips() {
   const items = [];
@@ -54,4 +54,36 @@ Deno.test("seeded shuffles are permutations and repeat for the same seed", () =>
   assert.deepEqual([...a].sort((p, q) => p - q), xs);
   assert.deepEqual(shuffled(xs, seededRandom(3)), a);
   assert.notDeepEqual(a, xs);
+});
+
+Deno.test("parseActors reads numbers and ranges, and names what is wrong", () => {
+  assert.deepEqual(parseActors("1-4"), ["1", "2", "3", "4"]);
+  assert.deepEqual(parseActors("09, 5,1-2"), ["1", "2", "5", "9"]);
+  assert.throws(() => parseActors("a-b"), /actor numbers like "1-4" or "5,6", but got "a-b"/);
+  assert.throws(() => parseActors("3-1"), /from 1 to 24 in increasing ranges, but got "3-1"/);
+  assert.throws(() => parseActors("20-25"), /from 1 to 24/);
+  assert.throws(() => parseActors("0"), /from 1 to 24/);
+  assert.throws(() => parseActors("1-3,2"), /Actor 2 is named twice/);
+});
+
+Deno.test("splitBy holds out another fold's actors, and refuses an actor on both sides", () => {
+  const s = splitBy("speakers", clips(), seededRandom(1), {
+    test: ["1", "2", "3", "4"],
+    val: ["5", "6"],
+  });
+  const actors = (xs: { speaker: string | null }[]) =>
+    [...new Set(xs.map((x) => x.speaker))].sort();
+  assert.deepEqual(actors(s.test), ["Actor_01", "Actor_02", "Actor_03", "Actor_04"]);
+  assert.deepEqual(actors(s.val), ["Actor_05", "Actor_06"]);
+  assert.equal(s.train.length, 14 * 60 + 2800);
+  assert.ok(s.train.every((x) => !["Actor_01", "Actor_05"].includes(x.speaker!)));
+  // The default fold is the published one.
+  assert.deepEqual(
+    actors(splitBy("speakers", clips(), seededRandom(1)).test),
+    ["Actor_17", "Actor_18", "Actor_19", "Actor_20"],
+  );
+  assert.throws(
+    () => splitBy("speakers", clips(), seededRandom(1), { test: ["1", "2"], val: ["2", "3"] }),
+    /Expected test and validation actors apart, but both have 2/,
+  );
 });
