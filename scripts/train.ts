@@ -6,7 +6,7 @@
  *     [--split random|speakers] [--epochs N] [--batch N] [--seed S] [--lr X]
  *     [--normalise none|utterance|speaker] [--deltas 0|1|2] [--augment K [--augment-corpus C]]
  *     [--dropout R] [--mask] [--standardise] [--pitch] [--mfcc N] [--mixup A]
- *     [--lr-schedule constant|cosine]
+ *     [--lr-schedule constant|cosine] [--test-actors LIST --val-actors LIST]
  *     [--teacher models/NAME [--teacher-weight W]] [--average-from E]
  *     [--out models/NAME] [--resume]
  *
@@ -31,7 +31,9 @@
  * per frame instead of the recipe's 13 (the first 13 are the recipe's). `--mixup A` blends every
  * training batch with a permutation of itself, λ ~ Beta(A, A) (`lib/train/mixup.ts`).
  * `--lr-schedule cosine` lowers the learning rate from `--lr` along half a cosine over the
- * `--epochs` (default `constant`, as published). After every epoch a
+ * `--epochs` (default `constant`, as published). `--test-actors 1-4 --val-actors 5-6` (with
+ * `--split speakers`) holds out other RAVDESS actors than 17–20 and 15–16: one fold of a speaker
+ * cross-validation; `config.json` records them (`heldOutActors`). After every epoch a
  * checkpoint goes to `.cache/checkpoints/NAME` (`--resume` continues from it, also to more
  * `--epochs` than first asked for) and, when validation accuracy improved, the model is written to
  * `--out` with `labels.json`, `config.json`, `history.json` and `split.json` (the
@@ -73,7 +75,7 @@ import {
 } from "../lib/train/dataset.ts";
 import { DEFAULT_MASK, maskBatch } from "../lib/train/mask.ts";
 import { seededRandom } from "../lib/train/rng.ts";
-import { type Protocol, splitBy } from "../lib/train/split.ts";
+import { type HeldOutActors, parseActors, type Protocol, splitBy } from "../lib/train/split.ts";
 import { cosineLearningRate, fit, lossAndAccuracy, predictAll } from "../lib/train/trainer.ts";
 import { argMax } from "../lib/train/metrics.ts";
 import { loadEmotionModel } from "../lib/model/emotion_model.ts";
@@ -113,6 +115,8 @@ async function main(argv: string[]) {
     mfcc: { type: "string" },
     mixup: { type: "string" },
     "lr-schedule": { type: "string", default: "constant" },
+    "test-actors": { type: "string" },
+    "val-actors": { type: "string" },
   });
   if (!values.ravdess && !values.tess) throw new UsageError("Give --ravdess DIR and/or --tess DIR");
   if (!(ARCHITECTURES as readonly string[]).includes(values.arch!)) {
@@ -168,6 +172,7 @@ async function main(argv: string[]) {
     );
   }
   const cosine = values["lr-schedule"] === "cosine";
+  const heldOutActors = actorFlags(values["test-actors"], values["val-actors"], values.split!);
   const averageFrom = values["average-from"] === undefined
     ? undefined
     : intFlag("average-from", values["average-from"], 1);
@@ -197,7 +202,7 @@ async function main(argv: string[]) {
     roots[corpus] = dir;
   }
   items.sort((a, b) => a.path < b.path ? -1 : 1);
-  const split = splitBy(protocol, items, seededRandom(seed));
+  const split = splitBy(protocol, items, seededRandom(seed), heldOutActors);
   console.error(
     `${items.length} clips: ${split.train.length} train, ${split.val.length} validation, ${split.test.length} test (${protocol} split)`,
   );
@@ -297,6 +302,7 @@ async function main(argv: string[]) {
     standardise: scaler ? true : undefined,
     mixup,
     learningRateSchedule: cosine ? "cosine" as const : undefined,
+    heldOutActors,
   };
   const model = buildModel({
     architecture,
@@ -336,6 +342,7 @@ async function main(argv: string[]) {
     standardisedWith: scaler,
     mixup,
     learningRateSchedule: settings.learningRateSchedule,
+    heldOutActors,
   };
   const files = modelFiles(out);
   await Deno.mkdir(out, { recursive: true });
@@ -427,6 +434,35 @@ async function main(argv: string[]) {
     valAccuracy: bestRecord?.valAccuracy ?? null,
   }));
   tf.disposeVariables();
+}
+
+/**
+ * The fold of `--test-actors` and `--val-actors` (both or neither, `--split speakers` only), or
+ * undefined for the default fold.
+ */
+function actorFlags(
+  test: string | undefined,
+  val: string | undefined,
+  protocol: string,
+): HeldOutActors | undefined {
+  if (test === undefined && val === undefined) return undefined;
+  if (test === undefined || val === undefined) {
+    throw new UsageError("Give both --test-actors and --val-actors, or neither");
+  }
+  if (protocol !== "speakers") {
+    throw new UsageError("--test-actors and --val-actors need --split speakers");
+  }
+  try {
+    const actors = { test: parseActors(test), val: parseActors(val) };
+    const shared = actors.test.filter((a) => actors.val.includes(a));
+    if (shared.length > 0) {
+      throw new RangeError(`Expected test and validation actors apart, but both have ${shared}`);
+    }
+    return actors;
+  } catch (err) {
+    if (err instanceof RangeError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 /**

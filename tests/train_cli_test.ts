@@ -357,6 +357,36 @@ corpusTest(
   },
 );
 
+corpusTest("train --test-actors --val-actors: another fold of unseen speakers", async (dir) => {
+  const args = ["--ravdess", `${dir}/ravdess`, "--split", "speakers", "--seed", "3"];
+  const fold = ["--test-actors", "1-4", "--val-actors", "5,6"];
+  await run("train.ts", [...args, "--epochs", "1", ...fold, "--out", "models/f"], dir);
+  const read = async (f: string) => JSON.parse(await Deno.readTextFile(`${dir}/models/f/${f}`));
+  const config = await read("config.json");
+  assert.deepEqual(config.heldOutActors, { test: ["1", "2", "3", "4"], val: ["5", "6"] });
+  const split = await read("split.json");
+  const speakers = (xs: { speaker: string }[]) => [...new Set(xs.map((x) => x.speaker))].sort();
+  assert.deepEqual(speakers(split.test), ["Actor_01", "Actor_02", "Actor_03", "Actor_04"]);
+  assert.deepEqual(speakers(split.val), ["Actor_05", "Actor_06"]);
+  const report = await evalReport("models/f", dir);
+  assert.equal(report.testAccuracyCi95 !== undefined, true);
+  assert.equal(
+    JSON.parse(await Deno.readTextFile(`${dir}/reports/f/metrics.json`)).test.clips,
+    32,
+    "4 actors × 8 clips",
+  );
+  for (
+    const [bad, message] of [
+      [["--test-actors", "1-4"], /Give both --test-actors and --val-actors, or neither/],
+      [[...fold, "--split", "random"], /--test-actors and --val-actors need --split speakers/],
+      [["--test-actors", "1-4", "--val-actors", "4-5"], /apart, but both have 4/],
+      [["--test-actors", "1-30", "--val-actors", "5"], /from 1 to 24 in increasing ranges/],
+    ] as const
+  ) {
+    await assert.rejects(run("train.ts", [...args, "--epochs", "1", ...bad], dir), message);
+  }
+});
+
 /**
  * Trains one epoch with `flags` into `models/NAME` and checks that the model reads `columns`
  * features per frame and that eval and file classification take it; returns its config.

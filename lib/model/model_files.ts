@@ -55,6 +55,11 @@ export interface ModelConfig {
   mixup?: number;
   /** `"cosine"` when the learning rate followed `--lr-schedule cosine` from `learningRate`. */
   learningRateSchedule?: "cosine";
+  /**
+   * RAVDESS actors held out by a `speakers` split other than the default fold (test 17–20,
+   * validation 15–16): `train --test-actors … --val-actors …`.
+   */
+  heldOutActors?: { test: readonly string[]; val: readonly string[] };
 }
 
 /** A clip of a split, with its path relative to its corpus folder. */
