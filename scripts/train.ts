@@ -75,7 +75,13 @@ import {
 } from "../lib/train/dataset.ts";
 import { DEFAULT_MASK, maskBatch } from "../lib/train/mask.ts";
 import { seededRandom } from "../lib/train/rng.ts";
-import { type HeldOutActors, parseActors, type Protocol, splitBy } from "../lib/train/split.ts";
+import {
+  assertApart,
+  type HeldOutActors,
+  parseActors,
+  type Protocol,
+  splitBy,
+} from "../lib/train/split.ts";
 import { cosineLearningRate, fit, lossAndAccuracy, predictAll } from "../lib/train/trainer.ts";
 import { argMax } from "../lib/train/metrics.ts";
 import { loadEmotionModel } from "../lib/model/emotion_model.ts";
@@ -454,10 +460,7 @@ function actorFlags(
   }
   try {
     const actors = { test: parseActors(test), val: parseActors(val) };
-    const shared = actors.test.filter((a) => actors.val.includes(a));
-    if (shared.length > 0) {
-      throw new RangeError(`Expected test and validation actors apart, but both have ${shared}`);
-    }
+    assertApart(actors);
     return actors;
   } catch (err) {
     if (err instanceof RangeError) throw new UsageError(err.message);

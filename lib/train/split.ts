@@ -108,6 +108,14 @@ export interface HeldOutActors {
   val: readonly string[];
 }
 
+/** Throws a `RangeError` naming the actors that are both test and validation actors. */
+export function assertApart(actors: HeldOutActors): void {
+  const shared = actors.test.filter((a) => actors.val.includes(a));
+  if (shared.length > 0) {
+    throw new RangeError(`Expected test and validation actors apart, but both have ${shared}`);
+  }
+}
+
 /**
  * Splits `items` by `protocol`; for `speakers`, holding out `actors` (the default fold: actors
  * 17–20 for test, 15–16 for validation). Throws a `RangeError` when the two sets share an actor.
@@ -118,10 +126,7 @@ export function splitBy<T extends SplitItem>(
   random: Random,
   actors: HeldOutActors = { test: TEST_ACTORS, val: VAL_ACTORS },
 ): Split<T> {
-  const shared = actors.test.filter((a) => actors.val.includes(a));
-  if (shared.length > 0) {
-    throw new RangeError(`Expected test and validation actors apart, but both have ${shared}`);
-  }
+  assertApart(actors);
   return protocol === "random"
     ? randomSplit(items, random)
     : speakerSplit(items, random, actors.test, actors.val);
