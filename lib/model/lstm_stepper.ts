@@ -14,8 +14,16 @@
  * @module
  */
 
-import { dense, gemmNT, prepareRight } from "./gemm.ts";
-import { fastTanh, hardSigmoid, type LstmWeights, prepareLstm, sigmoid } from "./lstm_kernels.ts";
+import { dense, gemmNT, type MatrixView, prepareRight } from "./gemm.ts";
+import {
+  fastTanh,
+  hardSigmoid,
+  type LstmWeights,
+  type PreparedLstm,
+  prepareLstm,
+  sigmoid,
+} from "./lstm_kernels.ts";
+import { createSimdLstmLayer, type SimdLstmLayer } from "./simd_lstm.ts";
 
 /** Hidden and cell state of one LSTM layer for one stream, `units` long each. */
 export interface LstmState {
@@ -46,12 +54,19 @@ export interface LstmStepper {
 export interface LstmStepperOptions {
   /** Treat frames whose features all equal this value as padding; default: no masking. */
   maskValue?: number | null;
+  /**
+   * Run the steps on the WebAssembly SIMD kernel of `simd_lstm.ts` where it can serve the
+   * layer (units a multiple of 4); default true. False keeps the scalar loop.
+   */
+  simd?: boolean;
 }
 
 /**
  * Builds a stepper for one forward-direction LSTM layer from its weights (see `lstmWeightsOf`).
  * The input projection of a block is one product over all its frames; only the recurrent
- * product runs frame by frame, which is what makes small blocks cheap.
+ * product runs frame by frame, which is what makes small blocks cheap. The steps run in the
+ * SIMD kernel of `simd_lstm.ts` when it can serve the layer (see {@link LstmStepperOptions.simd}),
+ * else in a scalar loop; the two agree to float32 rounding.
  */
 export function createLstmStepper(
   weights: LstmWeights,
@@ -65,22 +80,15 @@ export function createLstmStepper(
   const recurrentT = dense(p.recurrentKernelT, units);
   const kernelT = dense(p.kernelT, inputSize);
   let z = new Float32Array(0);
+  const simd = options.simd === false ? null : createSimdLstmLayer(p);
+  if (simd !== null) return simdStepper(p, simd, kernelT, maskValue);
 
   return {
     inputSize,
     units,
     initialState: () => ({ h: new Float32Array(units), c: new Float32Array(units) }),
     advance(frames: Float32Array, state: LstmState): Float32Array {
-      if (frames.length % inputSize !== 0) {
-        throw new RangeError(
-          `Expected frames of length n × ${inputSize}, but got ${frames.length}`,
-        );
-      }
-      if (state.h.length !== units || state.c.length !== units) {
-        throw new RangeError(
-          `Expected a state of ${units} units, but got h ${state.h.length}, c ${state.c.length}`,
-        );
-      }
+      checkBlock(frames, state, inputSize, units);
       const n = frames.length / inputSize;
       if (z.length < n * gateSize) z = new Float32Array(n * gateSize);
       // Hot-loop values in locals: V8 reads captured variables through the closure's context.
@@ -127,6 +135,68 @@ export function createLstmStepper(
       return out;
     },
   };
+}
+
+/** {@link createLstmStepper} on the SIMD kernel: runs of frames between padding go to it whole. */
+function simdStepper(
+  p: PreparedLstm,
+  kernel: SimdLstmLayer,
+  kernelT: MatrixView,
+  maskValue: number | null,
+): LstmStepper {
+  const { inputSize, units } = p;
+  const gateSize = 4 * units;
+  let z = new Float32Array(0);
+  return {
+    inputSize,
+    units,
+    initialState: () => ({ h: new Float32Array(units), c: new Float32Array(units) }),
+    advance(frames: Float32Array, state: LstmState): Float32Array {
+      checkBlock(frames, state, inputSize, units);
+      const n = frames.length / inputSize;
+      if (z.length < n * gateSize) z = new Float32Array(n * gateSize);
+      gemmNT(n, gateSize, inputSize, dense(frames, inputSize), kernelT, dense(z, gateSize), false);
+      const out = new Float32Array(n * units);
+      const { h, c } = state;
+      for (let t = 0; t < n;) {
+        if (maskValue !== null && isPadding(frames, t * inputSize, inputSize, maskValue)) {
+          out.set(h, t * units);
+          t++;
+          continue;
+        }
+        let end = t + 1;
+        while (
+          end < n &&
+          !(maskValue !== null && isPadding(frames, end * inputSize, inputSize, maskValue))
+        ) end++;
+        kernel.run(
+          end - t,
+          z.subarray(t * gateSize, end * gateSize),
+          h,
+          c,
+          out.subarray(t * units, end * units),
+        );
+        t = end;
+      }
+      return out;
+    },
+  };
+}
+
+function checkBlock(
+  frames: Float32Array,
+  state: LstmState,
+  inputSize: number,
+  units: number,
+): void {
+  if (frames.length % inputSize !== 0) {
+    throw new RangeError(`Expected frames of length n × ${inputSize}, but got ${frames.length}`);
+  }
+  if (state.h.length !== units || state.c.length !== units) {
+    throw new RangeError(
+      `Expected a state of ${units} units, but got h ${state.h.length}, c ${state.c.length}`,
+    );
+  }
 }
 
 function isPadding(frames: Float32Array, offset: number, width: number, value: number): boolean {

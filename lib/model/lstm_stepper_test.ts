@@ -2,6 +2,8 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { fusedLstm, lstmWeightsOf } from "./fused_lstm.ts";
 import { createClassifierStepper, createLstmStepper } from "./lstm_stepper.ts";
+import { prepareLstm } from "./lstm_kernels.ts";
+import { createSimdLstmLayer } from "./simd_lstm.ts";
 import { classifierWeightsOf } from "./stepper_weights.ts";
 import { assertCloseMeasured, randomArray, seededUniform } from "./testing.ts";
 
@@ -28,51 +30,70 @@ function initialisers(seed: number) {
   };
 }
 
+// 6 units run the scalar loop; 8 and 64 (multiples of 4) the SIMD kernel of simd_lstm.ts, which
+// the last case forces off again.
+const STEPPER_CASES = [
+  { units: 6, simd: true },
+  { units: 8, simd: true },
+  { units: 64, simd: true },
+  { units: 8, simd: false },
+];
+
 Deno.test("stepping one LSTM in random blocks reproduces its full-sequence outputs", () => {
   for (const recurrentActivation of ["hardSigmoid", "sigmoid"] as const) {
-    const layer = tf.layers.lstm({
-      units: 6,
-      returnSequences: true,
-      recurrentActivation,
-      ...initialisers(3),
-    });
-    const x = randomArray(FRAMES * FEATURES, seededUniform(1), -2, 2);
-    const xs = tf.tensor3d(x, [1, FRAMES, FEATURES]);
-    const full = layer.apply(xs) as tf.Tensor;
-    const expected = full.dataSync();
-    const stepper = createLstmStepper(lstmWeightsOf(layer));
-    const state = stepper.initialState();
-    let t = 0;
-    for (const n of randomBlocks(FRAMES, 7)) {
-      const out = stepper.advance(x.subarray(t * FEATURES, (t + n) * FEATURES), state);
-      assert.equal(out.length, n * 6);
-      assertCloseMeasured(out, expected.subarray(t * 6, (t + n) * 6), { atol: 1e-5 });
-      t += n;
+    for (const { units, simd } of STEPPER_CASES) {
+      const layer = tf.layers.lstm({
+        units,
+        returnSequences: true,
+        recurrentActivation,
+        ...initialisers(3),
+      });
+      // Inputs up to ±6 drive some gates into saturation, where tanh's clamp matters.
+      const x = randomArray(FRAMES * FEATURES, seededUniform(1), -6, 6);
+      const xs = tf.tensor3d(x, [1, FRAMES, FEATURES]);
+      const full = layer.apply(xs) as tf.Tensor;
+      const expected = full.dataSync();
+      const weights = lstmWeightsOf(layer);
+      assert.equal(createSimdLstmLayer(prepareLstm(weights)) !== null, units % 4 === 0);
+      const stepper = createLstmStepper(weights, { simd });
+      const state = stepper.initialState();
+      let t = 0;
+      for (const n of randomBlocks(FRAMES, 7)) {
+        const out = stepper.advance(x.subarray(t * FEATURES, (t + n) * FEATURES), state);
+        assert.equal(out.length, n * units);
+        assertCloseMeasured(out, expected.subarray(t * units, (t + n) * units), {
+          atol: 1e-5,
+          label: `${recurrentActivation}, ${units} units, simd ${simd}, frame ${t}`,
+        });
+        t += n;
+      }
+      assert.equal(t, FRAMES);
+      assertCloseMeasured(state.h, expected.subarray((FRAMES - 1) * units), { atol: 1e-5 });
+      tf.dispose([xs, full]);
     }
-    assert.equal(t, FRAMES);
-    tf.dispose([xs, full]);
   }
 });
 
-function classifier(masking: boolean) {
+function classifier(masking: boolean, units: [number, number]) {
   return tf.sequential({
     layers: [
       ...(masking ? [tf.layers.masking({ inputShape: [null, FEATURES] })] : []),
       fusedLstm({
-        units: 7,
+        units: units[0],
         returnSequences: true,
         ...(masking ? {} : { inputShape: [null, FEATURES] }),
         ...initialisers(10),
       }),
-      fusedLstm({ units: 6, ...initialisers(20) }),
+      fusedLstm({ units: units[1], ...initialisers(20) }),
       tf.layers.dense({ units: 4, activation: "softmax" }),
     ],
   });
 }
 
 Deno.test("the classifier stepper matches model.predict on every prefix, with zero padding", () => {
-  for (const masking of [false, true]) {
-    const model = classifier(masking);
+  // [7, 6] units run the scalar loop, [8, 4] the SIMD kernel.
+  for (const [masking, units] of [[false, [7, 6]], [true, [7, 6]], [true, [8, 4]]] as const) {
+    const model = classifier(masking, [...units]);
     const x = randomArray(FRAMES * FEATURES, seededUniform(5), -2, 2);
     // Silent frames inside the stream: skipped with a Masking layer, ordinary input without.
     for (const t of [0, 1, 13, 14, 15, 39]) x.fill(0, t * FEATURES, (t + 1) * FEATURES);
@@ -88,13 +109,13 @@ Deno.test("the classifier stepper matches model.predict on every prefix, with ze
       const expected = model.predict(prefix) as tf.Tensor;
       const diff = assertCloseMeasured(probabilities, expected.dataSync(), {
         atol: 1e-5,
-        label: `after ${t} frames, masking ${masking}`,
+        label: `after ${t} frames, masking ${masking}, units ${units}`,
       });
       maxDiff = Math.max(maxDiff, diff);
       tf.dispose([prefix, expected]);
     }
     assert.equal(state.frames, FRAMES);
-    console.log(`masking ${masking}: max |Δp| ${maxDiff.toExponential(2)}`);
+    console.log(`masking ${masking}, units ${units}: max |Δp| ${maxDiff.toExponential(2)}`);
     model.dispose();
   }
 });
