@@ -21,6 +21,9 @@
  *   (`classifier.predict` on the same window's input), from one run over 20 speech-like 3 s
  *   windows; median of 5 timed passes after a warm-up pass. Every member of an ensemble adds
  *   the network's part again.
+ * - `stepperSimdSpeedup`: the shipped model's network on those windows through the stepper's
+ *   scalar loop / through its WebAssembly SIMD kernel (`lib/model/simd_lstm.ts`), the two
+ *   alternated in one run; medians of 7 timed passes each.
  * - `historyRenderMs`: one `GET /history?range=365` through the whole app in-process (session,
  *   day-index read, aggregation in Europe/Berlin, three SVG charts with tables, twind CSS) for
  *   a user with 1 000 entries spread over the last 365 days in an in-memory KV. Median of 15
@@ -37,6 +40,8 @@ import {
 import { benchLstm, type LstmBenchResult } from "../lib/model/bench_lstm.ts";
 import { benchRecording, type RecordingBenchResult } from "../lib/streaming/bench_recording.ts";
 import { classifyRecording, loadEmotionModel, windowInput } from "../lib/model/emotion_model.ts";
+import { createEnsembleStepper } from "../lib/model/lstm_stepper.ts";
+import { memberWeightsOf } from "../lib/model/stepper_weights.ts";
 import { createApp } from "../app.ts";
 import { testConfig } from "../lib/config.ts";
 import { Db, type NewEntry } from "../lib/db.ts";
@@ -230,6 +235,46 @@ export async function measureSegmentCost(
   return { segmentMs, networkMs };
 }
 
+/**
+ * Milliseconds per 3 s window of the shipped model's network through the stepper's scalar loop
+ * and through its SIMD kernel, alternated pass by pass (medians of `repeats` passes).
+ */
+export async function measureStepperSimd(
+  options: SegmentBenchOptions = {},
+): Promise<{ scalarMs: number; simdMs: number }> {
+  const windows = options.windows ?? 20;
+  const repeats = options.repeats ?? 7;
+  const model = await loadEmotionModel();
+  const inputs = Array.from({ length: windows }, (_, i) => {
+    const clip = speechLikeSignal({
+      durationS: 3,
+      sampleRateHz: MODEL_SAMPLE_RATE_HZ,
+      seed: 10 + i,
+    });
+    const input = windowInput(model, clip);
+    if (input === null) throw new Error("a bench window was silent");
+    return input;
+  });
+  const members = memberWeightsOf(model.classifier.model);
+  const scalar = createEnsembleStepper(members, { simd: false });
+  const simd = createEnsembleStepper(members);
+  let checksum = 0;
+  const pass = (stepper: typeof simd): number => {
+    const started = performance.now();
+    for (const x of inputs) checksum += stepper.advance(x, stepper.initialState())[0];
+    return (performance.now() - started) / windows;
+  };
+  pass(scalar);
+  pass(simd);
+  const scalarMs: number[] = [], simdMs: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    scalarMs.push(pass(scalar));
+    simdMs.push(pass(simd));
+  }
+  if (!Number.isFinite(checksum)) throw new Error("classification was not finite");
+  return { scalarMs: median(scalarMs), simdMs: median(simdMs) };
+}
+
 let segmentRun: Promise<{ segmentMs: number; networkMs: number }> | null = null;
 /** One run of {@link measureSegmentCost} shared by the segment figures. */
 function segmentFigures(): Promise<{ segmentMs: number; networkMs: number }> {
@@ -299,6 +344,14 @@ export const MEASUREMENTS: Record<string, () => Measurement | Promise<Measuremen
     unit: "ms",
     description: "the network's part of it; each ensemble member adds this again",
   }),
+  stepperSimdSpeedup: async () => {
+    const { scalarMs, simdMs } = await measureStepperSimd();
+    return {
+      value: round2(scalarMs / simdMs),
+      unit: "×",
+      description: "the shipped network on a 3 s window: stepper scalar loop / SIMD kernel",
+    };
+  },
   historyRenderMs: () => measureHistoryRenderMs(),
 };
 

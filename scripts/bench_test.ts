@@ -5,6 +5,7 @@ import {
   measureHistoryRenderMs,
   MEASUREMENTS,
   measureSegmentCost,
+  measureStepperSimd,
   runMeasurements,
 } from "./bench.ts";
 
@@ -26,6 +27,7 @@ Deno.test("every figure is a named measurement; unknown names are refused", asyn
     "incrementalVsWindowSpeedup",
     "segmentMs",
     "segmentNetworkMs",
+    "stepperSimdSpeedup",
     "historyRenderMs",
   ]);
   await assert.rejects(() => runMeasurements(["noSuchFigure"]), RangeError);
@@ -41,4 +43,10 @@ Deno.test("segment figures: the network is a part of the whole classification", 
   const { segmentMs, networkMs } = await measureSegmentCost({ windows: 2, repeats: 1 });
   assert.ok(Number.isFinite(networkMs) && networkMs > 0, String(networkMs));
   assert.ok(segmentMs > networkMs, `${segmentMs} ms in all, ${networkMs} ms for the network`);
+});
+
+Deno.test("stepperSimdSpeedup times the scalar loop and the SIMD kernel on the same windows", async () => {
+  const { scalarMs, simdMs } = await measureStepperSimd({ windows: 2, repeats: 1 });
+  assert.ok(Number.isFinite(scalarMs) && scalarMs > 0, String(scalarMs));
+  assert.ok(Number.isFinite(simdMs) && simdMs > 0, String(simdMs));
 });

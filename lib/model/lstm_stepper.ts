@@ -255,9 +255,13 @@ export interface ClassifierStepper {
 
 /**
  * Builds a {@link ClassifierStepper} (see `classifierWeightsOf` for reading one from a model).
+ * `simd: false` keeps every layer on the scalar loop (see {@link LstmStepperOptions.simd}).
  * Throws a `RangeError` when consecutive layer widths do not chain.
  */
-export function createClassifierStepper(weights: ClassifierWeights): ClassifierStepper {
+export function createClassifierStepper(
+  weights: ClassifierWeights,
+  options: { simd?: boolean } = {},
+): ClassifierStepper {
   const { lstms, head } = weights;
   if (lstms.length === 0) throw new RangeError("Expected at least one LSTM layer, but got 0");
   for (let l = 1; l < lstms.length; l++) {
@@ -280,7 +284,7 @@ export function createClassifierStepper(weights: ClassifierWeights): ClassifierS
   // Later layers see the mask that the Masking layer propagates, i.e. the same frames skipped;
   // their inputs on those frames (the repeated previous outputs) are therefore never used.
   const steppers = lstms.map((w, l) =>
-    createLstmStepper(w, { maskValue: l === 0 ? weights.maskValue : null })
+    createLstmStepper(w, { maskValue: l === 0 ? weights.maskValue : null, simd: options.simd })
   );
   const maskValue = weights.maskValue;
   const inputSize = lstms[0].inputSize;
@@ -306,9 +310,12 @@ export function createClassifierStepper(weights: ClassifierWeights): ClassifierS
  * other. One member gives that member's own stepper. Throws a `RangeError` when the members'
  * input widths or class counts differ.
  */
-export function createEnsembleStepper(members: readonly ClassifierWeights[]): ClassifierStepper {
+export function createEnsembleStepper(
+  members: readonly ClassifierWeights[],
+  options: { simd?: boolean } = {},
+): ClassifierStepper {
   if (members.length === 0) throw new RangeError("Expected at least one member, but got 0");
-  const steppers = members.map(createClassifierStepper);
+  const steppers = members.map((w) => createClassifierStepper(w, options));
   if (steppers.length === 1) return steppers[0];
   const { inputSize, classes } = steppers[0];
   steppers.forEach((s, m) => {
