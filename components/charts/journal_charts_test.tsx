@@ -28,12 +28,14 @@ const sadHalf = {
   confidence: 0.9,
   probabilities: { sad: 0.9, happy: 0.1 },
 };
+// Top two 0.01 apart: uncertain under any margin threshold above that (the shipped one is in
+// models/default/uncertainty.json).
 const unsureAngry = {
   startS: 15,
   endS: 20,
   label: "angry",
   confidence: 0.3,
-  probabilities: { angry: 0.3, sad: 0.3, calm: 0.4 },
+  probabilities: { angry: 0.3, sad: 0.29, calm: 0.28, happy: 0.13 },
 };
 
 Deno.test("formats: percent, clock and signed values", () => {

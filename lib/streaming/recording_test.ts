@@ -6,13 +6,11 @@ import { seededRandom } from "../audio/synth.ts";
 import * as tf from "@tensorflow/tfjs";
 import {
   classifyRecording,
-  DEFAULT_MODEL_DIR,
   type EmotionModel,
   loadEmotionModel,
 } from "../model/emotion_model.ts";
-import { ensembleArtifacts } from "../model/ensemble.ts";
+import { ensembleArtifacts, memberChainsOf } from "../model/ensemble.ts";
 import { buildModel } from "../model/architectures.ts";
-import { fileSystemLoadHandler } from "../model/fs_io.ts";
 import { createClassifier } from "../model/inference.ts";
 import {
   appendChunk,
@@ -82,6 +80,27 @@ function stream(
 
 const model = await loadEmotionModel();
 const live = liveModelOf(model);
+
+/**
+ * The shipped model's first network alone (the shipped model itself when it has one): the
+ * member whose steps the running prediction takes.
+ */
+function firstNetworkOf(m: EmotionModel): EmotionModel {
+  const whole = m.classifier.model;
+  const chain = memberChainsOf(whole)[0];
+  const single = tf.model({
+    inputs: whole.inputs,
+    outputs: chain[chain.length - 1].output as tf.SymbolicTensor,
+  });
+  return {
+    classifier: createClassifier(single, {
+      labels: m.config.labels,
+      inputShape: [null, m.config.input.frames, 15],
+    }),
+    config: m.config,
+  };
+}
+const firstNetwork = firstNetworkOf(model);
 
 Deno.test("segments do not depend on how the stream is cut into chunks", async () => {
   const a = await clip16k("speech_a_16k.wav");
@@ -223,14 +242,14 @@ Deno.test("live prediction refuses input configs it cannot compute", () => {
 });
 
 /**
- * The shipped model widened to read 40 MFCCs (`input.mfcc: 40`, 42 columns): its first LSTM's
- * kernel gets 27 more input rows, zero (so it computes exactly what the shipped model does) or
- * seeded random ones.
+ * The shipped model's first network widened to read 40 MFCCs (`input.mfcc: 40`, 42 columns): its
+ * first LSTM's kernel gets 27 more input rows, zero (so it computes exactly what that network
+ * does) or seeded random ones.
  */
 function widenedDefault(extraRows: "zero" | "random"): EmotionModel {
   const spec = { architecture: "lstm" as const, frames: model.config.input.frames, classes: 8 };
   const wide = buildModel({ ...spec, width: 42, seed: 1 });
-  const weights = model.classifier.model.getWeights();
+  const weights = firstNetwork.classifier.model.getWeights();
   const kernel = weights[0].dataSync();
   const rows = new Float32Array(42 * 256);
   rows.set(kernel);
@@ -267,16 +286,23 @@ Deno.test("a model reading 40 MFCCs runs live: columns 2–14 are the recipe's, 
   assert.deepEqual(segment.probabilities, expected.probabilities);
 });
 
-/** The shipped model and a copy with halved weights, as one ensemble (shipped model first). */
-async function ensembleOfDefault(): Promise<EmotionModel> {
-  const artifacts = await fileSystemLoadHandler(DEFAULT_MODEL_DIR).load!();
+/** The shipped model's first network and a copy with halved weights, as one ensemble. */
+async function pairOfFirstNetwork(): Promise<EmotionModel> {
+  let artifacts: tf.io.ModelArtifacts | null = null;
+  await firstNetwork.classifier.model.save(tf.io.withSaveHandler((saved) => {
+    artifacts = saved;
+    return Promise.resolve({
+      modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" },
+    });
+  }));
+  const first: tf.io.ModelArtifacts = artifacts!;
   const halved = Float32Array.from(
-    new Float32Array(artifacts.weightData as ArrayBuffer),
+    new Float32Array(first.weightData as ArrayBuffer),
     (w) => w / 2,
   );
-  const other = { ...artifacts, weightData: halved.buffer };
+  const other = { ...first, weightData: halved.buffer };
   const ensemble = await tf.loadLayersModel(
-    tf.io.fromMemory(ensembleArtifacts([artifacts, other], "pair")),
+    tf.io.fromMemory(ensembleArtifacts([first, other], "pair")),
   );
   return {
     classifier: createClassifier(ensemble, {
@@ -288,17 +314,21 @@ async function ensembleOfDefault(): Promise<EmotionModel> {
 }
 
 Deno.test("with an ensemble, the running prediction steps the first member and segments use all", async () => {
-  const pair = await ensembleOfDefault();
+  const pair = await pairOfFirstNetwork();
   const pairLive = liveModelOf(pair);
+  const singleLive = liveModelOf(firstNetwork);
   const clip = await clip16k("speech_a_16k.wav");
   const audio = padded(clip);
-  const first = appendChunk(live, newRecording(), audio.subarray(0, RATE));
+  const first = appendChunk(singleLive, newRecording(), audio.subarray(0, RATE));
   const both = appendChunk(pairLive, newRecording(), audio.subarray(0, RATE));
   assert.ok(first.current && both.current);
   assert.deepEqual(both.current, first.current, "the preview is the first member's");
   const [segment] = stream(pairLive, audio, [16000]).segments;
   const expected = classifyRecording(pair, toStoredPrecision(audio), RATE);
   assert.deepEqual(segment.probabilities, expected.probabilities);
-  const [single] = stream(live, audio, [16000]).segments;
+  const [single] = stream(singleLive, audio, [16000]).segments;
   assert.notDeepEqual(segment.probabilities, single.probabilities, "the segment is the pair's");
+  // The shipped model's own preview is its first network's too.
+  const shipped = appendChunk(live, newRecording(), audio.subarray(0, RATE));
+  assert.deepEqual(shipped.current, first.current);
 });
