@@ -4,11 +4,7 @@ import { resample } from "../audio/resample.ts";
 import { HOP_LENGTH } from "../audio/constants.ts";
 import { seededRandom } from "../audio/synth.ts";
 import * as tf from "@tensorflow/tfjs";
-import {
-  classifyRecording,
-  type EmotionModel,
-  loadEmotionModel,
-} from "../model/emotion_model.ts";
+import { classifyRecording, type EmotionModel, loadEmotionModel } from "../model/emotion_model.ts";
 import { ensembleArtifacts, memberChainsOf } from "../model/ensemble.ts";
 import { buildModel } from "../model/architectures.ts";
 import { createClassifier } from "../model/inference.ts";
