@@ -11,29 +11,9 @@
  * @module
  */
 
-import { I32, name, section, sleb, uleb, V128 } from "../wasm/encoder.ts";
+import { I32, name, section, uleb, V128 } from "../wasm/encoder.ts";
+import { horizontalSums, op } from "../wasm/simd_f32.ts";
 import type { MatrixView } from "./gemm.ts";
-
-const op = {
-  loop: [0x03, 0x40],
-  end: [0x0b],
-  brIf: (depth: number) => [0x0d, ...uleb(depth)],
-  get: (i: number) => [0x20, ...uleb(i)],
-  set: (i: number) => [0x21, ...uleb(i)],
-  i32: (v: number) => [0x41, ...sleb(v)],
-  add: [0x6a],
-  mul: [0x6c],
-  shl: [0x74],
-  ltU: [0x49],
-  load: [0xfd, 0x00, 0x00, 0x00], // v128.load align=1 offset=0 (unaligned is allowed)
-  store: [0xfd, 0x0b, 0x00, 0x00],
-  zero: [0xfd, 0x0c, ...new Array(16).fill(0)],
-  shuffle: (
-    lanes: number[],
-  ) => [0xfd, 0x0d, ...lanes.flatMap((l) => [0, 1, 2, 3].map((b) => 4 * l + b))],
-  fadd: [0xfd, ...uleb(0xe4)],
-  fmul: [0xfd, ...uleb(0xe6)],
-};
 
 // Parameters: rows, cols, depthBytes, a, aRowBytes, b, bRowBytes, c, cRowBytes (all i32).
 const [ROWS, COLS, DEPTH_BYTES, A, LDA, B, LDB, C, LDC] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
@@ -42,32 +22,6 @@ const [I, J, P, A0, A1, B0, B1, B2, B3, C0, C1] = [9, 10, 11, 12, 13, 14, 15, 16
 // v128 locals: accumulators S[row][col], the two A vectors, one B vector.
 const S = [[20, 21, 22, 23], [24, 25, 26, 27]];
 const [X0, X1, Y] = [28, 29, 30];
-
-// [Σ lanes of s0, Σ s1, Σ s2, Σ s3] left on the stack, using X0 and X1 as scratch.
-function horizontalSums(s: number[]): number[] {
-  const pairSum = (u: number, v: number) => [
-    ...op.get(u),
-    ...op.get(v),
-    ...op.shuffle([0, 1, 4, 5]),
-    ...op.get(u),
-    ...op.get(v),
-    ...op.shuffle([2, 3, 6, 7]),
-    ...op.fadd,
-  ];
-  return [
-    ...pairSum(s[0], s[1]),
-    ...op.set(X0),
-    ...pairSum(s[2], s[3]),
-    ...op.set(X1),
-    ...op.get(X0),
-    ...op.get(X1),
-    ...op.shuffle([0, 2, 4, 6]),
-    ...op.get(X0),
-    ...op.get(X1),
-    ...op.shuffle([1, 3, 5, 7]),
-    ...op.fadd,
-  ];
-}
 
 // C[i..i+1][j..j+3] += the 2×4 block of dot products; every loop runs at least once, which the
 // padding guarantees.
@@ -98,7 +52,7 @@ function kernelBody(): number[] {
   [C0, C1].forEach((cRow, r) => {
     // address, then (sums + C[address]), then store
     emit(op.get(cRow), op.get(J), op.i32(2), op.shl, op.add);
-    emit(horizontalSums(S[r]));
+    emit(horizontalSums(S[r], X0, X1));
     emit(op.get(cRow), op.get(J), op.i32(2), op.shl, op.add, op.load, op.fadd, op.store);
   });
   emit(op.get(J), op.i32(4), op.add, op.set(J));

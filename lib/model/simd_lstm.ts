@@ -16,42 +16,9 @@
  * @module
  */
 
-import { I32, section, sleb, uleb, V128 } from "../wasm/encoder.ts";
+import { I32, section, uleb, V128 } from "../wasm/encoder.ts";
+import { horizontalSums, op } from "../wasm/simd_f32.ts";
 import type { PreparedLstm } from "./lstm_kernels.ts";
-
-const f32x4Const = (value: number): number[] => {
-  const bytes = new Uint8Array(new Float32Array([value, value, value, value]).buffer);
-  return [0xfd, 0x0c, ...bytes];
-};
-
-const op = {
-  loop: [0x03, 0x40],
-  block: [0x03, 0x40],
-  end: [0x0b],
-  brIf: (depth: number) => [0x0d, ...uleb(depth)],
-  get: (i: number) => [0x20, ...uleb(i)],
-  set: (i: number) => [0x21, ...uleb(i)],
-  tee: (i: number) => [0x22, ...uleb(i)],
-  i32: (v: number) => [0x41, ...sleb(v)],
-  add: [0x6a],
-  sub: [0x6b],
-  mul: [0x6c],
-  eqz: [0x45],
-  ltU: [0x49],
-  load: [0xfd, 0x00, 0x00, 0x00], // v128.load align=1 offset=0
-  store: [0xfd, 0x0b, 0x00, 0x00],
-  zero: [0xfd, 0x0c, ...new Array(16).fill(0)],
-  shuffle: (
-    lanes: number[],
-  ) => [0xfd, 0x0d, ...lanes.flatMap((l) => [0, 1, 2, 3].map((b) => 4 * l + b))],
-  fadd: [0xfd, ...uleb(0xe4)],
-  fsub: [0xfd, ...uleb(0xe5)],
-  fmul: [0xfd, ...uleb(0xe6)],
-  fdiv: [0xfd, ...uleb(0xe7)],
-  fmin: [0xfd, ...uleb(0xe8)],
-  fmax: [0xfd, ...uleb(0xe9)],
-  const: f32x4Const,
-};
 
 // Parameters (all i32): steps, unitBytes (4·units), recurrentT ([4u, u] row-major), bias ([4u]),
 // h0 ([u], the state before the first step), c ([u], updated in place), gates ([steps, 4u],
@@ -97,9 +64,9 @@ const TANH_CLAMP = 7.90531110763549805;
 function tanh(x: number[]): number[] {
   const code = [
     ...x,
-    ...op.const(-TANH_CLAMP),
+    ...op.f32x4(-TANH_CLAMP),
     ...op.fmax,
-    ...op.const(TANH_CLAMP),
+    ...op.f32x4(TANH_CLAMP),
     ...op.fmin,
     ...op.tee(TX),
     ...op.get(TX),
@@ -107,14 +74,14 @@ function tanh(x: number[]): number[] {
     ...op.set(TX2),
   ];
   // numerator: x · (TN0 + x² (TN1 + … ))
-  code.push(...op.const(TN[TN.length - 1]));
+  code.push(...op.f32x4(TN[TN.length - 1]));
   for (let i = TN.length - 2; i >= 0; i--) {
-    code.push(...op.get(TX2), ...op.fmul, ...op.const(TN[i]), ...op.fadd);
+    code.push(...op.get(TX2), ...op.fmul, ...op.f32x4(TN[i]), ...op.fadd);
   }
   code.push(...op.get(TX), ...op.fmul, ...op.set(TP));
-  code.push(...op.get(TP), ...op.const(TD[TD.length - 1]));
+  code.push(...op.get(TP), ...op.f32x4(TD[TD.length - 1]));
   for (let i = TD.length - 2; i >= 0; i--) {
-    code.push(...op.get(TX2), ...op.fmul, ...op.const(TD[i]), ...op.fadd);
+    code.push(...op.get(TX2), ...op.fmul, ...op.f32x4(TD[i]), ...op.fadd);
   }
   code.push(...op.fdiv);
   return code;
@@ -126,47 +93,21 @@ function gate(x: number[], hard: boolean): number[] {
     // clip(0.2 x + 0.5, 0, 1), as tfjs's hardSigmoid
     return [
       ...x,
-      ...op.const(0.2),
+      ...op.f32x4(0.2),
       ...op.fmul,
-      ...op.const(0.5),
+      ...op.f32x4(0.5),
       ...op.fadd,
-      ...op.const(0),
+      ...op.f32x4(0),
       ...op.fmax,
-      ...op.const(1),
+      ...op.f32x4(1),
       ...op.fmin,
     ];
   }
   return [
-    ...op.const(0.5),
-    ...tanh([...x, ...op.const(0.5), ...op.fmul]),
+    ...op.f32x4(0.5),
+    ...tanh([...x, ...op.f32x4(0.5), ...op.fmul]),
     ...op.fmul,
-    ...op.const(0.5),
-    ...op.fadd,
-  ];
-}
-
-// [Σ lanes of S0, Σ S1, Σ S2, Σ S3] on the stack, with X0 and X1 as scratch.
-function horizontalSums(): number[] {
-  const pairSum = (u: number, v: number) => [
-    ...op.get(u),
-    ...op.get(v),
-    ...op.shuffle([0, 1, 4, 5]),
-    ...op.get(u),
-    ...op.get(v),
-    ...op.shuffle([2, 3, 6, 7]),
-    ...op.fadd,
-  ];
-  return [
-    ...pairSum(S0, S1),
-    ...op.set(X0),
-    ...pairSum(S2, S3),
-    ...op.set(X1),
-    ...op.get(X0),
-    ...op.get(X1),
-    ...op.shuffle([0, 2, 4, 6]),
-    ...op.get(X0),
-    ...op.get(X1),
-    ...op.shuffle([1, 3, 5, 7]),
+    ...op.f32x4(0.5),
     ...op.fadd,
   ];
 }
@@ -197,7 +138,7 @@ function body(hard: boolean): number[] {
   emit(op.get(P), op.i32(16), op.add, op.tee(P), op.get(UB), op.ltU, op.brIf(0), op.end);
   // address ZT + 4j, then sums + gates + bias, then store
   emit(op.get(ZT), op.get(J), op.i32(4), op.mul, op.add);
-  emit(horizontalSums());
+  emit(horizontalSums([S0, S1, S2, S3], X0, X1));
   emit(op.get(ZT), op.get(J), op.i32(4), op.mul, op.add, op.load, op.fadd);
   emit(op.get(BIAS), op.get(J), op.i32(4), op.mul, op.add, op.load, op.fadd, op.store);
   emit(op.get(J), op.i32(4), op.add, op.tee(J), op.get(UB), op.ltU, op.brIf(0), op.end);
