@@ -14,7 +14,7 @@
  * @module
  */
 
-import { dense, gemmNT, type MatrixView, prepareRight } from "./gemm.ts";
+import { dense, gemmNT, prepareRight } from "./gemm.ts";
 import {
   fastTanh,
   hardSigmoid,
@@ -76,127 +76,112 @@ export function createLstmStepper(
   const { inputSize, units } = p;
   const gateSize = 4 * units;
   const maskValue = options.maskValue ?? null;
-  const hard = p.hardSigmoid;
-  const recurrentT = dense(p.recurrentKernelT, units);
   const kernelT = dense(p.kernelT, inputSize);
-  let z = new Float32Array(0);
   const simd = options.simd === false ? null : createSimdLstmLayer(p);
-  if (simd !== null) return simdStepper(p, simd, kernelT, maskValue);
-
-  return {
-    inputSize,
-    units,
-    initialState: () => ({ h: new Float32Array(units), c: new Float32Array(units) }),
-    advance(frames: Float32Array, state: LstmState): Float32Array {
-      checkBlock(frames, state, inputSize, units);
-      const n = frames.length / inputSize;
-      if (z.length < n * gateSize) z = new Float32Array(n * gateSize);
-      // Hot-loop values in locals: V8 reads captured variables through the closure's context.
-      const gates = z, bias = p.bias, isHard = hard, mask = maskValue;
-      gemmNT(
-        n,
-        gateSize,
-        inputSize,
-        dense(frames, inputSize),
-        kernelT,
-        dense(gates, gateSize),
-        false,
-      );
-      const out = new Float32Array(n * units);
-      const { h, c } = state;
-      const hView = dense(h, units);
-      const recurrent = prepareRight(recurrentT, gateSize, units);
-      try {
-        for (let t = 0; t < n; t++) {
-          const zo = t * gateSize;
-          if (mask !== null && isPadding(frames, t * inputSize, inputSize, mask)) {
-            out.set(h, t * units);
-            continue;
-          }
-          for (let j = 0; j < gateSize; j++) gates[zo + j] += bias[j];
-          recurrent.multiply(1, hView, dense(gates, gateSize, zo), true);
-          for (let k = 0; k < units; k++) {
-            const zi = gates[zo + k], zf = gates[zo + units + k], zc = gates[zo + 2 * units + k];
-            const i = isHard ? hardSigmoid(zi) : sigmoid(zi);
-            const f = isHard ? hardSigmoid(zf) : sigmoid(zf);
-            c[k] = f * c[k] + i * fastTanh(zc);
-          }
-          // h is read by the product above, so it changes only after all gates are known.
-          for (let k = 0; k < units; k++) {
-            const zOut = gates[zo + 3 * units + k];
-            const o = isHard ? hardSigmoid(zOut) : sigmoid(zOut);
-            h[k] = o * fastTanh(c[k]);
-          }
-          out.set(h, t * units);
-        }
-      } finally {
-        recurrent.release();
-      }
-      return out;
-    },
-  };
-}
-
-/** {@link createLstmStepper} on the SIMD kernel: runs of frames between padding go to it whole. */
-function simdStepper(
-  p: PreparedLstm,
-  kernel: SimdLstmLayer,
-  kernelT: MatrixView,
-  maskValue: number | null,
-): LstmStepper {
-  const { inputSize, units } = p;
-  const gateSize = 4 * units;
+  const steps = simd === null ? scalarSteps(p, maskValue) : simdSteps(p, simd, maskValue);
   let z = new Float32Array(0);
   return {
     inputSize,
     units,
     initialState: () => ({ h: new Float32Array(units), c: new Float32Array(units) }),
     advance(frames: Float32Array, state: LstmState): Float32Array {
-      checkBlock(frames, state, inputSize, units);
+      if (frames.length % inputSize !== 0) {
+        throw new RangeError(
+          `Expected frames of length n × ${inputSize}, but got ${frames.length}`,
+        );
+      }
+      if (state.h.length !== units || state.c.length !== units) {
+        throw new RangeError(
+          `Expected a state of ${units} units, but got h ${state.h.length}, c ${state.c.length}`,
+        );
+      }
       const n = frames.length / inputSize;
       if (z.length < n * gateSize) z = new Float32Array(n * gateSize);
       gemmNT(n, gateSize, inputSize, dense(frames, inputSize), kernelT, dense(z, gateSize), false);
       const out = new Float32Array(n * units);
-      const { h, c } = state;
-      for (let t = 0; t < n;) {
-        if (maskValue !== null && isPadding(frames, t * inputSize, inputSize, maskValue)) {
-          out.set(h, t * units);
-          t++;
-          continue;
-        }
-        let end = t + 1;
-        while (
-          end < n &&
-          !(maskValue !== null && isPadding(frames, end * inputSize, inputSize, maskValue))
-        ) end++;
-        kernel.run(
-          end - t,
-          z.subarray(t * gateSize, end * gateSize),
-          h,
-          c,
-          out.subarray(t * units, end * units),
-        );
-        t = end;
-      }
+      steps(frames, n, z, state, out);
       return out;
     },
   };
 }
 
-function checkBlock(
+/**
+ * The recurrent part of {@link LstmStepper.advance}: given the block's input projection `z`
+ * (`[n, 4u]`, without bias, overwritten), advances `state` over the n frames and writes their
+ * outputs to `out`.
+ */
+type Steps = (
   frames: Float32Array,
+  n: number,
+  z: Float32Array,
   state: LstmState,
-  inputSize: number,
-  units: number,
-): void {
-  if (frames.length % inputSize !== 0) {
-    throw new RangeError(`Expected frames of length n × ${inputSize}, but got ${frames.length}`);
-  }
-  if (state.h.length !== units || state.c.length !== units) {
-    throw new RangeError(
-      `Expected a state of ${units} units, but got h ${state.h.length}, c ${state.c.length}`,
-    );
-  }
+  out: Float32Array,
+) => void;
+
+/** Steps in plain loops around the matrix kernel of `gemm.ts`, in double precision. */
+function scalarSteps(p: PreparedLstm, maskValue: number | null): Steps {
+  const { inputSize, units, bias } = p;
+  const gateSize = 4 * units;
+  const isHard = p.hardSigmoid;
+  const recurrentT = dense(p.recurrentKernelT, units);
+  return (frames, n, gates, state, out) => {
+    const { h, c } = state;
+    const hView = dense(h, units);
+    const recurrent = prepareRight(recurrentT, gateSize, units);
+    try {
+      for (let t = 0; t < n; t++) {
+        const zo = t * gateSize;
+        if (maskValue !== null && isPadding(frames, t * inputSize, inputSize, maskValue)) {
+          out.set(h, t * units);
+          continue;
+        }
+        for (let j = 0; j < gateSize; j++) gates[zo + j] += bias[j];
+        recurrent.multiply(1, hView, dense(gates, gateSize, zo), true);
+        for (let k = 0; k < units; k++) {
+          const zi = gates[zo + k], zf = gates[zo + units + k], zc = gates[zo + 2 * units + k];
+          const i = isHard ? hardSigmoid(zi) : sigmoid(zi);
+          const f = isHard ? hardSigmoid(zf) : sigmoid(zf);
+          c[k] = f * c[k] + i * fastTanh(zc);
+        }
+        // h is read by the product above, so it changes only after all gates are known.
+        for (let k = 0; k < units; k++) {
+          const zOut = gates[zo + 3 * units + k];
+          const o = isHard ? hardSigmoid(zOut) : sigmoid(zOut);
+          h[k] = o * fastTanh(c[k]);
+        }
+        out.set(h, t * units);
+      }
+    } finally {
+      recurrent.release();
+    }
+  };
+}
+
+/** Steps in the SIMD kernel: each run of frames between padding goes to it whole. */
+function simdSteps(p: PreparedLstm, kernel: SimdLstmLayer, maskValue: number | null): Steps {
+  const { inputSize, units } = p;
+  const gateSize = 4 * units;
+  const padding = (frames: Float32Array, t: number) =>
+    maskValue !== null && isPadding(frames, t * inputSize, inputSize, maskValue);
+  return (frames, n, z, state, out) => {
+    for (let t = 0; t < n;) {
+      if (padding(frames, t)) {
+        out.set(state.h, t * units);
+        t++;
+        continue;
+      }
+      let end = t + 1;
+      while (end < n && !padding(frames, end)) end++;
+      kernel.run(
+        end - t,
+        z.subarray(t * gateSize, end * gateSize),
+        state.h,
+        state.c,
+        out.subarray(t * units, end * units),
+      );
+      t = end;
+    }
+  };
 }
 
 function isPadding(frames: Float32Array, offset: number, width: number, value: number): boolean {

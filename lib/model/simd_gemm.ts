@@ -11,7 +11,7 @@
  * @module
  */
 
-import { I32, name, section, uleb, V128 } from "../wasm/encoder.ts";
+import { I32, MODULE_HEADER, name, section, uleb, V128 } from "../wasm/encoder.ts";
 import { horizontalSums, op } from "../wasm/simd_f32.ts";
 import type { MatrixView } from "./gemm.ts";
 
@@ -68,14 +68,7 @@ function assemble(): Uint8Array<ArrayBuffer> {
   const funcType = [0x60, ...uleb(9), ...new Array(9).fill(I32), ...uleb(0)];
   const body = kernelBody();
   return new Uint8Array([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
+    ...MODULE_HEADER,
     ...section(1, [...uleb(1), ...funcType]),
     ...section(3, [...uleb(1), ...uleb(0)]),
     ...section(5, [...uleb(1), 0x00, ...uleb(1)]),

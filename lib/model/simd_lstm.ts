@@ -16,7 +16,7 @@
  * @module
  */
 
-import { I32, section, uleb, V128 } from "../wasm/encoder.ts";
+import { I32, MODULE_HEADER, name, section, uleb, V128 } from "../wasm/encoder.ts";
 import { horizontalSums, op } from "../wasm/simd_f32.ts";
 import type { PreparedLstm } from "./lstm_kernels.ts";
 
@@ -171,25 +171,14 @@ function body(hard: boolean): number[] {
 function assemble(): Uint8Array<ArrayBuffer> {
   const funcType = [0x60, ...uleb(8), ...new Array(8).fill(I32), ...uleb(0)];
   const bodies = [body(false), body(true)];
-  const exportName = (text: string) => {
-    const bytes = [...new TextEncoder().encode(text)];
-    return [...uleb(bytes.length), ...bytes];
-  };
   return new Uint8Array([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
+    ...MODULE_HEADER,
     ...section(1, [...uleb(1), ...funcType]),
     // import env.memory (min 1 page)
     ...section(2, [
       ...uleb(1),
-      ...exportName("env"),
-      ...exportName("memory"),
+      ...name("env"),
+      ...name("memory"),
       0x02,
       0x00,
       ...uleb(1),
@@ -197,10 +186,10 @@ function assemble(): Uint8Array<ArrayBuffer> {
     ...section(3, [...uleb(2), ...uleb(0), ...uleb(0)]),
     ...section(7, [
       ...uleb(2),
-      ...exportName("sigmoid"),
+      ...name("sigmoid"),
       0x00,
       ...uleb(0),
-      ...exportName("hard"),
+      ...name("hard"),
       0x00,
       ...uleb(1),
     ]),

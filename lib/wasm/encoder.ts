@@ -14,6 +14,9 @@
 /** Encoded WebAssembly bytes. */
 export type Code = number[];
 
+/** The magic number and version 1 that start every WebAssembly module. */
+export const MODULE_HEADER: readonly number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
 /** Unsigned LEB128. */
 export function uleb(n: number): Code {
   const out: Code = [];
@@ -278,7 +281,7 @@ export function assemble(kernels: Kernel[]): Uint8Array<ArrayBuffer> {
   const types = kernels.map((k) => [0x60, ...uleb(k.params.length), ...k.params, 0]);
   const exports = kernels.map((k, i) => [...name(k.exportName), 0x00, ...uleb(i)]);
   return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...MODULE_HEADER,
     ...section(1, [...uleb(types.length), ...types.flat()]),
     // The memory is imported, so that each user can own one and keep its views valid.
     ...section(2, [...uleb(1), ...name("env"), ...name("memory"), 0x02, 0x00, ...uleb(1)]),
