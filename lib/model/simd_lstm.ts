@@ -8,7 +8,7 @@
  * Arithmetic is float32 throughout (the products sum in four lanes; `tanh` is the rational
  * approximation of `fastTanh` (`lstm_kernels.ts`) evaluated in float32, and the logistic sigmoid is
  * `(1 + tanh(x / 2)) / 2`), so results agree with the scalar stepper to float32 rounding, not
- * bit for bit (`simd_lstm_test.ts`).
+ * bit for bit (tests in `lstm_stepper_test.ts`).
  *
  * The module is assembled here from its opcodes, as `simd_gemm.ts` is; each layer gets its own
  * instance and memory, holding its weights for its lifetime.
