@@ -199,19 +199,31 @@ export interface SegmentBenchOptions {
   repeats?: number;
 }
 
+/**
+ * The shipped model and `count` speech-like 3 s windows of the segment figures: the audio and
+ * the model's input for each. Throws when a window comes out silent.
+ */
+async function speechWindows(count: number) {
+  const model = await loadEmotionModel();
+  const clips = Array.from(
+    { length: count },
+    (_, i) => speechLikeSignal({ durationS: 3, sampleRateHz: MODEL_SAMPLE_RATE_HZ, seed: 10 + i }),
+  );
+  const inputs = clips.map((clip) => {
+    const input = windowInput(model, clip);
+    if (input === null) throw new Error("a bench window was silent");
+    return input;
+  });
+  return { model, clips, inputs };
+}
+
 /** Median ms per window of `segmentMs` and `segmentNetworkMs` (see the module comment). */
 export async function measureSegmentCost(
   options: SegmentBenchOptions = {},
 ): Promise<{ segmentMs: number; networkMs: number }> {
   const windows = options.windows ?? 20;
   const repeats = options.repeats ?? 5;
-  const model = await loadEmotionModel();
-  const clips = Array.from(
-    { length: windows },
-    (_, i) => speechLikeSignal({ durationS: 3, sampleRateHz: MODEL_SAMPLE_RATE_HZ, seed: 10 + i }),
-  );
-  const inputs = clips.map((clip) => windowInput(model, clip));
-  if (inputs.some((x) => x === null)) throw new Error("a bench window was silent");
+  const { model, clips, inputs } = await speechWindows(windows);
   let checksum = 0;
   const timed = (pass: () => void): number => {
     pass();
@@ -229,7 +241,7 @@ export async function measureSegmentCost(
     }
   });
   const networkMs = timed(() => {
-    for (const x of inputs) checksum += model.classifier.predict([x!])[0][0];
+    for (const x of inputs) checksum += model.classifier.predict([x])[0][0];
   });
   if (!Number.isFinite(checksum)) throw new Error("classification was not finite");
   return { segmentMs, networkMs };
@@ -244,17 +256,7 @@ export async function measureStepperSimd(
 ): Promise<{ scalarMs: number; simdMs: number }> {
   const windows = options.windows ?? 20;
   const repeats = options.repeats ?? 7;
-  const model = await loadEmotionModel();
-  const inputs = Array.from({ length: windows }, (_, i) => {
-    const clip = speechLikeSignal({
-      durationS: 3,
-      sampleRateHz: MODEL_SAMPLE_RATE_HZ,
-      seed: 10 + i,
-    });
-    const input = windowInput(model, clip);
-    if (input === null) throw new Error("a bench window was silent");
-    return input;
-  });
+  const { model, inputs } = await speechWindows(windows);
   const members = memberWeightsOf(model.classifier.model);
   const scalar = createEnsembleStepper(members, { simd: false });
   const simd = createEnsembleStepper(members);

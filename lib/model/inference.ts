@@ -39,8 +39,9 @@ export interface LoadClassifierOptions {
   /**
    * Run models of forward LSTMs and a softmax head (and ensembles of them) through the
    * typed-array stepper of `lstm_stepper.ts` instead of tfjs: the same results within float
-   * rounding, without tfjs's per-call overhead (1.65 against 2.0 ms for a 3 s window of the
-   * shipped model, the two alternated in one process). The weights are read once, when the
+   * rounding, without tfjs's per-call overhead (1.03 against 2.35 ms for a 3 s window of one
+   * network of the shipped model, 2.96 against 6.53 ms for all three; the two paths alternated
+   * in one process). The weights are read once, when the
    * classifier is made. Other models (bidirectional, pooling) always run through tfjs.
    * Default true.
    */

@@ -118,7 +118,10 @@ type Steps = (
   out: Float32Array,
 ) => void;
 
-/** Steps in plain loops around the matrix kernel of `gemm.ts`, in double precision. */
+/**
+ * Steps in plain loops around the matrix kernel of `gemm.ts` (its SIMD kernel where there is
+ * one), with the gates computed in double precision.
+ */
 function scalarSteps(p: PreparedLstm, maskValue: number | null): Steps {
   const { inputSize, units, bias } = p;
   const gateSize = 4 * units;
@@ -245,7 +248,7 @@ export interface ClassifierStepper {
  */
 export function createClassifierStepper(
   weights: ClassifierWeights,
-  options: { simd?: boolean } = {},
+  options: Pick<LstmStepperOptions, "simd"> = {},
 ): ClassifierStepper {
   const { lstms, head } = weights;
   if (lstms.length === 0) throw new RangeError("Expected at least one LSTM layer, but got 0");
@@ -297,7 +300,7 @@ export function createClassifierStepper(
  */
 export function createEnsembleStepper(
   members: readonly ClassifierWeights[],
-  options: { simd?: boolean } = {},
+  options: Pick<LstmStepperOptions, "simd"> = {},
 ): ClassifierStepper {
   if (members.length === 0) throw new RangeError("Expected at least one member, but got 0");
   const steppers = members.map((w) => createClassifierStepper(w, options));

@@ -223,9 +223,6 @@ function compile(): WebAssembly.Module | null {
 
 const module = compile();
 
-/** True when this runtime runs the kernel (WebAssembly SIMD). */
-export const simdLstmAvailable: boolean = module !== null;
-
 /**
  * One LSTM layer's weights in a kernel instance, advanced over blocks of frames whose input
  * projection (`x · kernel`, without bias) the caller has computed.
