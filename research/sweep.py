@@ -1,0 +1,494 @@
+"""Speaker cross-validation of training recipes for the emotion model, many at once.
+
+Ranks changes to the recipe on every fold of RAVDESS actors and several seeds, which the tfjs
+training loop (25 minutes a network on two cores) cannot afford. A recipe that wins here is
+then trained with `deno task train` like every shipped network; nothing from here ships.
+
+Input: the folder written by `deno task export-features` (`features.f16`, `rows.json`).
+
+Many variants ("slots": recipe x fold x seed) train together as one block-diagonal network:
+the LSTM layers of M slots are one LSTM of M*64 units whose weights between slots are held at
+zero (masked at start and after every backward pass; RMSProp then never moves them), so each
+slot is exactly its own two-layer LSTM(64) -> Dense(8) network. All slots see the same batches;
+each slot's loss counts only its own training rows (its fold's training actors), averaged over
+them. The model is the recipe's: two LSTM(64) (the second returning its last state), dropout
+after each, softmax over 8 emotions, RMSProp (rho 0.9), the best-validation epoch kept.
+cuDNN's LSTM gates use the logistic sigmoid where tfjs uses the hard sigmoid.
+
+Usage: python3 research/sweep.py --data DIR --out FILE [--plan NAME] [--check]
+"""
+
+import argparse
+import json
+import math
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+# (test actors, validation actors): the default fold, then folds 1-4, as `train --test-actors`.
+FOLDS = [
+    ((17, 18, 19, 20), (15, 16)),
+    ((1, 2, 3, 4), (5, 6)),
+    ((5, 6, 7, 8), (9, 10)),
+    ((9, 10, 11, 12), (13, 14)),
+    ((13, 14, 15, 16), (17, 18)),
+]
+VOICED_RMS = 5e-4
+CLASSES = 8
+
+
+def load(data_dir):
+    meta = json.load(open(f"{data_dir}/rows.json"))
+    frames, width = meta["frames"], meta["width"]
+    x = np.fromfile(f"{data_dir}/features.f16", dtype="<f2").astype(np.float32)
+    x = x.reshape(-1, frames, width)
+    rows = meta["rows"]
+    speakers = sorted({r["speaker"] for r in rows})
+    spk = np.array([speakers.index(r["speaker"]) for r in rows])
+    actor = np.array(
+        [int(r["speaker"].split("_")[-1]) if r["corpus"] == "ravdess" else 0 for r in rows]
+    )
+    label = np.array([r["label"] for r in rows])
+    aug = np.array([r["augment"] for r in rows])
+    return x, spk, actor, label, aug, speakers
+
+
+def speaker_stats(x, spk, aug, n_spk):
+    """Mean and spread of each speaker's voiced frames over its original clips (no labels)."""
+    mean = np.zeros((n_spk, x.shape[2]), np.float64)
+    std = np.ones((n_spk, x.shape[2]), np.float64)
+    for s in range(n_spk):
+        f = x[(spk == s) & (aug == 0)].reshape(-1, x.shape[2])
+        f = f[f[:, 0] > VOICED_RMS]
+        mean[s] = f.mean(0)
+        std[s] = f.std(0)
+    return mean.astype(np.float32), np.maximum(std, 1e-6).astype(np.float32)
+
+
+class Inputs:
+    """Each slot's input transform of a batch of raw features (on the device)."""
+
+    def __init__(self, x, spk, actor, aug, n_spk, device):
+        mean, std = speaker_stats(x, spk, aug, n_spk)
+        self.spk_mean = torch.tensor(mean, device=device)
+        self.spk_std = torch.tensor(std, device=device)
+        self.fold_scale = {}
+        for f, (test, val) in enumerate(FOLDS):
+            train = ~np.isin(actor, test + val)
+            flat = x[train].reshape(-1, x.shape[2])
+            self.fold_scale[f] = (
+                torch.tensor(flat.mean(0), device=device),
+                torch.tensor(np.maximum(flat.std(0), 1e-6), device=device),
+            )
+
+    @staticmethod
+    def width(kind, base):
+        return base + 1 if kind == "speaker+flag" else base
+
+    def apply(self, kind, fold, xb, sb):
+        if kind == "raw":
+            return xb
+        if kind == "standard":
+            mean, std = self.fold_scale[fold]
+            return (xb - mean) / std
+        voiced = (xb[:, :, :1] > VOICED_RMS).float()
+        z = (xb - self.spk_mean[sb][:, None, :]) / self.spk_std[sb][:, None, :]
+        if kind == "speaker":
+            return z * voiced
+        if kind == "speaker+flag":
+            return torch.cat([z * voiced, voiced], dim=2)
+        raise ValueError(kind)
+
+
+class GradReverse(torch.autograd.Function):
+    """Identity forward; backward multiplies the gradient by -scale (one scale per column)."""
+
+    @staticmethod
+    def forward(ctx, x, scale):
+        ctx.save_for_backward(scale)
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (scale,) = ctx.saved_tensors
+        return -scale * g, None
+
+
+class BlockNet(nn.Module):
+    """M independent LSTM(H) -> LSTM(H) -> Dense(8) networks as one block-diagonal network."""
+
+    def __init__(self, widths, hidden, n_spk, seeds):
+        super().__init__()
+        m = len(widths)
+        self.m, self.h, self.widths = m, hidden, widths
+        self.offsets = np.concatenate([[0], np.cumsum(widths)])
+        mh = m * hidden
+        self.l1 = nn.LSTM(int(sum(widths)), mh, batch_first=True)
+        self.l2 = nn.LSTM(mh, mh, batch_first=True)
+        self.fc = nn.Linear(mh, m * CLASSES)
+        self.adv = nn.Linear(mh, m * n_spk)
+        self.n_spk = n_spk
+        self.masks = {}
+        with torch.no_grad():
+            for p in self.parameters():
+                p.zero_()
+            for i in range(m):
+                g = torch.Generator().manual_seed(int(seeds[i]))
+                c0, c1 = int(self.offsets[i]), int(self.offsets[i + 1])
+                self._lstm_block(self.l1, i, c0, c1, g)
+                self._lstm_block(self.l2, i, i * hidden, (i + 1) * hidden, g)
+                for lin, out in ((self.fc, CLASSES), (self.adv, n_spk)):
+                    lim = math.sqrt(6 / (hidden + out))
+                    w = (torch.rand(out, hidden, generator=g) * 2 - 1) * lim
+                    lin.weight[i * out:(i + 1) * out, i * hidden:(i + 1) * hidden] = w
+        self._build_masks()
+
+    def _lstm_block(self, lstm, i, c0, c1, g):
+        h, mh = self.h, self.m * self.h
+        fan_in = c1 - c0
+        lim = math.sqrt(6 / (fan_in + 4 * h))
+        w_ih = (torch.rand(4 * h, fan_in, generator=g) * 2 - 1) * lim
+        a = torch.randn(4 * h, h, generator=g)
+        q, r = torch.linalg.qr(a)
+        q = q * torch.sign(torch.diagonal(r))[None, :]
+        for gate in range(4):
+            rows = slice(gate * mh + i * h, gate * mh + (i + 1) * h)
+            lstm.weight_ih_l0[rows, c0:c1] = w_ih[gate * h:(gate + 1) * h]
+            lstm.weight_hh_l0[rows, i * h:(i + 1) * h] = q[gate * h:(gate + 1) * h]
+
+    def _build_masks(self):
+        """Masks from the block structure (not from the values, which may be zero by chance)."""
+        h, m, mh = self.h, self.m, self.m * self.h
+        dev = self.l1.weight_ih_l0.device
+        ih1 = torch.zeros(4 * mh, int(self.offsets[-1]))
+        hh = torch.zeros(4 * mh, mh)
+        for i in range(m):
+            for gate in range(4):
+                rows = slice(gate * mh + i * h, gate * mh + (i + 1) * h)
+                ih1[rows, int(self.offsets[i]):int(self.offsets[i + 1])] = 1
+                hh[rows, i * h:(i + 1) * h] = 1
+        fc = torch.kron(torch.eye(m), torch.ones(CLASSES, h))
+        adv = torch.kron(torch.eye(m), torch.ones(self.n_spk, h))
+        self.masks = {
+            "l1.weight_ih_l0": ih1.to(dev),
+            "l1.weight_hh_l0": hh.to(dev),
+            "l2.weight_ih_l0": hh.clone().to(dev),
+            "l2.weight_hh_l0": hh.clone().to(dev),
+            "fc.weight": fc.to(dev),
+            "adv.weight": adv.to(dev),
+        }
+
+    def to(self, *args, **kwargs):
+        out = super().to(*args, **kwargs)
+        self.masks = {k: v.to(*args, **kwargs) for k, v in self.masks.items()}
+        return out
+
+    def mask_grads(self):
+        for name, p in self.named_parameters():
+            if p.grad is not None and name in self.masks:
+                p.grad.mul_(self.masks[name])
+
+    def forward(self, x, dropout, adv_scale=None):
+        out1, _ = self.l1(x)
+        out1 = dropout_slots(out1, dropout, self.m, self.h, self.training)
+        out2, _ = self.l2(out1)
+        last = dropout_slots(out2[:, -1], dropout, self.m, self.h, self.training)
+        logits = self.fc(last).view(-1, self.m, CLASSES)
+        adv = None
+        if adv_scale is not None:
+            rev = GradReverse.apply(last, adv_scale.repeat_interleave(self.h))
+            adv = self.adv(rev).view(-1, self.m, self.n_spk)
+        return logits, adv
+
+
+def dropout_slots(x, rates, m, h, training):
+    """Inverted dropout with each slot's own rate (a tensor of M rates)."""
+    if not training:
+        return x
+    shape = x.shape[:-1] + (m, h)
+    keep = 1 - rates.view(*([1] * (len(shape) - 2)), m, 1)
+    mask = (torch.rand(shape, device=x.device) < keep).float() / keep
+    return (x.view(shape) * mask).view(x.shape)
+
+
+def run_group(data, group, device, log):
+    """Trains every slot of `group` together; returns one result per slot."""
+    x, spk, actor, label, aug, speakers = data
+    slots = group["slots"]
+    hidden = group.get("hidden", 64)
+    epochs = group.get("epochs", 30)
+    lr = group.get("lr", 1e-3)
+    augmented = group.get("augment", True)
+    torch.manual_seed(group.get("seed", 0))
+    rng = np.random.default_rng(group.get("seed", 0))
+    inputs = data_inputs(data, device)
+    widths = [Inputs.width(s["input"], x.shape[2]) for s in slots]
+    net = BlockNet(widths, hidden, len(speakers), [s["seed"] * 1000 + 7 for s in slots]).to(device)
+    opt = torch.optim.RMSprop(net.parameters(), lr=lr, alpha=0.9, eps=1e-7)
+    m = len(slots)
+    rates = torch.tensor([s.get("dropout", 0.3) for s in slots], device=device)
+    smooth = torch.tensor([s.get("smooth", 0.0) for s in slots], device=device)
+    adv_w = torch.tensor([s.get("adversary", 0.0) for s in slots], device=device)
+    use_adv = bool((adv_w > 0).any())
+
+    xt = torch.tensor(x, device=device)
+    st = torch.tensor(spk, device=device)
+    yt = torch.tensor(label, device=device)
+    train_rows = np.zeros((len(x), m), bool)
+    for j, s in enumerate(slots):
+        test, val = FOLDS[s["fold"]]
+        ok = ~np.isin(actor, test + val)
+        if not augmented:
+            ok &= aug == 0
+        train_rows[:, j] = ok
+    member = torch.tensor(train_rows, device=device, dtype=torch.float32)
+    pool = np.nonzero(train_rows.any(1))[0]
+    frac = train_rows[pool].mean()
+    batch = max(1, round(group.get("batch", 32) / frac))
+    eval_rows = np.nonzero((aug == 0) & (actor > 0))[0]
+    eval_x = xt[eval_rows]
+    eval_s = st[eval_rows]
+    eval_y = label[eval_rows]
+    eval_actor = actor[eval_rows]
+    best = [{"val": -1.0} for _ in slots]
+    history = [[] for _ in slots]
+    started = time.time()
+    for epoch in range(1, epochs + 1):
+        net.train()
+        order = rng.permutation(pool)
+        total = torch.zeros(m, device=device)
+        for b in range(0, len(order), batch):
+            idx = torch.tensor(order[b:b + batch], device=device)
+            xb, sb, yb, wb = xt[idx], st[idx], yt[idx], member[idx]
+            xin = torch.cat(
+                [inputs.apply(s["input"], s["fold"], xb, sb) for s in slots], dim=2
+            )
+            logits, adv = net(xin, rates, adv_w if use_adv else None)
+            logp = F.log_softmax(logits, dim=2)
+            nll = -logp.gather(2, yb[:, None, None].expand(-1, m, 1)).squeeze(2)
+            loss_bm = (1 - smooth) * nll - smooth * logp.mean(2)
+            if use_adv:
+                alogp = F.log_softmax(adv, dim=2)
+                anll = -alogp.gather(2, sb[:, None, None].expand(-1, m, 1)).squeeze(2)
+                loss_bm = loss_bm + (adv_w > 0).float() * anll
+            per_slot = (loss_bm * wb).sum(0) / wb.sum(0).clamp(min=1)
+            opt.zero_grad(set_to_none=True)
+            per_slot.sum().backward()
+            net.mask_grads()
+            opt.step()
+            total += per_slot.detach()
+        probs = predict(net, inputs, slots, eval_x, eval_s)
+        for j, s in enumerate(slots):
+            test, val = FOLDS[s["fold"]]
+            vmask = np.isin(eval_actor, val)
+            tmask = np.isin(eval_actor, test)
+            pred = probs[j].argmax(1)
+            vacc = float((pred[vmask] == eval_y[vmask]).mean())
+            tacc = float((pred[tmask] == eval_y[tmask]).mean())
+            history[j].append((round(vacc, 4), round(tacc, 4)))
+            if vacc > best[j]["val"]:
+                best[j] = {"val": vacc, "test": tacc, "epoch": epoch, "probs": probs[j][tmask]}
+        if epoch == 1 or epoch % 10 == 0:
+            log(
+                f"  epoch {epoch}/{epochs}: {time.time() - started:.1f}s, "
+                f"mean loss {float(total.mean()) / math.ceil(len(order) / batch):.3f}, "
+                f"mean val {np.mean([h[-1][0] for h in history]):.3f}"
+            )
+    results = []
+    for j, s in enumerate(slots):
+        test, _ = FOLDS[s["fold"]]
+        tmask = np.isin(eval_actor, test)
+        results.append({
+            **s,
+            "group": group["name"],
+            "best_epoch": best[j]["epoch"],
+            "val": best[j]["val"],
+            "test": best[j]["test"],
+            "test_labels": eval_y[tmask].tolist(),
+            "test_probs": np.round(best[j]["probs"], 5).tolist(),
+            "history": history[j],
+        })
+    return results, time.time() - started
+
+
+_inputs_cache = {}
+
+
+def data_inputs(data, device):
+    key = id(data)
+    if key not in _inputs_cache:
+        x, spk, actor, _, aug, speakers = data
+        _inputs_cache[key] = Inputs(x, spk, actor, aug, len(speakers), device)
+    return _inputs_cache[key]
+
+
+@torch.no_grad()
+def predict(net, inputs, slots, xs, ss, chunk=600):
+    net.eval()
+    out = []
+    for b in range(0, len(xs), chunk):
+        xb, sb = xs[b:b + chunk], ss[b:b + chunk]
+        xin = torch.cat([inputs.apply(s["input"], s["fold"], xb, sb) for s in slots], dim=2)
+        logits, _ = net(xin, None)
+        out.append(F.softmax(logits, dim=2).cpu().numpy())
+    return np.concatenate(out, 0).transpose(1, 0, 2)
+
+
+def check_blocks(device):
+    """A slot of a block network equals a separate network with that slot's weights."""
+    torch.manual_seed(0)
+    widths, h = [3, 4, 3], 5
+    net = BlockNet(widths, h, 2, [1, 2, 3]).to(device)
+    x = torch.randn(4, 6, sum(widths), device=device)
+    opt = torch.optim.RMSprop(net.parameters(), lr=1e-2, alpha=0.9, eps=1e-7)
+    for _ in range(3):
+        logits, adv = net(x, torch.full((3,), 0.2, device=device), torch.ones(3, device=device))
+        loss = logits.logsumexp(2).sum() + adv.pow(2).sum()
+        opt.zero_grad()
+        loss.backward()
+        net.mask_grads()
+        opt.step()
+    for name, p in net.named_parameters():
+        if name in net.masks:
+            leak = float((p.detach() * (1 - net.masks[name])).abs().max())
+            assert leak == 0, f"{name} has weight {leak} between slots"
+    net.eval()
+    full, _ = net(x, None)
+    mh = 3 * h
+    for i in range(3):
+        c0, c1 = int(net.offsets[i]), int(net.offsets[i + 1])
+        l1 = nn.LSTM(c1 - c0, h, batch_first=True).to(device)
+        l2 = nn.LSTM(h, h, batch_first=True).to(device)
+        with torch.no_grad():
+            for lstm, src, cols in ((l1, net.l1, slice(c0, c1)), (l2, net.l2, slice(i * h, (i + 1) * h))):
+                rows = torch.cat([torch.arange(g * mh + i * h, g * mh + (i + 1) * h) for g in range(4)])
+                lstm.weight_ih_l0.copy_(src.weight_ih_l0[rows][:, cols])
+                lstm.weight_hh_l0.copy_(src.weight_hh_l0[rows][:, i * h:(i + 1) * h])
+                lstm.bias_ih_l0.copy_(src.bias_ih_l0[rows])
+                lstm.bias_hh_l0.copy_(src.bias_hh_l0[rows])
+            o1, _ = l1(x[:, :, c0:c1])
+            o2, _ = l2(o1)
+            ref = o2[:, -1] @ net.fc.weight[i * CLASSES:(i + 1) * CLASSES, i * h:(i + 1) * h].T
+            ref = ref + net.fc.bias[i * CLASSES:(i + 1) * CLASSES]
+        err = float((ref - full[:, i]).detach().abs().max())
+        assert err < 1e-4, f"slot {i} differs from its own network by {err}"
+    return True
+
+
+def slots_of(inputs_kinds, folds, seeds, **extra):
+    return [
+        {"input": k, "fold": f, "seed": s, **extra}
+        for k in inputs_kinds
+        for f in folds
+        for s in seeds
+    ]
+
+
+ALL_FOLDS = range(len(FOLDS))
+
+PLANS = {
+    # Quick run to time an epoch.
+    "smoke": [
+        {"name": "smoke", "epochs": 2, "slots": slots_of(["raw", "speaker"], [0], [1])},
+    ],
+    # The first sweep, most telling first: input transforms (the recipe's raw features, each
+    # speaker's standardisation with quiet frames zeroed, the same with a voiced-frame flag,
+    # standardisation over the training set), then label smoothing, a speaker adversary and
+    # 128-unit layers. Every recipe on all five folds; two seeds (one for the wide layers).
+    "main": [
+        {"name": "inputs", "slots": slots_of(["raw", "speaker", "speaker+flag"], ALL_FOLDS, [1, 2])},
+        {
+            "name": "regularise",
+            "slots": slots_of(["standard"], ALL_FOLDS, [1, 2])
+            + slots_of(["raw"], ALL_FOLDS, [1, 2], smooth=0.1)
+            + slots_of(["raw"], ALL_FOLDS, [1, 2], adversary=0.3),
+        },
+        {"name": "wide", "hidden": 128, "slots": slots_of(["raw", "speaker+flag"], ALL_FOLDS, [1])},
+    ],
+    # More seeds of the recipe on every fold (with "main"'s two: eight), for the accuracy of an
+    # ensemble against its number of networks. Batches in another order than "main"'s.
+    "seeds": [
+        {"name": "inputs", "seed": 3, "slots": slots_of(["raw"], ALL_FOLDS, [3, 4, 5, 6, 7, 8])},
+    ],
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--plan", default="main", choices=sorted(PLANS))
+    ap.add_argument("--only", help="comma-separated group names of the plan to run")
+    ap.add_argument("--epochs", type=int, help="override every group's epochs")
+    ap.add_argument("--block", type=int, default=15, help="slots trained together")
+    ap.add_argument("--tf32", action="store_true", help="let matrix products use TF32")
+    ap.add_argument("--check", action="store_true", help="check the block network and stop")
+    args = ap.parse_args()
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    torch.backends.cuda.matmul.allow_tf32 = args.tf32
+    torch.backends.cudnn.allow_tf32 = args.tf32
+
+    def log(msg):
+        print(msg, file=sys.stderr, flush=True)
+
+    check_blocks(device)
+    log(f"block check passed on {device}")
+    if args.check:
+        return
+    data = load(args.data)
+    log(f"{len(data[0])} rows, speakers {data[5]}")
+    results = []
+    for group in PLANS[args.plan]:
+        if args.only and group["name"] not in args.only.split(","):
+            continue
+        if args.epochs:
+            group = {**group, "epochs": args.epochs}
+        block = group.get("block", args.block)
+        for b in range(0, len(group["slots"]), block):
+            chunk = {**group, "slots": group["slots"][b:b + block]}
+            log(f"group {group['name']}: slots {b + 1}-{b + len(chunk['slots'])}")
+            res, seconds = run_group(data, chunk, device, log)
+            results.extend(res)
+            log(f"  done in {seconds:.0f}s")
+            with open(args.out, "w") as f:
+                json.dump({"device": device, "results": results}, f)
+        summarise(results, log)
+
+
+def summarise(results, log):
+    """Per recipe: mean test accuracy over slots, pooled over folds per seed, and the seed ensemble."""
+    by = {}
+    for r in results:
+        key = (r["group"], r["input"], r.get("smooth", 0), r.get("adversary", 0))
+        by.setdefault(key, []).append(r)
+    for key, rs in by.items():
+        folds = sorted({r["fold"] for r in rs})
+        seeds = sorted({r["seed"] for r in rs})
+        pooled = []
+        for s in seeds:
+            right = sum(
+                (np.array(r["test_probs"]).argmax(1) == np.array(r["test_labels"])).sum()
+                for r in rs if r["seed"] == s
+            )
+            n = sum(len(r["test_labels"]) for r in rs if r["seed"] == s)
+            pooled.append(right / n)
+        right = n = 0
+        for f in folds:
+            fr = [r for r in rs if r["fold"] == f]
+            p = np.mean([np.array(r["test_probs"]) for r in fr], 0)
+            right += (p.argmax(1) == np.array(fr[0]["test_labels"])).sum()
+            n += len(fr[0]["test_labels"])
+        log(
+            f"{key}: folds {folds}, per-seed pooled test {np.round(pooled, 3).tolist()} "
+            f"(mean {np.mean(pooled):.3f}), ensemble of {len(seeds)} {right / n:.3f}, "
+            f"mean val {np.mean([r['val'] for r in rs]):.3f}, "
+            f"mean best epoch {np.mean([r['best_epoch'] for r in rs]):.1f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
