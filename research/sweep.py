@@ -15,7 +15,8 @@ them. The model is the recipe's: two LSTM(64) (the second returning its last sta
 after each, softmax over 8 emotions, RMSProp (rho 0.9), the best-validation epoch kept.
 cuDNN's LSTM gates use the logistic sigmoid where tfjs uses the hard sigmoid.
 
-Usage: python3 research/sweep.py --data DIR --out FILE [--plan NAME] [--check]
+Usage: python3 research/sweep.py --data DIR --out FILE [--plan NAME] [--only GROUPS] [--tf32] [--check]
+(`research/summarise.py FILE…` prints the tables of one or more results files.)
 """
 
 import argparse
@@ -28,6 +29,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from summarise import table
 
 # (test actors, validation actors): the default fold, then folds 1-4, as `train --test-actors`.
 FOLDS = [
@@ -305,6 +308,7 @@ def run_group(data, group, device, log):
         results.append({
             **s,
             "group": group["name"],
+            "hidden": hidden,
             "best_epoch": best[j]["epoch"],
             "val": best[j]["val"],
             "test": best[j]["test"],
@@ -456,38 +460,7 @@ def main():
             log(f"  done in {seconds:.0f}s")
             with open(args.out, "w") as f:
                 json.dump({"device": device, "results": results}, f)
-        summarise(results, log)
-
-
-def summarise(results, log):
-    """Per recipe: mean test accuracy over slots, pooled over folds per seed, and the seed ensemble."""
-    by = {}
-    for r in results:
-        key = (r["group"], r["input"], r.get("smooth", 0), r.get("adversary", 0))
-        by.setdefault(key, []).append(r)
-    for key, rs in by.items():
-        folds = sorted({r["fold"] for r in rs})
-        seeds = sorted({r["seed"] for r in rs})
-        pooled = []
-        for s in seeds:
-            right = sum(
-                (np.array(r["test_probs"]).argmax(1) == np.array(r["test_labels"])).sum()
-                for r in rs if r["seed"] == s
-            )
-            n = sum(len(r["test_labels"]) for r in rs if r["seed"] == s)
-            pooled.append(right / n)
-        right = n = 0
-        for f in folds:
-            fr = [r for r in rs if r["fold"] == f]
-            p = np.mean([np.array(r["test_probs"]) for r in fr], 0)
-            right += (p.argmax(1) == np.array(fr[0]["test_labels"])).sum()
-            n += len(fr[0]["test_labels"])
-        log(
-            f"{key}: folds {folds}, per-seed pooled test {np.round(pooled, 3).tolist()} "
-            f"(mean {np.mean(pooled):.3f}), ensemble of {len(seeds)} {right / n:.3f}, "
-            f"mean val {np.mean([r['val'] for r in rs]):.3f}, "
-            f"mean best epoch {np.mean([r['best_epoch'] for r in rs]):.1f}"
-        )
+        table(results, log)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,119 @@
+"""Tables from the results of `research/sweep.py` (numpy only).
+
+Usage: python3 research/summarise.py RESULTS.json [MORE.json ...]
+
+Prints, per recipe, pooled over the five folds (every RAVDESS actor a test voice once, 1 200
+clips a network): the mean validation accuracy, each seed's test accuracy, the ensemble of the
+recipe's seeds, and the difference from the recipe's raw inputs on the same clips (seeds averaged
+per clip, with a 95 % bootstrap interval over clips). Then the accuracy of an ensemble of the raw
+recipe against its number of networks, over every subset of its seeds.
+"""
+
+import itertools
+import json
+import sys
+
+import numpy as np
+
+FOLDS = 5
+
+
+def recipe(r):
+    """A readable name for a slot's recipe."""
+    name = r["input"]
+    if r.get("smooth"):
+        name += f", label smoothing {r['smooth']}"
+    if r.get("adversary"):
+        name += f", speaker adversary {r['adversary']}"
+    if r.get("hidden", 128 if r["group"] == "wide" else 64) != 64:
+        name += f", {r.get('hidden', 128)} units"
+    return name
+
+
+def load(paths):
+    results = []
+    for p in paths:
+        results.extend(json.load(open(p))["results"])
+    return results
+
+
+def correct(rs):
+    """Per test clip of all folds: the share of the recipe's seeds that got it right."""
+    out = []
+    for f in range(FOLDS):
+        fr = [r for r in rs if r["fold"] == f]
+        if not fr:
+            return None
+        out.append(
+            np.mean(
+                [np.argmax(r["test_probs"], 1) == np.array(r["test_labels"]) for r in fr], 0
+            )
+        )
+    return np.concatenate(out)
+
+
+def ensemble_accuracy(rs):
+    right = n = 0
+    for f in range(FOLDS):
+        fr = [r for r in rs if r["fold"] == f]
+        p = np.mean([np.array(r["test_probs"]) for r in fr], 0)
+        right += int((p.argmax(1) == np.array(fr[0]["test_labels"])).sum())
+        n += len(fr[0]["test_labels"])
+    return right / n
+
+
+def pct(v):
+    return f"{100 * v:.1f}"
+
+
+def table(results, out=print):
+    by = {}
+    for r in results:
+        by.setdefault(recipe(r), []).append(r)
+    base = correct(by["raw"]) if "raw" in by else None
+    rng = np.random.default_rng(0)
+    out("| recipe | networks | mean val | test per seed (pooled) | ensemble of its seeds | vs raw (95 %) |")
+    out("|---|---|---|---|---|---|")
+    for name, rs in by.items():
+        seeds = sorted({r["seed"] for r in rs})
+        if len({r["fold"] for r in rs}) < FOLDS:
+            continue
+        per_seed = []
+        for s in seeds:
+            c = correct([r for r in rs if r["seed"] == s])
+            per_seed.append(c.mean())
+        diff = "—"
+        if base is not None and name != "raw":
+            d = correct(rs) - base
+            boot = [d[rng.integers(0, len(d), len(d))].mean() for _ in range(2000)]
+            lo, hi = np.percentile(boot, [2.5, 97.5])
+            diff = f"{100 * d.mean():+.1f} ({100 * lo:+.1f} to {100 * hi:+.1f})"
+        out(
+            f"| {name} | {len(rs)} | {pct(np.mean([r['val'] for r in rs]))} | "
+            f"{', '.join(pct(v) for v in per_seed)} (mean {pct(np.mean(per_seed))}) | "
+            f"{pct(ensemble_accuracy(rs)) + f' ({len(seeds)})' if len(seeds) > 1 else '—'} | {diff} |"
+        )
+
+
+def ensemble_curve(results, out=print):
+    raw = [r for r in results if recipe(r) == "raw"]
+    seeds = sorted({r["seed"] for r in raw})
+    out(f"ensembles of the raw recipe (seeds {seeds}), pooled test accuracy over five folds:")
+    out("| networks | mean | lowest | highest | subsets |")
+    out("|---|---|---|---|---|")
+    for k in range(1, len(seeds) + 1):
+        accs = [
+            ensemble_accuracy([r for r in raw if r["seed"] in subset])
+            for subset in itertools.combinations(seeds, k)
+        ]
+        out(f"| {k} | {pct(np.mean(accs))} | {pct(min(accs))} | {pct(max(accs))} | {len(accs)} |")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        print("summarise: give one or more results files of research/sweep.py", file=sys.stderr)
+        sys.exit(2)
+    everything = load(sys.argv[1:])
+    table(everything)
+    print()
+    ensemble_curve(everything)
