@@ -5,7 +5,7 @@
  *   deno task train --ravdess DIR --tess DIR [--arch lstm|bilstm|lstm-pool]
  *     [--split random|speakers] [--epochs N] [--batch N] [--seed S] [--lr X]
  *     [--normalise none|utterance|speaker] [--deltas 0|1|2] [--augment K [--augment-corpus C]]
- *     [--dropout R] [--mask] [--standardise] [--pitch] [--mfcc N] [--mixup A]
+ *     [--units N] [--dropout R] [--mask] [--standardise] [--pitch] [--mfcc N] [--mixup A]
  *     [--lr-schedule constant|cosine] [--test-actors LIST --val-actors LIST]
  *     [--teacher models/NAME [--teacher-weight W]] [--average-from E]
  *     [--out models/NAME] [--resume]
@@ -14,7 +14,8 @@
  * missing). `--augment K` adds K augmented copies of every training clip (speed 0.9–1.1,
  * noise at 5–20 dB SNR; see `lib/train/augment.ts`), or only of one corpus's clips with
  * `--augment-corpus ravdess` (which also evens out RAVDESS's 14 training actors against
- * TESS's 2800 clips). `--dropout R` sets the dropout rate: Dropout layers after both LSTMs of
+ * TESS's 2800 clips). `--units N` gives every LSTM layer N units instead of the published 64
+ * (narrower networks cost less to run, so more of them fit in an ensemble). `--dropout R` sets the dropout rate: Dropout layers after both LSTMs of
  * `lstm` (default 0, none) or the rate of `lstm-pool` (default 0.3). `--mask` replaces two
  * stretches of up to 10 frames and a band of up to 2 features of every training clip in every
  * batch by the clip's means (`lib/train/mask.ts`). `--normalise speaker` standardises
@@ -112,6 +113,7 @@ async function main(argv: string[]) {
     augment: { type: "string", default: "0" },
     "augment-corpus": { type: "string" },
     dropout: { type: "string" },
+    units: { type: "string" },
     teacher: { type: "string" },
     "teacher-weight": { type: "string" },
     "average-from": { type: "string" },
@@ -145,6 +147,10 @@ async function main(argv: string[]) {
   const seed = intFlag("seed", values.seed, 1);
   const learningRate = values.lr === undefined ? 0.001 : Number(values.lr);
   if (!(learningRate > 0)) throw new UsageError(`Expected --lr > 0, but got "${values.lr}"`);
+  const units = values.units === undefined ? undefined : intFlag("units", values.units, 64);
+  if (units !== undefined && !(units >= 1 && units <= 512)) {
+    throw new UsageError(`Expected --units from 1 to 512, but got ${units}`);
+  }
   const dropout = values.dropout === undefined ? undefined : Number(values.dropout);
   if (dropout !== undefined && !(dropout >= 0 && dropout < 1)) {
     throw new UsageError(`Expected --dropout in [0, 1), but got "${values.dropout}"`);
@@ -309,6 +315,7 @@ async function main(argv: string[]) {
     mixup,
     learningRateSchedule: cosine ? "cosine" as const : undefined,
     heldOutActors,
+    units,
   };
   const model = buildModel({
     architecture,
@@ -317,6 +324,7 @@ async function main(argv: string[]) {
     classes: EMOTION_LABELS.length,
     seed,
     learningRate,
+    units,
     dropout,
   });
   let resumed = null;
@@ -342,6 +350,7 @@ async function main(argv: string[]) {
     counts: { train: split.train.length, val: split.val.length, test: split.test.length },
     augmentCopies: copies,
     augmentCorpus,
+    units,
     dropout,
     teacher: settings.teacher,
     mask: settings.mask,

@@ -168,8 +168,15 @@ corpusTest(
     await run("train.ts", [...args, "--seed", "3", "--out", "models/e1"], dir);
     await run(
       "train.ts",
-      [...args, "--seed", "4", "--dropout", "0.3", "--out", "models/e2"],
+      [...args, "--seed", "4", "--dropout", "0.3", "--units", "8", "--out", "models/e2"],
       dir,
+    );
+    // A narrower member: its config and weights say 8 units, and the ensemble takes it.
+    assert.equal(JSON.parse(await Deno.readTextFile(`${dir}/models/e2/config.json`)).units, 8);
+    const e2 = JSON.parse(await Deno.readTextFile(`${dir}/models/e2/model.json`));
+    assert.deepEqual(
+      e2.weightsManifest[0].weights.slice(0, 3).map((w: { shape: number[] }) => w.shape),
+      [[15, 32], [8, 32], [32]],
     );
     const made = await run(
       "ensemble.ts",
@@ -469,5 +476,16 @@ Deno.test("train refuses a wrong command line with a one-line reason", async () 
   assert.match(
     new TextDecoder().decode(out.stderr),
     /^train: Expected --arch lstm\|bilstm\|lstm-pool, but got "gru"\n$/,
+  );
+  const units = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}scripts/train.ts`, "--ravdess", "/nowhere", "--units", "0"],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(units.code, 2);
+  assert.match(
+    new TextDecoder().decode(units.stderr),
+    /^train: Expected --units from 1 to 512, but got 0\n$/,
   );
 });

@@ -31,6 +31,8 @@ export interface ModelSpec {
   width: number;
   classes: number;
   seed: number;
+  /** Units of every LSTM layer (each direction of a BiLSTM); the published 64 unless set. */
+  units?: number;
   /** RMSProp learning rate; Keras's default 0.001 unless set. */
   learningRate?: number;
   /**
@@ -109,6 +111,10 @@ function initialiseRecurrentKernels(model: tf.LayersModel, seed: number): void {
 /** Builds and compiles a model of `spec`. */
 export function buildModel(spec: ModelSpec): tf.LayersModel {
   const { frames, width, classes, seed } = spec;
+  const units = spec.units ?? 64;
+  if (!(Number.isInteger(units) && units >= 1)) {
+    throw new RangeError(`Expected a whole number of LSTM units ≥ 1, but got ${units}`);
+  }
   const input = tf.input({ shape: [frames, width], name: "features" });
   let x: tf.SymbolicTensor;
   const dense = tf.layers.dense({
@@ -120,24 +126,24 @@ export function buildModel(spec: ModelSpec): tf.LayersModel {
   switch (spec.architecture) {
     case "lstm": {
       const rate = spec.dropout ?? 0;
-      x = fusedLstm(lstmArgs(64, true, seed)).apply(input) as tf.SymbolicTensor;
+      x = fusedLstm(lstmArgs(units, true, seed)).apply(input) as tf.SymbolicTensor;
       if (rate > 0) x = tf.layers.dropout({ rate, seed: seed + 4 }).apply(x) as tf.SymbolicTensor;
-      x = fusedLstm(lstmArgs(64, false, seed + 2)).apply(x) as tf.SymbolicTensor;
+      x = fusedLstm(lstmArgs(units, false, seed + 2)).apply(x) as tf.SymbolicTensor;
       if (rate > 0) x = tf.layers.dropout({ rate, seed: seed + 5 }).apply(x) as tf.SymbolicTensor;
       break;
     }
     case "bilstm": {
-      x = tf.layers.bidirectional({ layer: fusedLstm(lstmArgs(64, true, seed)) })
+      x = tf.layers.bidirectional({ layer: fusedLstm(lstmArgs(units, true, seed)) })
         .apply(input) as tf.SymbolicTensor;
-      x = tf.layers.bidirectional({ layer: fusedLstm(lstmArgs(64, false, seed + 2)) })
+      x = tf.layers.bidirectional({ layer: fusedLstm(lstmArgs(units, false, seed + 2)) })
         .apply(x) as tf.SymbolicTensor;
       break;
     }
     case "lstm-pool": {
       const rate = spec.dropout ?? 0.3;
-      x = fusedLstm(lstmArgs(64, true, seed)).apply(input) as tf.SymbolicTensor;
+      x = fusedLstm(lstmArgs(units, true, seed)).apply(input) as tf.SymbolicTensor;
       x = tf.layers.dropout({ rate, seed: seed + 4 }).apply(x) as tf.SymbolicTensor;
-      x = fusedLstm(lstmArgs(64, true, seed + 2)).apply(x) as tf.SymbolicTensor;
+      x = fusedLstm(lstmArgs(units, true, seed + 2)).apply(x) as tf.SymbolicTensor;
       const mean = tf.layers.globalAveragePooling1d({ name: "mean_pool" }).apply(x);
       const max = tf.layers.globalMaxPooling1d({ name: "max_pool" }).apply(x);
       x = tf.layers.concatenate().apply([

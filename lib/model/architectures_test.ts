@@ -43,6 +43,41 @@ Deno.test("the published lstm has tfjs LSTM weight shapes: [15,256] [64,256] [25
   m.dispose();
 });
 
+Deno.test("units: every LSTM layer of every architecture gets them; 0 and fractions are refused", () => {
+  const m = buildModel({
+    architecture: "lstm",
+    frames: 5,
+    width: 15,
+    classes: 8,
+    seed: 1,
+    units: 32,
+  });
+  assert.deepEqual(m.getWeights().map((w) => w.shape), [
+    [15, 128],
+    [32, 128],
+    [128],
+    [32, 128],
+    [32, 128],
+    [128],
+    [32, 8],
+    [8],
+  ]);
+  m.dispose();
+  for (const architecture of ARCHITECTURES) {
+    const n = buildModel({ architecture, frames: 5, width: 15, classes: 8, seed: 1, units: 12 });
+    const recurrent = n.getWeights().filter((w) => w.shape.length === 2 && w.shape[1] === 48);
+    assert.ok(recurrent.length >= 4, architecture);
+    assert.ok(n.getWeights().every((w) => !w.shape.includes(256)), architecture);
+    n.dispose();
+  }
+  for (const units of [0, 2.5]) {
+    assert.throws(
+      () => buildModel({ architecture: "lstm", frames: 5, width: 15, classes: 8, seed: 1, units }),
+      /Expected a whole number of LSTM units ≥ 1, but got/,
+    );
+  }
+});
+
 Deno.test("orthogonal(): Q^T Q = I for tall, wide and square shapes", () => {
   for (const [rows, cols] of [[64, 256], [256, 64], [32, 32]]) {
     const m = orthogonal(rows, cols, 9);

@@ -30,6 +30,8 @@ export interface ModelConfig {
   /** Augmented copies per training clip (of `augmentCorpus` only, when set). */
   augmentCopies: number;
   augmentCorpus?: string;
+  /** LSTM units given with `--units`, when given (the published 64 otherwise). */
+  units?: number;
   /** Dropout rate given with `--dropout`, when given. */
   dropout?: number;
   /**
