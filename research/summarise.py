@@ -5,8 +5,8 @@ Usage: python3 research/summarise.py RESULTS.json [MORE.json ...]
 Prints, per recipe, pooled over the five folds (every RAVDESS actor a test voice once, 1 200
 clips a network): the mean validation accuracy, each seed's test accuracy, the ensemble of the
 recipe's seeds, and the difference from the recipe's raw inputs on the same clips (seeds averaged
-per clip, with a 95 % bootstrap interval over clips). Then the accuracy of an ensemble of the raw
-recipe against its number of networks, over every subset of its seeds.
+per clip, with a 95 % bootstrap interval over clips). Then the accuracy of an ensemble of each
+recipe with three or more seeds against its number of networks, over every subset of its seeds.
 """
 
 import itertools
@@ -95,18 +95,35 @@ def table(results, out=print):
         )
 
 
-def ensemble_curve(results, out=print):
-    raw = [r for r in results if recipe(r) == "raw"]
-    seeds = sorted({r["seed"] for r in raw})
-    out(f"ensembles of the raw recipe (seeds {seeds}), pooled test accuracy over five folds:")
+def ensemble_curve(results, name, out=print):
+    """Pooled test accuracy of ensembles of `name`'s networks against their number."""
+    rs = [r for r in results if recipe(r) == name]
+    seeds = sorted({r["seed"] for r in rs})
+    out(f"ensembles of {name} (seeds {seeds}), pooled test accuracy over five folds:")
     out("| networks | mean | lowest | highest | subsets |")
     out("|---|---|---|---|---|")
     for k in range(1, len(seeds) + 1):
         accs = [
-            ensemble_accuracy([r for r in raw if r["seed"] in subset])
+            ensemble_accuracy([r for r in rs if r["seed"] in subset])
             for subset in itertools.combinations(seeds, k)
         ]
         out(f"| {k} | {pct(np.mean(accs))} | {pct(min(accs))} | {pct(max(accs))} | {len(accs)} |")
+
+
+def curves(results, out=print):
+    """An ensemble curve for every recipe with three or more seeds on every fold."""
+    names = []
+    for r in results:
+        if recipe(r) not in names:
+            names.append(recipe(r))
+    for name in names:
+        rs = [r for r in results if recipe(r) == name]
+        seeds = {r["seed"] for r in rs}
+        if len(seeds) >= 3 and all(
+            sum(1 for r in rs if r["fold"] == f) == len(seeds) for f in range(FOLDS)
+        ):
+            out("")
+            ensemble_curve(results, name, out)
 
 
 if __name__ == "__main__":
@@ -115,5 +132,4 @@ if __name__ == "__main__":
         sys.exit(2)
     everything = load(sys.argv[1:])
     table(everything)
-    print()
-    ensemble_curve(everything)
+    curves(everything)
