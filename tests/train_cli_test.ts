@@ -465,27 +465,22 @@ corpusTest(
   },
 );
 
-Deno.test("train refuses a wrong command line with a one-line reason", async () => {
+/** `train` run with `args` from the project root: its exit code and stderr. */
+async function trainFails(args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}scripts/train.ts`, "--ravdess", "/nowhere", "--arch", "gru"],
+    args: ["run", "-A", `${root}scripts/train.ts`, ...args],
     cwd: root,
     stdout: "piped",
     stderr: "piped",
   }).output();
-  assert.equal(out.code, 2);
-  assert.match(
-    new TextDecoder().decode(out.stderr),
-    /^train: Expected --arch lstm\|bilstm\|lstm-pool, but got "gru"\n$/,
-  );
-  const units = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}scripts/train.ts`, "--ravdess", "/nowhere", "--units", "0"],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+}
+
+Deno.test("train refuses a wrong command line with a one-line reason", async () => {
+  const arch = await trainFails(["--ravdess", "/nowhere", "--arch", "gru"]);
+  assert.equal(arch.code, 2);
+  assert.match(arch.stderr, /^train: Expected --arch lstm\|bilstm\|lstm-pool, but got "gru"\n$/);
+  const units = await trainFails(["--ravdess", "/nowhere", "--units", "0"]);
   assert.equal(units.code, 2);
-  assert.match(
-    new TextDecoder().decode(units.stderr),
-    /^train: Expected --units from 1 to 512, but got 0\n$/,
-  );
+  assert.match(units.stderr, /^train: Expected --units from 1 to 512, but got 0\n$/);
 });
