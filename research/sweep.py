@@ -135,7 +135,6 @@ class BlockNet(nn.Module):
         self.fc = nn.Linear(mh, m * CLASSES)
         self.adv = nn.Linear(mh, m * n_spk)
         self.n_spk = n_spk
-        self.masks = {}
         with torch.no_grad():
             for p in self.parameters():
                 p.zero_()
@@ -218,8 +217,9 @@ def dropout_slots(x, rates, m, h, training):
     return (x.view(shape) * mask).view(x.shape)
 
 
-def run_group(data, group, device, log):
-    """Trains every slot of `group` together; returns one result per slot."""
+def run_group(data, inputs, group, device, log):
+    """Trains every slot of `group` together on `inputs` (an `Inputs` of `data`); returns one
+    result per slot."""
     x, spk, actor, label, aug, speakers = data
     slots = group["slots"]
     hidden = group.get("hidden", 64)
@@ -228,7 +228,6 @@ def run_group(data, group, device, log):
     augmented = group.get("augment", True)
     torch.manual_seed(group.get("seed", 0))
     rng = np.random.default_rng(group.get("seed", 0))
-    inputs = data_inputs(data, device)
     widths = [Inputs.width(s["input"], x.shape[2]) for s in slots]
     net = BlockNet(widths, hidden, len(speakers), [s["seed"] * 1000 + 7 for s in slots]).to(device)
     opt = torch.optim.RMSprop(net.parameters(), lr=lr, alpha=0.9, eps=1e-7)
@@ -319,17 +318,6 @@ def run_group(data, group, device, log):
     return results, time.time() - started
 
 
-_inputs_cache = {}
-
-
-def data_inputs(data, device):
-    key = id(data)
-    if key not in _inputs_cache:
-        x, spk, actor, _, aug, speakers = data
-        _inputs_cache[key] = Inputs(x, spk, actor, aug, len(speakers), device)
-    return _inputs_cache[key]
-
-
 @torch.no_grad()
 def predict(net, inputs, slots, xs, ss, chunk=600):
     net.eval()
@@ -414,7 +402,8 @@ PLANS = {
         {"name": "wide", "hidden": 128, "slots": slots_of(["raw", "speaker+flag"], ALL_FOLDS, [1])},
     ],
     # Narrower layers, more of them: 32 units cost about a quarter of 64 in the recurrent
-    # products: the stepper runs four of them in 1.4 times the time of one recipe network.
+    # products; the stepper runs four of them in about 1.5 times the time of one recipe network
+    # (research/stepper_cost.ts).
     "narrow": [
         {"name": "narrow", "hidden": 32, "slots": slots_of(["raw"], ALL_FOLDS, [1, 2, 3, 4])},
     ],
@@ -450,6 +439,8 @@ def main():
     if args.check:
         return
     data = load(args.data)
+    x, spk, actor, _, aug, speakers = data
+    inputs = Inputs(x, spk, actor, aug, len(speakers), device)
     log(f"{len(data[0])} rows, speakers {data[5]}")
     results = []
     for group in PLANS[args.plan]:
@@ -464,7 +455,7 @@ def main():
                 continue
             chunk = {**group, "slots": group["slots"][b:b + block]}
             log(f"group {group['name']}: slots {b + 1}-{b + len(chunk['slots'])}")
-            res, seconds = run_group(data, chunk, device, log)
+            res, seconds = run_group(data, inputs, chunk, device, log)
             results.extend(res)
             log(f"  done in {seconds:.0f}s")
             with open(args.out, "w") as f:

@@ -49,26 +49,21 @@ export const op = {
  * `s` of f32 lanes; `x0` and `x1` are v128 locals it overwrites.
  */
 export function horizontalSums(s: readonly number[], x0: number, x1: number): number[] {
-  const pairSum = (u: number, v: number) => [
+  // shuffle(u, v, first) + shuffle(u, v, second), lane by lane
+  const shuffleAdd = (u: number, v: number, first: number[], second: number[]) => [
     ...op.get(u),
     ...op.get(v),
-    ...op.shuffle([0, 1, 4, 5]),
+    ...op.shuffle(first),
     ...op.get(u),
     ...op.get(v),
-    ...op.shuffle([2, 3, 6, 7]),
+    ...op.shuffle(second),
     ...op.fadd,
   ];
   return [
-    ...pairSum(s[0], s[1]),
+    ...shuffleAdd(s[0], s[1], [0, 1, 4, 5], [2, 3, 6, 7]),
     ...op.set(x0),
-    ...pairSum(s[2], s[3]),
+    ...shuffleAdd(s[2], s[3], [0, 1, 4, 5], [2, 3, 6, 7]),
     ...op.set(x1),
-    ...op.get(x0),
-    ...op.get(x1),
-    ...op.shuffle([0, 2, 4, 6]),
-    ...op.get(x0),
-    ...op.get(x1),
-    ...op.shuffle([1, 3, 5, 7]),
-    ...op.fadd,
+    ...shuffleAdd(x0, x1, [0, 2, 4, 6], [1, 3, 5, 7]),
   ];
 }
