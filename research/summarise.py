@@ -1,12 +1,14 @@
 """Tables from the results of `research/sweep.py` (numpy only).
 
-Usage: python3 research/summarise.py RESULTS.json [MORE.json ...]
+Usage: python3 research/summarise.py [--base RECIPE] [--mix RECIPE] RESULTS.json [MORE.json ...]
 
 Prints, per recipe, pooled over the five folds (every RAVDESS actor a test voice once, 1 200
 clips a network): the mean validation accuracy, each seed's test accuracy, the ensemble of the
-recipe's seeds, and the difference from the recipe's raw inputs on the same clips (seeds averaged
-per clip, with a 95 % bootstrap interval over clips). Then the accuracy of an ensemble of each
+recipe's seeds, and the difference from the recipe's raw inputs (or from `--base RECIPE`) on the
+same clips (seeds averaged per clip, with a 95 % bootstrap interval over clips). Then the accuracy of an ensemble of each
 recipe with three or more seeds against its number of networks, over every subset of its seeds.
+`--mix RECIPE` adds ensembles of three and four networks that mix RECIPE's networks with the base
+recipe's.
 """
 
 import itertools
@@ -27,6 +29,12 @@ def recipe(r):
         name += f", speaker adversary {r['adversary']}"
     if r.get("hidden", 128 if r["group"] == "wide" else 64) != 64:
         name += f", {r.get('hidden', 128)} units"
+    if r.get("actors"):
+        name += f", {r['actors']} RAVDESS training actors"
+    if r.get("train_val"):
+        name += ", validation actors trained on"
+    if r.get("select") == "last":
+        name += ", last epoch"
     return name
 
 
@@ -66,13 +74,16 @@ def pct(v):
     return f"{100 * v:.1f}"
 
 
-def table(results, out=print):
+def table(results, out=print, base_name="raw"):
     by = {}
     for r in results:
         by.setdefault(recipe(r), []).append(r)
-    base = correct(by["raw"]) if "raw" in by else None
+    base = correct(by[base_name]) if base_name in by else None
     rng = np.random.default_rng(0)
-    out("| recipe | networks | mean val | test per seed (pooled) | ensemble of its seeds | vs raw (95 %) |")
+    out(
+        f"| recipe | networks | mean val | test per seed (pooled) | ensemble of its seeds "
+        f"| vs {base_name} (95 %) |"
+    )
     out("|---|---|---|---|---|---|")
     for name, rs in by.items():
         seeds = sorted({r["seed"] for r in rs})
@@ -83,7 +94,7 @@ def table(results, out=print):
             c = correct([r for r in rs if r["seed"] == s])
             per_seed.append(c.mean())
         diff = "—"
-        if base is not None and name != "raw":
+        if base is not None and name != base_name:
             d = correct(rs) - base
             boot = [d[rng.integers(0, len(d), len(d))].mean() for _ in range(2000)]
             lo, hi = np.percentile(boot, [2.5, 97.5])
@@ -110,6 +121,53 @@ def ensemble_curve(results, name, out=print):
         out(f"| {k} | {pct(np.mean(accs))} | {pct(min(accs))} | {pct(max(accs))} | {len(accs)} |")
 
 
+def ensemble_correct(rs):
+    """Per test clip of all folds: whether the ensemble of `rs` (mean probabilities) is right."""
+    out = []
+    for f in range(FOLDS):
+        fr = [r for r in rs if r["fold"] == f]
+        p = np.mean([np.array(r["test_probs"]) for r in fr], 0)
+        out.append(p.argmax(1) == np.array(fr[0]["test_labels"]))
+    return np.concatenate(out)
+
+
+def mixed(results, base, other, sizes=(3, 4), out=print):
+    """Ensembles of `base`'s and `other`'s networks together: for each size, the mean pooled
+    test accuracy over every subset with j of `other`'s networks and the rest of `base`'s, and
+    the difference from `base`'s networks alone on the same clips (subsets averaged per clip,
+    95 % bootstrap interval over clips; it leaves out the spread between seeds)."""
+    nets = {}
+    for r in results:
+        if recipe(r) in (base, other):
+            nets.setdefault((recipe(r), r["seed"]), []).append(r)
+    a = [k for k in nets if k[0] == base and len(nets[k]) == FOLDS]
+    b = [k for k in nets if k[0] == other and len(nets[k]) == FOLDS]
+    rng = np.random.default_rng(0)
+    out(f"ensembles of {base} ({len(a)} seeds) with {other} ({len(b)} seeds), pooled test accuracy:")
+    out(f"| networks | of {other} | mean | against none of it (95 %) | subsets |")
+    out("|---|---|---|---|---|")
+    for n in sizes:
+        alone = None
+        for j in range(0, min(n, len(b)) + 1):
+            if n - j > len(a):
+                continue
+            right = [
+                ensemble_correct([r for k in sa + sb for r in nets[k]])
+                for sa in itertools.combinations(a, n - j)
+                for sb in itertools.combinations(b, j)
+            ]
+            per_clip = np.mean(right, 0)
+            diff = "—"
+            if alone is None:
+                alone = per_clip
+            else:
+                d = per_clip - alone
+                boot = [d[rng.integers(0, len(d), len(d))].mean() for _ in range(2000)]
+                lo, hi = np.percentile(boot, [2.5, 97.5])
+                diff = f"{100 * d.mean():+.1f} ({100 * lo:+.1f} to {100 * hi:+.1f})"
+            out(f"| {n} | {j} | {pct(per_clip.mean())} | {diff} | {len(right)} |")
+
+
 def curves(results, out=print):
     """An ensemble curve for every recipe with three or more seeds on every fold."""
     names = []
@@ -127,9 +185,29 @@ def curves(results, out=print):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2:
+    args = sys.argv[1:]
+    base_name, mix = "raw", None
+    while args[:1] in (["--base"], ["--mix"]):
+        if len(args) < 2:
+            print(f"summarise: {args[0]} needs a recipe name", file=sys.stderr)
+            sys.exit(2)
+        if args[0] == "--base":
+            base_name = args[1]
+        else:
+            mix = args[1]
+        args = args[2:]
+    if not args:
         print("summarise: give one or more results files of research/sweep.py", file=sys.stderr)
         sys.exit(2)
-    everything = load(sys.argv[1:])
-    table(everything)
+    everything = load(args)
+    if base_name not in {recipe(r) for r in everything}:
+        print(f"summarise: no recipe named {base_name!r} in these results", file=sys.stderr)
+        sys.exit(2)
+    if mix is not None and mix not in {recipe(r) for r in everything}:
+        print(f"summarise: no recipe named {mix!r} in these results", file=sys.stderr)
+        sys.exit(2)
+    table(everything, base_name=base_name)
     curves(everything)
+    if mix is not None:
+        print("")
+        mixed(everything, base_name, mix)

@@ -10,9 +10,9 @@ Many variants ("slots": recipe x fold x seed) train together as one block-diagon
 the LSTM layers of M slots are one LSTM of M*64 units whose weights between slots are held at
 zero (masked at start and after every backward pass; RMSProp then never moves them), so each
 slot is exactly its own two-layer LSTM(64) -> Dense(8) network. All slots see the same batches;
-each slot's loss counts only its own training rows (its fold's training actors), averaged over
-them. The model is the recipe's: two LSTM(64) (the second returning its last state), dropout
-after each, softmax over 8 emotions, RMSProp (rho 0.9), the best-validation epoch kept.
+each slot's loss counts only its own training rows (its fold's training actors, or a subset, or
+with its validation actors too), averaged over them. The model is the recipe's: two LSTM(64) (the second returning its last state), dropout
+after each, softmax over 8 emotions, RMSProp (rho 0.9), the best-validation epoch kept (or the last, `select: "last"`).
 cuDNN's LSTM gates use the logistic sigmoid where tfjs uses the hard sigmoid.
 
 Usage: python3 research/sweep.py --data DIR --out FILE [--plan NAME] [--only GROUPS] [--tf32] [--check]
@@ -241,9 +241,11 @@ def run_group(data, inputs, group, device, log):
     st = torch.tensor(spk, device=device)
     yt = torch.tensor(label, device=device)
     train_rows = np.zeros((len(x), m), bool)
+    trained_actors = []
     for j, s in enumerate(slots):
-        test, val = FOLDS[s["fold"]]
-        ok = ~np.isin(actor, test + val)
+        actors = training_actors(s)
+        trained_actors.append(actors)
+        ok = (actor == 0) | np.isin(actor, actors)
         if not augmented:
             ok &= aug == 0
         train_rows[:, j] = ok
@@ -292,7 +294,7 @@ def run_group(data, inputs, group, device, log):
             vacc = float((pred[vmask] == eval_y[vmask]).mean())
             tacc = float((pred[tmask] == eval_y[tmask]).mean())
             history[j].append((round(vacc, 4), round(tacc, 4)))
-            if vacc > best[j]["val"]:
+            if vacc > best[j]["val"] or s.get("select") == "last":
                 best[j] = {"val": vacc, "test": tacc, "epoch": epoch, "probs": probs[j][tmask]}
         if epoch == 1 or epoch % 10 == 0:
             log(
@@ -308,6 +310,7 @@ def run_group(data, inputs, group, device, log):
             **s,
             "group": group["name"],
             "hidden": hidden,
+            "train_actors": trained_actors[j],
             "best_epoch": best[j]["epoch"],
             "val": best[j]["val"],
             "test": best[j]["test"],
@@ -316,6 +319,22 @@ def run_group(data, inputs, group, device, log):
             "history": history[j],
         })
     return results, time.time() - started
+
+
+def training_actors(slot):
+    """The RAVDESS actors a slot trains on (TESS always trains): every actor outside its fold's
+    test actors and, unless `train_val`, its validation actors; with `actors: N`, N of them drawn
+    at random for the fold, seed and N (a learning curve over the number of training voices)."""
+    test, val = FOLDS[slot["fold"]]
+    held = test if slot.get("train_val") else test + val
+    pool = [a for a in range(1, 21) if a not in held]
+    n = slot.get("actors")
+    if n is None:
+        return pool
+    if n > len(pool):
+        raise ValueError(f"slot asks for {n} training actors but its fold leaves {len(pool)}")
+    rng = np.random.default_rng([slot["fold"], slot["seed"], n])
+    return sorted(int(a) for a in rng.choice(pool, n, replace=False))
 
 
 @torch.no_grad()
@@ -407,6 +426,25 @@ PLANS = {
     "narrow": [
         {"name": "narrow", "hidden": 32, "slots": slots_of(["raw"], ALL_FOLDS, [1, 2, 3, 4])},
     ],
+    # How accuracy on unseen voices grows with the number of training voices: 6 and 10 of a
+    # fold's 14 training actors (validation actors held out, best-validation epoch, as the
+    # recipe), and all 16 non-test actors with the validation actors trained on and the last
+    # (30th) epoch kept, since no held-out validation voice is left to choose an epoch. The
+    # recipe's 14 actors with the last epoch kept are the comparison for the 16.
+    "voices": [
+        {"name": "six", "slots": slots_of(["raw"], ALL_FOLDS, [1, 2], actors=6)},
+        {"name": "ten", "slots": slots_of(["raw"], ALL_FOLDS, [1, 2], actors=10)},
+        {"name": "last", "slots": slots_of(["raw"], ALL_FOLDS, [1, 2, 3, 4], select="last")},
+        {"name": "sixteen", "slots": slots_of(
+            ["raw"], ALL_FOLDS, [1, 2, 3, 4], train_val=True, select="last"
+        )},
+    ],
+    # More seeds of inputs standardised over the training set (with "main"'s two: eight): does a
+    # network that reads standardised inputs add more to an ensemble of the recipe's networks than
+    # another seed of the recipe does? Batches in another order than "main"'s and "seeds"'s.
+    "standard": [
+        {"name": "standard", "seed": 5, "slots": slots_of(["standard"], ALL_FOLDS, [3, 4, 5, 6, 7, 8])},
+    ],
     # More seeds of the recipe on every fold (with "main"'s two: eight), for the accuracy of an
     # ensemble against its number of networks. Batches in another order than "main"'s.
     "seeds": [
@@ -423,7 +461,9 @@ def main():
     ap.add_argument("--only", help="comma-separated group names of the plan to run")
     ap.add_argument("--epochs", type=int, help="override every group's epochs")
     ap.add_argument("--block", type=int, default=15, help="slots trained together")
-    ap.add_argument("--part", default="0/1", help="K/N: train only every N-th block, from the K-th")
+    ap.add_argument(
+        "--part", default="0/1", help="K/N: train only every N-th block of the plan, from the K-th"
+    )
     ap.add_argument("--tf32", action="store_true", help="let matrix products use TF32")
     ap.add_argument("--check", action="store_true", help="check the block network and stop")
     args = ap.parse_args()
@@ -443,14 +483,16 @@ def main():
     inputs = Inputs(x, spk, actor, aug, len(speakers), device)
     log(f"{len(data[0])} rows, speakers {data[5]}")
     results = []
+    part, parts = (int(v) for v in args.part.split("/"))
+    n = -1
     for group in PLANS[args.plan]:
         if args.only and group["name"] not in args.only.split(","):
             continue
         if args.epochs:
             group = {**group, "epochs": args.epochs}
         block = group.get("block", args.block)
-        part, parts = (int(v) for v in args.part.split("/"))
-        for n, b in enumerate(range(0, len(group["slots"]), block)):
+        for b in range(0, len(group["slots"]), block):
+            n += 1
             if n % parts != part:
                 continue
             chunk = {**group, "slots": group["slots"][b:b + block]}
