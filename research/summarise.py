@@ -5,8 +5,9 @@ Usage: python3 research/summarise.py [--base RECIPE] [--mix RECIPE] RESULTS.json
 Prints, per recipe, pooled over the five folds (every RAVDESS actor a test voice once, 1 200
 clips a network): the mean validation accuracy, each seed's test accuracy, the ensemble of the
 recipe's seeds, and the difference from the recipe's raw inputs (or from `--base RECIPE`) on the
-same clips (seeds averaged per clip, with a 95 % bootstrap interval over clips). Then the accuracy of an ensemble of each
-recipe with three or more seeds against its number of networks, over every subset of its seeds.
+same clips (seeds averaged per clip, with a 95 % bootstrap interval over clips). Then the accuracy
+of an ensemble of each recipe with three or more seeds against its number of networks, over every
+subset of its seeds.
 `--mix RECIPE` adds ensembles of three and four networks that mix RECIPE's networks with the base
 recipe's.
 """
@@ -143,7 +144,10 @@ def mixed(results, base, other, sizes=(3, 4), out=print):
     a = [k for k in nets if k[0] == base and len(nets[k]) == FOLDS]
     b = [k for k in nets if k[0] == other and len(nets[k]) == FOLDS]
     rng = np.random.default_rng(0)
-    out(f"ensembles of {base} ({len(a)} seeds) with {other} ({len(b)} seeds), pooled test accuracy:")
+    out(
+        f"ensembles of {base} ({len(a)} seeds) with {other} ({len(b)} seeds), "
+        "pooled test accuracy:"
+    )
     out(f"| networks | of {other} | mean | against none of it (95 %) | subsets |")
     out("|---|---|---|---|---|")
     for n in sizes:

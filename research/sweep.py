@@ -11,8 +11,9 @@ the LSTM layers of M slots are one LSTM of M*64 units whose weights between slot
 zero (masked at start and after every backward pass; RMSProp then never moves them), so each
 slot is exactly its own two-layer LSTM(64) -> Dense(8) network. All slots see the same batches;
 each slot's loss counts only its own training rows (its fold's training actors, or a subset, or
-with its validation actors too), averaged over them. The model is the recipe's: two LSTM(64) (the second returning its last state), dropout
-after each, softmax over 8 emotions, RMSProp (rho 0.9), the best-validation epoch kept (or the last, `select: "last"`).
+with its validation actors too), averaged over them. The model is the recipe's: two LSTM(64)
+(the second returning its last state), dropout after each, softmax over 8 emotions, RMSProp
+(rho 0.9), the best-validation epoch kept (or the last, `select: "last"`).
 cuDNN's LSTM gates use the logistic sigmoid where tfjs uses the hard sigmoid.
 
 Usage: python3 research/sweep.py --data DIR --out FILE [--plan NAME] [--only GROUPS] [--tf32] [--check]
@@ -443,7 +444,11 @@ PLANS = {
     # network that reads standardised inputs add more to an ensemble of the recipe's networks than
     # another seed of the recipe does? Batches in another order than "main"'s and "seeds"'s.
     "standard": [
-        {"name": "standard", "seed": 5, "slots": slots_of(["standard"], ALL_FOLDS, [3, 4, 5, 6, 7, 8])},
+        {
+            "name": "standard",
+            "seed": 5,
+            "slots": slots_of(["standard"], ALL_FOLDS, [3, 4, 5, 6, 7, 8]),
+        },
     ],
     # More seeds of the recipe on every fold (with "main"'s two: eight), for the accuracy of an
     # ensemble against its number of networks. Batches in another order than "main"'s.
