@@ -12,6 +12,8 @@
  * @module
  */
 
+import { checkpointDirOf, type CheckpointState, modelName } from "../lib/train/checkpoint.ts";
+
 /** The files a model folder shares with its run, and those the checkpoint replaces. */
 const FROM_RUN = ["labels.json", "split.json", "history.json"];
 const FROM_CHECKPOINT = ["model.json", "weights.bin"];
@@ -25,8 +27,8 @@ export async function lastEpochModel(
   checkpointDir: string,
 ): Promise<{ dir: string; epoch: number }> {
   const dir = modelDir.replace(/\/+$/, "") + "-last";
-  const name = dir.split("/").pop()!;
-  let state: { history?: { epoch: number }[] };
+  const name = modelName(dir);
+  let state: Partial<CheckpointState>;
   let config: Record<string, unknown>;
   try {
     state = JSON.parse(await Deno.readTextFile(`${checkpointDir}/state.json`));
@@ -58,12 +60,8 @@ if (import.meta.main) {
     Deno.exit(2);
   }
   for (const arg of Deno.args) {
-    const modelDir = arg.replace(/\/+$/, "");
     try {
-      const { dir, epoch } = await lastEpochModel(
-        modelDir,
-        `.cache/checkpoints/${modelDir.split("/").pop()}`,
-      );
+      const { dir, epoch } = await lastEpochModel(arg, checkpointDirOf(arg));
       console.log(`${dir}: epoch ${epoch}`);
     } catch (err) {
       console.error(`last_epoch: ${(err as Error).message}`);

@@ -1,5 +1,6 @@
 /** `research/last_epoch.ts`: a run's last epoch as a model folder. */
 import assert from "node:assert/strict";
+import { checkpointDirOf } from "../lib/train/checkpoint.ts";
 import { lastEpochModel } from "./last_epoch.ts";
 
 async function run(root: string, history: { epoch: number }[]) {
@@ -34,6 +35,8 @@ Deno.test("lastEpochModel: the checkpoint's weights with the run's files, named 
       bestEpoch: 30,
       selection: "last epoch",
     });
+    // The CLI finds the checkpoint where `train` writes it for the same folder.
+    assert.equal(checkpointDirOf("models/run/"), ".cache/checkpoints/run");
     // The run's own folder is left as it was.
     assert.deepEqual(Array.from(await Deno.readFile(`${model}/weights.bin`)), [1, 1, 1]);
   } finally {

@@ -61,14 +61,19 @@ def correct(rs):
     return np.concatenate(out)
 
 
-def ensemble_accuracy(rs):
-    right = n = 0
+def ensemble_correct(rs):
+    """Per test clip of all folds: whether the ensemble of `rs` (mean probabilities) is right."""
+    out = []
     for f in range(FOLDS):
         fr = [r for r in rs if r["fold"] == f]
         p = np.mean([np.array(r["test_probs"]) for r in fr], 0)
-        right += int((p.argmax(1) == np.array(fr[0]["test_labels"])).sum())
-        n += len(fr[0]["test_labels"])
-    return right / n
+        out.append(p.argmax(1) == np.array(fr[0]["test_labels"]))
+    return np.concatenate(out)
+
+
+def ensemble_accuracy(rs):
+    """Pooled test accuracy of the ensemble of `rs` over the five folds."""
+    return ensemble_correct(rs).mean()
 
 
 def pct(v):
@@ -120,16 +125,6 @@ def ensemble_curve(results, name, out=print):
             for subset in itertools.combinations(seeds, k)
         ]
         out(f"| {k} | {pct(np.mean(accs))} | {pct(min(accs))} | {pct(max(accs))} | {len(accs)} |")
-
-
-def ensemble_correct(rs):
-    """Per test clip of all folds: whether the ensemble of `rs` (mean probabilities) is right."""
-    out = []
-    for f in range(FOLDS):
-        fr = [r for r in rs if r["fold"] == f]
-        p = np.mean([np.array(r["test_probs"]) for r in fr], 0)
-        out.append(p.argmax(1) == np.array(fr[0]["test_labels"]))
-    return np.concatenate(out)
 
 
 def mixed(results, base, other, sizes=(3, 4), out=print):

@@ -65,7 +65,12 @@ import {
   foldedWeights,
   standardiseInPlace,
 } from "../lib/model/standardise.ts";
-import { loadCheckpoint, saveCheckpoint } from "../lib/train/checkpoint.ts";
+import {
+  checkpointDirOf,
+  loadCheckpoint,
+  modelName,
+  saveCheckpoint,
+} from "../lib/train/checkpoint.ts";
 import { augmentSpecs } from "../lib/train/augment.ts";
 import {
   distillationTargets,
@@ -196,8 +201,8 @@ async function main(argv: string[]) {
     throw new UsageError("--average-from cannot be resumed: run it from the start");
   }
   const out = values.out ?? `models/${architecture}-${protocol}`;
-  const name = out.replace(/\/+$/, "").split("/").pop()!;
-  const checkpointDir = `.cache/checkpoints/${name}`;
+  const name = modelName(out);
+  const checkpointDir = checkpointDirOf(out);
 
   const items: DatasetItem[] = [];
   const roots: Record<string, string> = {};

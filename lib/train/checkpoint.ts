@@ -17,6 +17,16 @@ export interface CheckpointState {
   optimizerSpecs: tf.io.WeightsManifestEntry[];
 }
 
+/** The name of a model folder (`models/NAME/` → `NAME`), which also names its checkpoint. */
+export function modelName(modelDir: string): string {
+  return modelDir.replace(/\/+$/, "").split("/").pop()!;
+}
+
+/** Where `train` keeps the checkpoint (the last epoch) of the run writing `modelDir`. */
+export function checkpointDirOf(modelDir: string): string {
+  return `.cache/checkpoints/${modelName(modelDir)}`;
+}
+
 /** Writes the checkpoint of `model` to `dir`. */
 export async function saveCheckpoint(
   dir: string,
