@@ -33,6 +33,11 @@ Deno.test("exportJobs: every RAVDESS clip is followed by its copies, TESS clips 
   );
   // The copies are the training loop's specs for the clip's place in the sorted list.
   assert.deepEqual(jobs[4].augment, augmentSpecs(1, 2, 9)[0]);
+  // A speed range gives the copies `train --speed` would give them.
+  const wide = exportJobs(items, 2, 9, { slow: 0.8, fast: 1.25 });
+  assert.deepEqual(wide.jobs[4].augment, augmentSpecs(1, 2, 9, { slow: 0.8, fast: 1.25 })[0]);
+  assert.notDeepEqual(wide.jobs[4].augment, jobs[4].augment);
+  assert.deepEqual(wide.rows, rows);
   assert.equal(jobs[6].augment, undefined);
   assert.deepEqual(jobs.map((j) => j.path), [
     ...Array(3).fill(items[0].path),
@@ -97,6 +102,12 @@ Deno.test({
       assert.ok(out.success, new TextDecoder().decode(out.stderr));
       const meta = JSON.parse(await Deno.readTextFile(`${dir}/export/rows.json`));
       assert.deepEqual(meta.labels, [...EMOTION_LABELS]);
+      assert.deepEqual(meta.augment, {
+        copies: 1,
+        seed: 17,
+        speeds: { slow: 0.9, fast: 1.1 },
+        keepTempo: false,
+      });
       assert.deepEqual(meta.rows.map((r: { augment: number }) => r.augment), [0, 1, 0, 1, 0]);
       assert.equal(meta.rows[0].label, EMOTION_LABELS.indexOf("sad"));
       const bytes = await Deno.readFile(`${dir}/export/features.f16`);
@@ -127,11 +138,39 @@ Deno.test({
       );
       assert.ok(worst < 1e-3, `float16 row differs from the features by ${worst}`);
 
+      // Voice shifts in a wider range: the originals stay, the copies change, rows.json says so.
+      const shifted = await cli([
+        "--augment",
+        "1",
+        "--workers",
+        "1",
+        "--speed",
+        "0.8-1.25",
+        "--keep-tempo",
+        "--out",
+        "export4",
+      ]);
+      assert.ok(shifted.success, new TextDecoder().decode(shifted.stderr));
+      const meta4 = JSON.parse(await Deno.readTextFile(`${dir}/export4/rows.json`));
+      assert.deepEqual(meta4.augment.speeds, { slow: 0.8, fast: 1.25 });
+      assert.equal(meta4.augment.keepTempo, true);
+      const bytes4 = await Deno.readFile(`${dir}/export4/features.f16`);
+      const values4 = new Float16Array(bytes4.buffer, 0, bytes4.byteLength / 2);
+      const rowSize = meta.frames * meta.width;
+      assert.deepEqual(values4.subarray(0, rowSize), values.subarray(0, rowSize));
+      assert.notDeepEqual(values4.subarray(rowSize, 2 * rowSize), row);
+
       const bad = await cli(["--augment", "x", "--out", "export2"]);
       assert.equal(bad.success, false);
       const lines = new TextDecoder().decode(bad.stderr).trim().split("\n");
       assert.equal(lines.length, 1);
       assert.match(lines[0], /augment/);
+
+      const badSpeed = await cli(["--speed", "0.3-1.2", "--out", "export3"]);
+      assert.equal(badSpeed.code, 2);
+      const reason = new TextDecoder().decode(badSpeed.stderr).trim().split("\n");
+      assert.equal(reason.length, 1);
+      assert.match(reason[0], /--speed: .*0\.3-1\.2/);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -4,19 +4,22 @@
  * Usage:
  *   deno task train --ravdess DIR --tess DIR [--arch lstm|bilstm|lstm-pool]
  *     [--split random|speakers] [--epochs N] [--batch N] [--seed S] [--lr X]
- *     [--normalise none|utterance|speaker] [--deltas 0|1|2] [--augment K [--augment-corpus C]]
+ *     [--normalise none|utterance|speaker] [--deltas 0|1|2]
+ *     [--augment K [--augment-corpus C] [--speed SLOW-FAST] [--keep-tempo]]
  *     [--units N] [--dropout R] [--mask] [--standardise] [--pitch] [--mfcc N] [--mixup A]
  *     [--lr-schedule constant|cosine] [--test-actors LIST --val-actors LIST]
  *     [--teacher models/NAME [--teacher-weight W]] [--average-from E]
  *     [--out models/NAME] [--resume]
  *
  * Features come from the cache in `.cache/features` (computed on every core when
- * missing). `--augment K` adds K augmented copies of every training clip (speed 0.9–1.1,
- * noise at 5–20 dB SNR; see `lib/train/augment.ts`), or only of one corpus's clips with
- * `--augment-corpus ravdess` (which also evens out RAVDESS's 14 training actors against
- * TESS's 2800 clips). `--units N` gives every LSTM layer N units instead of the published 64
- * (the model card has what 32-unit networks scored). `--dropout R` sets the dropout rate:
- * Dropout layers after both LSTMs of `lstm` (default 0, none) or the rate of `lstm-pool`
+ * missing). `--augment K` adds K augmented copies of every training clip (speed 0.9–1.1, or
+ * `--speed`'s range such as `0.8-1.25`; noise at 5–20 dB SNR; see `lib/train/augment.ts`;
+ * `--keep-tempo` makes every copy a voice shift: pitch and formants moved, tempo kept), or
+ * only of one corpus's clips with `--augment-corpus ravdess` (which also evens out RAVDESS's
+ * 14 training actors against TESS's 2800 clips). `--units N` gives every LSTM layer N units
+ * instead of the published 64 (the model card has what 32-unit networks scored).
+ * `--dropout R` sets the dropout rate: Dropout layers after both LSTMs of `lstm` (default 0,
+ * none) or the rate of `lstm-pool`
  * (default 0.3). `--mask` replaces two
  * stretches of up to 10 frames and a band of up to 2 features of every training clip in every
  * batch by the clip's means (`lib/train/mask.ts`). `--normalise speaker` standardises
@@ -49,7 +52,7 @@ import {
   N_MFCC,
   PIPELINE_VERSION,
 } from "../lib/audio/constants.ts";
-import { failAndExit, intFlag, parseCli, UsageError } from "../lib/cli/args.ts";
+import { failAndExit, intFlag, parseCli, parsedFlag, UsageError } from "../lib/cli/args.ts";
 import { ProgressBar } from "../lib/cli/progress.ts";
 import { FeatureStore } from "../lib/data/feature_store.ts";
 import { EMOTION_LABELS } from "../lib/data/labels.ts";
@@ -71,7 +74,7 @@ import {
   modelName,
   saveCheckpoint,
 } from "../lib/train/checkpoint.ts";
-import { augmentSpecs } from "../lib/train/augment.ts";
+import { augmentSpecs, parseSpeedRange } from "../lib/train/augment.ts";
 import {
   distillationTargets,
   type FeatureJob,
@@ -118,6 +121,8 @@ async function main(argv: string[]) {
     workers: { type: "string" },
     augment: { type: "string", default: "0" },
     "augment-corpus": { type: "string" },
+    speed: { type: "string" },
+    "keep-tempo": { type: "boolean", default: false },
     dropout: { type: "string" },
     units: { type: "string" },
     teacher: { type: "string" },
@@ -156,6 +161,13 @@ async function main(argv: string[]) {
   const units = values.units === undefined ? undefined : intFlag("units", values.units, 64);
   if (units !== undefined && !(units >= 1 && units <= 512)) {
     throw new UsageError(`Expected --units from 1 to 512, but got ${units}`);
+  }
+  const copies = intFlag("augment", values.augment, 0);
+  const augmentCorpus = values["augment-corpus"];
+  const speeds = parsedFlag("speed", values.speed, parseSpeedRange, undefined);
+  const keepTempo = values["keep-tempo"];
+  if ((speeds || keepTempo) && copies === 0) {
+    throw new UsageError(`--${speeds ? "speed" : "keep-tempo"} needs --augment K`);
   }
   const dropout = values.dropout === undefined ? undefined : Number(values.dropout);
   if (dropout !== undefined && !(dropout >= 0 && dropout < 1)) {
@@ -225,12 +237,10 @@ async function main(argv: string[]) {
     `${items.length} clips: ${split.train.length} train, ${split.val.length} validation, ${split.test.length} test (${protocol} split)`,
   );
 
-  const copies = intFlag("augment", values.augment, 0);
-  const augmentCorpus = values["augment-corpus"];
   const augmented = split.train.flatMap((item, i) =>
     augmentCorpus && item.corpus !== augmentCorpus
       ? []
-      : augmentSpecs(i, copies, seed).map((augment) => ({ item, augment }))
+      : augmentSpecs(i, copies, seed, speeds, keepTempo).map((augment) => ({ item, augment }))
   );
   const trainJobs: FeatureJob[] = [
     ...split.train,
@@ -322,6 +332,8 @@ async function main(argv: string[]) {
     learningRateSchedule: cosine ? "cosine" as const : undefined,
     heldOutActors,
     units,
+    speeds,
+    keepTempo: keepTempo || undefined,
   };
   const model = buildModel({
     architecture,
@@ -356,6 +368,8 @@ async function main(argv: string[]) {
     counts: { train: split.train.length, val: split.val.length, test: split.test.length },
     augmentCopies: copies,
     augmentCorpus,
+    augmentSpeeds: speeds,
+    augmentKeepTempo: keepTempo || undefined,
     units,
     dropout,
     teacher: settings.teacher,

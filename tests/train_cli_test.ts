@@ -432,6 +432,26 @@ corpusTest(
   },
 );
 
+corpusTest(
+  "train --speed --keep-tempo: voice-shifted copies, recorded in config.json",
+  async (dir) => {
+    const args = ["--ravdess", `${dir}/ravdess`, "--split", "speakers", "--epochs", "1"];
+    const wide = [...args, "--augment", "1", "--speed", "0.8-1.25", "--keep-tempo"];
+    await run("train.ts", [...wide, "--out", "models/v"], dir);
+    const config = JSON.parse(await Deno.readTextFile(`${dir}/models/v/config.json`));
+    assert.deepEqual(config.augmentSpeeds, { slow: 0.8, fast: 1.25 });
+    assert.equal(config.augmentKeepTempo, true);
+    assert.equal(config.augmentCopies, 1);
+    // The copies are new features: computed, not found in the cache of a plain run.
+    assert.match(stderr, /epoch 1\/1/);
+    // The checkpoint remembers the augmentation: resuming with other copies is refused.
+    await assert.rejects(
+      run("train.ts", [...args, "--augment", "1", "--resume", "--out", "models/v"], dir),
+      /made with other settings/,
+    );
+  },
+);
+
 corpusTest("train --pitch: 17 columns per frame, for eval and file classification", async (dir) => {
   const config = await trainWithFeatureSet(dir, ["--pitch"], "p", 17);
   assert.equal(config.input.pitch, true);
@@ -483,4 +503,10 @@ Deno.test("train refuses a wrong command line with a one-line reason", async () 
   const units = await trainFails(["--ravdess", "/nowhere", "--units", "0"]);
   assert.equal(units.code, 2);
   assert.match(units.stderr, /^train: Expected --units from 1 to 512, but got 0\n$/);
+  const speed = await trainFails(["--ravdess", "/nowhere", "--augment", "2", "--speed", "2-3"]);
+  assert.equal(speed.code, 2);
+  assert.match(speed.stderr, /^train: --speed: Expected a slowest speed in .*2-3\n$/);
+  const alone = await trainFails(["--ravdess", "/nowhere", "--keep-tempo"]);
+  assert.equal(alone.code, 2);
+  assert.match(alone.stderr, /^train: --keep-tempo needs --augment K\n$/);
 });

@@ -35,6 +35,24 @@ export function intFlag(name: string, value: string | undefined, fallback: numbe
   return n;
 }
 
+/**
+ * A flag value read by `parse`, or `fallback` when absent; what `parse` throws becomes a
+ * {@link UsageError} that names the flag.
+ */
+export function parsedFlag<T>(
+  name: string,
+  value: string | undefined,
+  parse: (text: string) => T,
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  try {
+    return parse(value);
+  } catch (err) {
+    throw new UsageError(`--${name}: ${(err as Error).message}`);
+  }
+}
+
 /** Prints a one-line reason and exits non-zero (2 for usage errors, 1 otherwise). */
 export function failAndExit(script: string, err: unknown): never {
   const message = err instanceof Error ? err.message : String(err);

@@ -30,6 +30,10 @@ export interface ModelConfig {
   /** Augmented copies per training clip (of `augmentCorpus` only, when set). */
   augmentCopies: number;
   augmentCorpus?: string;
+  /** The copies' speed range given with `--speed`, when given (0.9–1.1 otherwise). */
+  augmentSpeeds?: { slow: number; fast: number };
+  /** Set when the copies were voice shifts (`--keep-tempo`): pitch and formants moved, tempo kept. */
+  augmentKeepTempo?: true;
   /** LSTM units given with `--units`, when given (the published 64 otherwise). */
   units?: number;
   /** Dropout rate given with `--dropout`, when given. */

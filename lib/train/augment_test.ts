@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { sine } from "../audio/synth.ts";
-import { augmentClip, augmentSpecs } from "./augment.ts";
+import { seededRandom } from "./rng.ts";
+import { augmentClip, augmentSpecs, parseSpeedRange } from "./augment.ts";
 
 function power(x: Float32Array) {
   return x.reduce((a, v) => a + v * v, 0) / x.length;
@@ -34,4 +35,41 @@ Deno.test("augment specs stay in range and repeat for the same seed", () => {
     assert.ok(s.snrDb! >= 5 && s.snrDb! <= 20);
   }
   assert.throws(() => augmentClip(new Float32Array(10), { speed: 3, snrDb: null, seed: 1 }));
+});
+
+Deno.test("the default speed range draws what the recipe always drew", () => {
+  // The draws before the range could be chosen; cached features and models depend on them.
+  const random = seededRandom(3 * 7919 + 11);
+  const before = Array.from({ length: 6 }, (_, k) => ({
+    speed: k % 2 === 0 ? 0.9 + 0.05 * random() : 1.05 + 0.05 * random(),
+    snrDb: 5 + 15 * random(),
+    seed: Math.floor(random() * 2 ** 31),
+  }));
+  assert.deepEqual(augmentSpecs(11, 6, 3), before);
+  assert.deepEqual(augmentSpecs(11, 6, 3, { slow: 0.9, fast: 1.1 }), before);
+});
+
+Deno.test("a wider speed range spreads copies over it, alternating slower and faster", () => {
+  const range = parseSpeedRange("0.8-1.25");
+  assert.deepEqual(range, { slow: 0.8, fast: 1.25 });
+  const speeds = Array.from({ length: 200 }, (_, i) => augmentSpecs(i, 4, 1, range))
+    .flat().map((s) => s.speed);
+  const slow = speeds.filter((_, i) => i % 2 === 0);
+  const fast = speeds.filter((_, i) => i % 2 === 1);
+  assert.ok(slow.every((v) => v >= 0.8 && v <= 0.95), "slower copies in 0.8–0.95");
+  assert.ok(fast.every((v) => v >= 1.05 && v <= 1.25), "faster copies in 1.05–1.25");
+  // They use the whole range, not only the default's part of it.
+  assert.ok(Math.min(...slow) < 0.82 && Math.max(...fast) > 1.23, `${Math.min(...slow)}`);
+  // The noise and its seed are drawn as with the default range.
+  assert.deepEqual(
+    augmentSpecs(7, 4, 2, range).map((s) => s.snrDb),
+    augmentSpecs(7, 4, 2).map((s) => s.snrDb),
+  );
+});
+
+Deno.test("a speed range outside what resampling allows is refused with the reason", () => {
+  for (const bad of ["0.4-1.2", "0.97-1.2", "0.8-1.02", "0.8-2.5", "fast", "0.8", "1.2-0.8"]) {
+    assert.throws(() => parseSpeedRange(bad), RangeError, bad);
+  }
+  assert.throws(() => parseSpeedRange("0.4-1.2"), /slowest speed in \(0\.5, 0\.95\]/);
 });
