@@ -30,6 +30,8 @@ def recipe(r):
         name += f", speaker adversary {r['adversary']}"
     if r.get("hidden", 128 if r["group"] == "wide" else 64) != 64:
         name += f", {r.get('hidden', 128)} units"
+    if r.get("augmentation"):
+        name += f", copies by {r['augmentation']}"
     if r.get("actors"):
         name += f", {r['actors']} RAVDESS training actors"
     if r.get("train_val"):

@@ -43,6 +43,7 @@ FOLDS = [
 ]
 VOICED_RMS = 5e-4
 CLASSES = 8
+RECIPE_AUGMENTATION = "speed 0.9-1.1"
 
 
 def load(data_dir):
@@ -58,7 +59,31 @@ def load(data_dir):
     )
     label = np.array([r["label"] for r in rows])
     aug = np.array([r["augment"] for r in rows])
-    return x, spk, actor, label, aug, speakers
+    return x, spk, actor, label, aug, speakers, augmentation(meta)
+
+
+def augmentation(meta):
+    """What the data's augmented copies are, as a slot's `augmentation` names it: "speed
+    SLOW-FAST" (`export-features --speed`) or "voice shift SLOW-FAST" (with `--keep-tempo`).
+    Folders exported before either could be chosen hold the recipe's "speed 0.9-1.1"."""
+    aug = meta.get("augment", {})
+    speeds = aug.get("speeds", {"slow": 0.9, "fast": 1.1})
+    kind = "voice shift" if aug.get("keepTempo") else "speed"
+    return f"{kind} {speeds['slow']:g}-{speeds['fast']:g}"
+
+
+def check_augmentation(plan, data_augmentation):
+    """Every slot of the plan must have been planned for the data's augmentation
+    (`augmentation`, default the recipe's), so that a results file never names another
+    augmentation than the one its networks trained on."""
+    for group in plan:
+        for s in group["slots"]:
+            wanted = s.get("augmentation", RECIPE_AUGMENTATION)
+            if wanted != data_augmentation:
+                raise SystemExit(
+                    f"sweep: group {group['name']} wants copies made by {wanted}, "
+                    f"but the data's copies are made by {data_augmentation}"
+                )
 
 
 def speaker_stats(x, spk, aug, n_spk):
@@ -221,7 +246,7 @@ def dropout_slots(x, rates, m, h, training):
 def run_group(data, inputs, group, device, log):
     """Trains every slot of `group` together on `inputs` (an `Inputs` of `data`); returns one
     result per slot."""
-    x, spk, actor, label, aug, speakers = data
+    x, spk, actor, label, aug, speakers, _ = data
     slots = group["slots"]
     hidden = group.get("hidden", 64)
     epochs = group.get("epochs", 30)
@@ -450,6 +475,23 @@ PLANS = {
             "slots": slots_of(["standard"], ALL_FOLDS, [3, 4, 5, 6, 7, 8]),
         },
     ],
+    # Synthetic voices: the recipe's six copies of each RAVDESS clip as voice shifts, pitch and
+    # formants moved by 0.8-0.95 or 1.05-1.25 (up to about the distance between two speakers of
+    # one sex) with the speaking rate, an emotion cue, kept (`export-features --speed 0.8-1.25
+    # --keep-tempo`; run with `--only shift`), and as plain speed perturbation in the same
+    # range, tempo moved too (`--speed 0.8-1.25`; `--only speed`). Seed 1 on every fold (9-10
+    # min a network on one CPU core), as "main"'s recipe network of seed 1: each starts from
+    # the same weights as the recipe network of its fold.
+    "shift": [
+        {
+            "name": "shift",
+            "slots": slots_of(["raw"], ALL_FOLDS, [1], augmentation="voice shift 0.8-1.25"),
+        },
+        {
+            "name": "speed",
+            "slots": slots_of(["raw"], ALL_FOLDS, [1], augmentation="speed 0.8-1.25"),
+        },
+    ],
     # More seeds of the recipe on every fold (with "main"'s two: eight), for the accuracy of an
     # ensemble against its number of networks. Batches in another order than "main"'s.
     "seeds": [
@@ -484,7 +526,11 @@ def main():
     if args.check:
         return
     data = load(args.data)
-    x, spk, actor, _, aug, speakers = data
+    x, spk, actor, _, aug, speakers, made_by = data
+    check_augmentation(
+        [g for g in PLANS[args.plan] if not args.only or g["name"] in args.only.split(",")],
+        made_by,
+    )
     inputs = Inputs(x, spk, actor, aug, len(speakers), device)
     log(f"{len(data[0])} rows, speakers {data[5]}")
     results = []
