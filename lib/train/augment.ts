@@ -50,7 +50,7 @@ export function augmentClip(samples: Float32Array, spec: AugmentSpec): Float32Ar
   return out;
 }
 
-/** The speeds augmented copies are drawn from: slower copies in `[slow, 0.95]`, faster in `[1.05, fast]`. */
+/** Where copies' speeds are drawn: slower ones in `[slow, 0.95]`, faster in `[1.05, fast]`. */
 export interface SpeedRange {
   slow: number;
   fast: number;
@@ -61,7 +61,7 @@ export const DEFAULT_SPEED_RANGE: SpeedRange = { slow: 0.9, fast: 1.1 };
 
 /**
  * Parses a `--speed` flag value `SLOW-FAST` (e.g. `0.8-1.25`), or throws a `RangeError` naming
- * what is wrong: SLOW must lie in 0.5–0.95 and FAST in 1.05–2.
+ * what is wrong: SLOW must lie in (0.5, 0.95] and FAST in [1.05, 2).
  */
 export function parseSpeedRange(text: string): SpeedRange {
   const match = /^(\d*\.?\d+)-(\d*\.?\d+)$/.exec(text.trim());
@@ -78,8 +78,9 @@ export function parseSpeedRange(text: string): SpeedRange {
 /**
  * `copies` augmentation specs for clip number `index`: speeds alternate between slower
  * (`range.slow`–0.95) and faster (1.05–`range.fast`), SNRs are drawn from 5–20 dB; all from
- * `seed`, so runs repeat. With `keepTempo` every copy is a voice shift (see `AugmentSpec`). The default range (0.9–1.1) draws exactly what it drew before the
- * range could be chosen, so cached features and trained models stay valid.
+ * `seed`, so runs repeat. With `keepTempo` every copy is a voice shift (see `AugmentSpec`).
+ * The default range (0.9–1.1) draws exactly what it drew before the range could be chosen,
+ * so cached features and trained models stay valid.
  */
 export function augmentSpecs(
   index: number,
