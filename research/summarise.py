@@ -201,12 +201,11 @@ if __name__ == "__main__":
         print("summarise: give one or more results files of research/sweep.py", file=sys.stderr)
         sys.exit(2)
     everything = load(args)
-    if base_name not in {recipe(r) for r in everything}:
-        print(f"summarise: no recipe named {base_name!r} in these results", file=sys.stderr)
-        sys.exit(2)
-    if mix is not None and mix not in {recipe(r) for r in everything}:
-        print(f"summarise: no recipe named {mix!r} in these results", file=sys.stderr)
-        sys.exit(2)
+    names = {recipe(r) for r in everything}
+    for wanted in (base_name, mix):
+        if wanted is not None and wanted not in names:
+            print(f"summarise: no recipe named {wanted!r} in these results", file=sys.stderr)
+            sys.exit(2)
     table(everything, base_name=base_name)
     curves(everything)
     if mix is not None:

@@ -66,10 +66,11 @@ def augmentation(meta):
     """What the data's augmented copies are, as a slot's `augmentation` names it: "speed
     SLOW-FAST" (`export-features --speed`) or "voice shift SLOW-FAST" (with `--keep-tempo`).
     Folders exported before either could be chosen hold the recipe's "speed 0.9-1.1"."""
-    aug = meta.get("augment", {})
-    speeds = aug.get("speeds", {"slow": 0.9, "fast": 1.1})
-    kind = "voice shift" if aug.get("keepTempo") else "speed"
-    return f"{kind} {speeds['slow']:g}-{speeds['fast']:g}"
+    if "augment" not in meta:
+        return RECIPE_AUGMENTATION
+    aug = meta["augment"]
+    kind = "voice shift" if aug["keepTempo"] else "speed"
+    return f"{kind} {aug['speeds']['slow']:g}-{aug['speeds']['fast']:g}"
 
 
 def check_augmentation(plan, data_augmentation):
@@ -479,7 +480,7 @@ PLANS = {
     # formants moved by 0.8-0.95 or 1.05-1.25 (up to about the distance between two speakers of
     # one sex) with the speaking rate, an emotion cue, kept (`export-features --speed 0.8-1.25
     # --keep-tempo`; run with `--only shift`), and as plain speed perturbation in the same
-    # range, tempo moved too (`--speed 0.8-1.25`; `--only speed`). Seed 1 on every fold (9-10
+    # range, tempo moved too (`--speed 0.8-1.25`; `--only speed`). Seed 1 on every fold (9-13
     # min a network on one CPU core), as "main"'s recipe network of seed 1: each starts from
     # the same weights as the recipe network of its fold.
     "shift": [

@@ -6,8 +6,8 @@
  *
  * Output frames of `FRAME` samples, Hann-windowed, are laid every `FRAME / 2` samples. Frame
  * k is read from the input near `k · FRAME / 2 · rate`, shifted by up to `TOLERANCE` samples
- * to where it best continues the frame before it (the largest cross-correlation with the input
- * that followed that frame), so overlapping frames add in phase.
+ * to where it best continues the frame before it (the largest cross-correlation, over every
+ * other sample, with the input that followed that frame), so overlapping frames add in phase.
  */
 
 /** 32 ms at 16 kHz: a few pitch periods of any voice. */
