@@ -24,6 +24,8 @@ FOLDS = 5
 def recipe(r):
     """A readable name for a slot's recipe."""
     name = r["input"]
+    if r.get("bidirectional"):
+        name += ", BiLSTM"
     if r.get("smooth"):
         name += f", label smoothing {r['smooth']}"
     if r.get("adversary"):

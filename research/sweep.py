@@ -149,67 +149,87 @@ class GradReverse(torch.autograd.Function):
 
 
 class BlockNet(nn.Module):
-    """M independent LSTM(H) -> LSTM(H) -> Dense(8) networks as one block-diagonal network."""
+    """M independent LSTM(H) -> LSTM(H) -> Dense(8) networks as one block-diagonal network;
+    with `bidirectional`, M BiLSTM(H) -> BiLSTM(H) -> Dense(8) networks (the recipe's variant,
+    as tfjs's `bidirectional` wrapper with concatenated directions: the second layer returns
+    the forward direction's last state and the backward direction's state after the whole
+    sequence, at the first frame)."""
 
-    def __init__(self, widths, hidden, n_spk, seeds):
+    def __init__(self, widths, hidden, n_spk, seeds, bidirectional=False):
         super().__init__()
         m = len(widths)
         self.m, self.h, self.widths = m, hidden, widths
+        self.dirs = 2 if bidirectional else 1
         self.offsets = np.concatenate([[0], np.cumsum(widths)])
         mh = m * hidden
-        self.l1 = nn.LSTM(int(sum(widths)), mh, batch_first=True)
-        self.l2 = nn.LSTM(mh, mh, batch_first=True)
-        self.fc = nn.Linear(mh, m * CLASSES)
-        self.adv = nn.Linear(mh, m * n_spk)
+        self.l1 = nn.LSTM(int(sum(widths)), mh, batch_first=True, bidirectional=bidirectional)
+        self.l2 = nn.LSTM(self.dirs * mh, mh, batch_first=True, bidirectional=bidirectional)
+        self.fc = nn.Linear(self.dirs * mh, m * CLASSES)
+        self.adv = nn.Linear(self.dirs * mh, m * n_spk)
         self.n_spk = n_spk
         with torch.no_grad():
             for p in self.parameters():
                 p.zero_()
             for i in range(m):
                 g = torch.Generator().manual_seed(int(seeds[i]))
-                c0, c1 = int(self.offsets[i]), int(self.offsets[i + 1])
-                self._lstm_block(self.l1, i, c0, c1, g)
-                self._lstm_block(self.l2, i, i * hidden, (i + 1) * hidden, g)
+                inputs = torch.arange(int(self.offsets[i]), int(self.offsets[i + 1]))
+                for suffix in self.suffixes():
+                    self._lstm_block(self.l1, suffix, i, inputs, g)
+                for suffix in self.suffixes():
+                    self._lstm_block(self.l2, suffix, i, self.units(i), g)
                 for lin, out in ((self.fc, CLASSES), (self.adv, n_spk)):
-                    lim = math.sqrt(6 / (hidden + out))
-                    w = (torch.rand(out, hidden, generator=g) * 2 - 1) * lim
-                    lin.weight[i * out:(i + 1) * out, i * hidden:(i + 1) * hidden] = w
+                    fan_in = self.dirs * hidden
+                    lim = math.sqrt(6 / (fan_in + out))
+                    w = (torch.rand(out, fan_in, generator=g) * 2 - 1) * lim
+                    lin.weight[i * out:(i + 1) * out, self.units(i)] = w
         self._build_masks()
 
-    def _lstm_block(self, lstm, i, c0, c1, g):
+    def suffixes(self):
+        """The parameter-name suffixes of the directions."""
+        return ["", "_reverse"][:self.dirs]
+
+    def units(self, i):
+        """Slot `i`'s columns of a layer's output (both directions' units)."""
         h, mh = self.h, self.m * self.h
-        fan_in = c1 - c0
+        return torch.cat([torch.arange(d * mh + i * h, d * mh + (i + 1) * h) for d in range(self.dirs)])
+
+    def _lstm_block(self, lstm, suffix, i, cols, g):
+        h, mh = self.h, self.m * self.h
+        fan_in = len(cols)
         lim = math.sqrt(6 / (fan_in + 4 * h))
         w_ih = (torch.rand(4 * h, fan_in, generator=g) * 2 - 1) * lim
         a = torch.randn(4 * h, h, generator=g)
         q, r = torch.linalg.qr(a)
         q = q * torch.sign(torch.diagonal(r))[None, :]
+        ih, hh = getattr(lstm, "weight_ih_l0" + suffix), getattr(lstm, "weight_hh_l0" + suffix)
         for gate in range(4):
-            rows = slice(gate * mh + i * h, gate * mh + (i + 1) * h)
-            lstm.weight_ih_l0[rows, c0:c1] = w_ih[gate * h:(gate + 1) * h]
-            lstm.weight_hh_l0[rows, i * h:(i + 1) * h] = q[gate * h:(gate + 1) * h]
+            rows = torch.arange(gate * mh + i * h, gate * mh + (i + 1) * h)
+            ih[rows[:, None], cols[None, :]] = w_ih[gate * h:(gate + 1) * h]
+            hh[rows, i * h:(i + 1) * h] = q[gate * h:(gate + 1) * h]
 
     def _build_masks(self):
         """Masks from the block structure (not from the values, which may be zero by chance)."""
         h, m, mh = self.h, self.m, self.m * self.h
         dev = self.l1.weight_ih_l0.device
         ih1 = torch.zeros(4 * mh, int(self.offsets[-1]))
+        ih2 = torch.zeros(4 * mh, self.dirs * mh)
         hh = torch.zeros(4 * mh, mh)
+        fc = torch.zeros(m * CLASSES, self.dirs * mh)
+        adv = torch.zeros(m * self.n_spk, self.dirs * mh)
         for i in range(m):
             for gate in range(4):
                 rows = slice(gate * mh + i * h, gate * mh + (i + 1) * h)
                 ih1[rows, int(self.offsets[i]):int(self.offsets[i + 1])] = 1
+                ih2[rows, self.units(i)] = 1
                 hh[rows, i * h:(i + 1) * h] = 1
-        fc = torch.kron(torch.eye(m), torch.ones(CLASSES, h))
-        adv = torch.kron(torch.eye(m), torch.ones(self.n_spk, h))
-        self.masks = {
-            "l1.weight_ih_l0": ih1.to(dev),
-            "l1.weight_hh_l0": hh.to(dev),
-            "l2.weight_ih_l0": hh.clone().to(dev),
-            "l2.weight_hh_l0": hh.clone().to(dev),
-            "fc.weight": fc.to(dev),
-            "adv.weight": adv.to(dev),
-        }
+            fc[i * CLASSES:(i + 1) * CLASSES, self.units(i)] = 1
+            adv[i * self.n_spk:(i + 1) * self.n_spk, self.units(i)] = 1
+        self.masks = {"fc.weight": fc.to(dev), "adv.weight": adv.to(dev)}
+        for suffix in self.suffixes():
+            self.masks["l1.weight_ih_l0" + suffix] = ih1.to(dev)
+            self.masks["l1.weight_hh_l0" + suffix] = hh.to(dev)
+            self.masks["l2.weight_ih_l0" + suffix] = ih2.clone().to(dev)
+            self.masks["l2.weight_hh_l0" + suffix] = hh.clone().to(dev)
 
     def to(self, *args, **kwargs):
         out = super().to(*args, **kwargs)
@@ -225,20 +245,23 @@ class BlockNet(nn.Module):
         out1, _ = self.l1(x)
         out1 = dropout_slots(out1, dropout, self.m, self.h, self.training)
         out2, _ = self.l2(out1)
-        last = dropout_slots(out2[:, -1], dropout, self.m, self.h, self.training)
+        mh = self.m * self.h
+        last = out2[:, -1] if self.dirs == 1 else torch.cat([out2[:, -1, :mh], out2[:, 0, mh:]], 1)
+        last = dropout_slots(last, dropout, self.m, self.h, self.training)
         logits = self.fc(last).view(-1, self.m, CLASSES)
         adv = None
         if adv_scale is not None:
-            rev = GradReverse.apply(last, adv_scale.repeat_interleave(self.h))
+            rev = GradReverse.apply(last, adv_scale.repeat_interleave(self.h).repeat(self.dirs))
             adv = self.adv(rev).view(-1, self.m, self.n_spk)
         return logits, adv
 
 
 def dropout_slots(x, rates, m, h, training):
-    """Inverted dropout with each slot's own rate (a tensor of M rates)."""
+    """Inverted dropout with each slot's own rate (a tensor of M rates); the last axis holds
+    one or two directions of M slots' H units."""
     if not training:
         return x
-    shape = x.shape[:-1] + (m, h)
+    shape = x.shape[:-1] + (x.shape[-1] // (m * h), m, h)
     keep = 1 - rates.view(*([1] * (len(shape) - 2)), m, 1)
     mask = (torch.rand(shape, device=x.device) < keep).float() / keep
     return (x.view(shape) * mask).view(x.shape)
@@ -256,7 +279,11 @@ def run_group(data, inputs, group, device, log):
     torch.manual_seed(group.get("seed", 0))
     rng = np.random.default_rng(group.get("seed", 0))
     widths = [Inputs.width(s["input"], x.shape[2]) for s in slots]
-    net = BlockNet(widths, hidden, len(speakers), [s["seed"] * 1000 + 7 for s in slots]).to(device)
+    bidirectional = {bool(s.get("bidirectional")) for s in slots}
+    if len(bidirectional) > 1:
+        raise ValueError("a block cannot mix LSTM and BiLSTM slots: give them their own groups")
+    seeds = [s["seed"] * 1000 + 7 for s in slots]
+    net = BlockNet(widths, hidden, len(speakers), seeds, bidirectional.pop()).to(device)
     opt = torch.optim.RMSprop(net.parameters(), lr=lr, alpha=0.9, eps=1e-7)
     m = len(slots)
     rates = torch.tensor([s.get("dropout", 0.3) for s in slots], device=device)
@@ -377,10 +404,17 @@ def predict(net, inputs, slots, xs, ss, chunk=600):
 
 
 def check_blocks(device):
-    """A slot of a block network equals a separate network with that slot's weights."""
+    """A slot of a block network equals a separate network with that slot's weights, for the
+    LSTM and the BiLSTM."""
+    for bidirectional in (False, True):
+        check_block(device, bidirectional)
+    return True
+
+
+def check_block(device, bidirectional):
     torch.manual_seed(0)
     widths, h = [3, 4, 3], 5
-    net = BlockNet(widths, h, 2, [1, 2, 3]).to(device)
+    net = BlockNet(widths, h, 2, [1, 2, 3], bidirectional).to(device)
     x = torch.randn(4, 6, sum(widths), device=device)
     opt = torch.optim.RMSprop(net.parameters(), lr=1e-2, alpha=0.9, eps=1e-7)
     for _ in range(3):
@@ -399,22 +433,28 @@ def check_blocks(device):
     mh = 3 * h
     for i in range(3):
         c0, c1 = int(net.offsets[i]), int(net.offsets[i + 1])
-        l1 = nn.LSTM(c1 - c0, h, batch_first=True).to(device)
-        l2 = nn.LSTM(h, h, batch_first=True).to(device)
+        units = net.units(i).to(device)
+        l1 = nn.LSTM(c1 - c0, h, batch_first=True, bidirectional=bidirectional).to(device)
+        l2 = nn.LSTM(net.dirs * h, h, batch_first=True, bidirectional=bidirectional).to(device)
+        rows = torch.cat([torch.arange(g * mh + i * h, g * mh + (i + 1) * h) for g in range(4)])
         with torch.no_grad():
-            for lstm, src, cols in ((l1, net.l1, slice(c0, c1)), (l2, net.l2, slice(i * h, (i + 1) * h))):
-                rows = torch.cat([torch.arange(g * mh + i * h, g * mh + (i + 1) * h) for g in range(4)])
-                lstm.weight_ih_l0.copy_(src.weight_ih_l0[rows][:, cols])
-                lstm.weight_hh_l0.copy_(src.weight_hh_l0[rows][:, i * h:(i + 1) * h])
-                lstm.bias_ih_l0.copy_(src.bias_ih_l0[rows])
-                lstm.bias_hh_l0.copy_(src.bias_hh_l0[rows])
+            for lstm, src, cols in ((l1, net.l1, torch.arange(c0, c1)), (l2, net.l2, units)):
+                for suffix in net.suffixes():
+                    w = lambda name: getattr(src, name + suffix)  # noqa: E731
+                    getattr(lstm, "weight_ih_l0" + suffix).copy_(w("weight_ih_l0")[rows][:, cols])
+                    getattr(lstm, "weight_hh_l0" + suffix).copy_(
+                        w("weight_hh_l0")[rows][:, i * h:(i + 1) * h]
+                    )
+                    getattr(lstm, "bias_ih_l0" + suffix).copy_(w("bias_ih_l0")[rows])
+                    getattr(lstm, "bias_hh_l0" + suffix).copy_(w("bias_hh_l0")[rows])
             o1, _ = l1(x[:, :, c0:c1])
             o2, _ = l2(o1)
-            ref = o2[:, -1] @ net.fc.weight[i * CLASSES:(i + 1) * CLASSES, i * h:(i + 1) * h].T
+            last = o2[:, -1] if not bidirectional else torch.cat([o2[:, -1, :h], o2[:, 0, h:]], 1)
+            ref = last @ net.fc.weight[i * CLASSES:(i + 1) * CLASSES][:, units].T
             ref = ref + net.fc.bias[i * CLASSES:(i + 1) * CLASSES]
         err = float((ref - full[:, i]).detach().abs().max())
-        assert err < 1e-4, f"slot {i} differs from its own network by {err}"
-    return True
+        kind = "BiLSTM" if bidirectional else "LSTM"
+        assert err < 1e-4, f"{kind} slot {i} differs from its own network by {err}"
 
 
 def slots_of(inputs_kinds, folds, seeds, **extra):
@@ -492,6 +532,12 @@ PLANS = {
             "name": "speed",
             "slots": slots_of(["raw"], ALL_FOLDS, [1], augmentation="speed 0.8-1.25"),
         },
+    ],
+    # The recipe's BiLSTM variant with the recipe's augmentation and dropout (the published
+    # BiLSTM has neither): seed 1 on every fold, in the batch order of "main"'s recipe network of
+    # seed 1, its comparison. About twice an LSTM's work: run on one CPU core a process.
+    "bilstm": [
+        {"name": "bilstm", "slots": slots_of(["raw"], ALL_FOLDS, [1], bidirectional=True)},
     ],
     # More seeds of the recipe on every fold (with "main"'s two: eight), for the accuracy of an
     # ensemble against its number of networks. Batches in another order than "main"'s.
