@@ -1,6 +1,7 @@
 """Tables from the results of `research/sweep.py` (numpy only).
 
-Usage: python3 research/summarise.py [--base RECIPE] [--mix RECIPE] RESULTS.json [MORE.json ...]
+Usage: python3 research/summarise.py [--base RECIPE] [--mix RECIPE] [--folds K,L,...] RESULTS.json
+       [MORE.json ...]
 
 Prints, per recipe, pooled over the five folds (every RAVDESS actor a test voice once, 1 200
 clips a network): the mean validation accuracy, each seed's test accuracy, the ensemble of the
@@ -10,6 +11,8 @@ of an ensemble of each recipe with three or more seeds against its number of net
 subset of its seeds.
 `--mix RECIPE` adds ensembles of three and four networks that mix RECIPE's networks with the base
 recipe's.
+`--folds K,L,...` pools only those folds (0 is actors 17-20, 1-4 actors 1-4 … 13-16, as
+`sweep.py`'s FOLDS), for recipes run on fewer than five.
 """
 
 import itertools
@@ -18,7 +21,8 @@ import sys
 
 import numpy as np
 
-FOLDS = 5
+# The folds pooled (all five unless `--folds` names fewer).
+FOLDS = [0, 1, 2, 3, 4]
 
 
 def recipe(r):
@@ -44,16 +48,17 @@ def recipe(r):
 
 
 def load(paths):
+    """The results of every file, on the folds pooled."""
     results = []
     for p in paths:
-        results.extend(json.load(open(p))["results"])
+        results.extend(r for r in json.load(open(p))["results"] if r["fold"] in FOLDS)
     return results
 
 
 def correct(rs):
     """Per test clip of all folds: the share of the recipe's seeds that got it right."""
     out = []
-    for f in range(FOLDS):
+    for f in FOLDS:
         fr = [r for r in rs if r["fold"] == f]
         if not fr:
             return None
@@ -68,7 +73,7 @@ def correct(rs):
 def ensemble_correct(rs):
     """Per test clip of all folds: whether the ensemble of `rs` (mean probabilities) is right."""
     out = []
-    for f in range(FOLDS):
+    for f in FOLDS:
         fr = [r for r in rs if r["fold"] == f]
         p = np.mean([np.array(r["test_probs"]) for r in fr], 0)
         out.append(p.argmax(1) == np.array(fr[0]["test_labels"]))
@@ -97,7 +102,7 @@ def table(results, out=print, base_name="raw"):
     out("|---|---|---|---|---|---|")
     for name, rs in by.items():
         seeds = sorted({r["seed"] for r in rs})
-        if len({r["fold"] for r in rs}) < FOLDS:
+        if not set(FOLDS) <= {r["fold"] for r in rs}:
             continue
         per_seed = []
         for s in seeds:
@@ -140,8 +145,8 @@ def mixed(results, base, other, sizes=(3, 4), out=print):
     for r in results:
         if recipe(r) in (base, other):
             nets.setdefault((recipe(r), r["seed"]), []).append(r)
-    a = [k for k in nets if k[0] == base and len(nets[k]) == FOLDS]
-    b = [k for k in nets if k[0] == other and len(nets[k]) == FOLDS]
+    a = [k for k in nets if k[0] == base and len(nets[k]) == len(FOLDS)]
+    b = [k for k in nets if k[0] == other and len(nets[k]) == len(FOLDS)]
     rng = np.random.default_rng(0)
     out(
         f"ensembles of {base} ({len(a)} seeds) with {other} ({len(b)} seeds), "
@@ -181,7 +186,7 @@ def curves(results, out=print):
         rs = [r for r in results if recipe(r) == name]
         seeds = {r["seed"] for r in rs}
         if len(seeds) >= 3 and all(
-            sum(1 for r in rs if r["fold"] == f) == len(seeds) for f in range(FOLDS)
+            sum(1 for r in rs if r["fold"] == f) == len(seeds) for f in FOLDS
         ):
             out("")
             ensemble_curve(results, name, out)
@@ -190,14 +195,23 @@ def curves(results, out=print):
 if __name__ == "__main__":
     args = sys.argv[1:]
     base_name, mix = "raw", None
-    while args[:1] in (["--base"], ["--mix"]):
+    while args[:1] in (["--base"], ["--mix"], ["--folds"]):
         if len(args) < 2:
-            print(f"summarise: {args[0]} needs a recipe name", file=sys.stderr)
+            print(f"summarise: {args[0]} needs a value", file=sys.stderr)
             sys.exit(2)
         if args[0] == "--base":
             base_name = args[1]
-        else:
+        elif args[0] == "--mix":
             mix = args[1]
+        else:
+            try:
+                folds = sorted({int(v) for v in args[1].split(",")})
+            except ValueError:
+                folds = []
+            if not folds or not set(folds) <= set(FOLDS):
+                print(f"summarise: --folds takes fold numbers 0-4, got {args[1]!r}", file=sys.stderr)
+                sys.exit(2)
+            FOLDS[:] = folds
         args = args[2:]
     if not args:
         print("summarise: give one or more results files of research/sweep.py", file=sys.stderr)
