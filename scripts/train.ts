@@ -18,8 +18,8 @@
  * only of one corpus's clips with `--augment-corpus ravdess` (which also evens out RAVDESS's
  * 14 training actors against TESS's 2800 clips). `--units N` gives every LSTM layer N units
  * instead of the published 64 (the model card has what 32-unit networks scored).
- * `--dropout R` sets the dropout rate: Dropout layers after both LSTMs of `lstm` (default 0,
- * none) or the rate of `lstm-pool`
+ * `--dropout R` sets the dropout rate: Dropout layers after both LSTMs of `lstm` or both
+ * BiLSTMs of `bilstm` (default 0, none) or the rate of `lstm-pool`
  * (default 0.3). `--mask` replaces two
  * stretches of up to 10 frames and a band of up to 2 features of every training clip in every
  * batch by the clip's means (`lib/train/mask.ts`). `--normalise speaker` standardises

@@ -5,7 +5,8 @@
  * - `lstm`: the published recipe — LSTM(64, sequences) → LSTM(64) → Dense(softmax). With
  *   `dropout` > 0, a Dropout layer of that rate follows each LSTM (training only; inference
  *   and streaming skip it), which is the published recipe otherwise.
- * - `bilstm`: its bidirectional variant — BiLSTM(64, sequences) → BiLSTM(64) → Dense.
+ * - `bilstm`: its bidirectional variant — BiLSTM(64, sequences) → BiLSTM(64) → Dense, with
+ *   Dropout layers after each BiLSTM as `lstm` when `dropout` > 0.
  * - `lstm-pool`: the same two LSTM(64) layers, but the class is read from the mean and the
  *   maximum of the second layer's outputs over all frames instead of its last state, with
  *   dropout. Pooling lets every frame vote, which is steadier for unseen voices and can be
@@ -37,7 +38,7 @@ export interface ModelSpec {
   learningRate?: number;
   /**
    * Dropout rate: of `lstm-pool` (default 0.3), and of the Dropout layers after each LSTM of
-   * `lstm` (default 0, none: the published architecture).
+   * `lstm` and each BiLSTM of `bilstm` (default 0, none: the published architectures).
    */
   dropout?: number;
 }
@@ -133,10 +134,13 @@ export function buildModel(spec: ModelSpec): tf.LayersModel {
       break;
     }
     case "bilstm": {
+      const rate = spec.dropout ?? 0;
       x = tf.layers.bidirectional({ layer: fusedLstm(lstmArgs(units, true, seed)) })
         .apply(input) as tf.SymbolicTensor;
+      if (rate > 0) x = tf.layers.dropout({ rate, seed: seed + 4 }).apply(x) as tf.SymbolicTensor;
       x = tf.layers.bidirectional({ layer: fusedLstm(lstmArgs(units, false, seed + 2)) })
         .apply(x) as tf.SymbolicTensor;
+      if (rate > 0) x = tf.layers.dropout({ rate, seed: seed + 5 }).apply(x) as tf.SymbolicTensor;
       break;
     }
     case "lstm-pool": {

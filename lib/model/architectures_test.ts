@@ -109,6 +109,42 @@ Deno.test("recurrent kernels start orthogonal (not the zeros of the config)", ()
   m.dispose();
 });
 
+Deno.test("bilstm with dropout: Dropout after each BiLSTM, same weights, identity at inference", () => {
+  const spec = { architecture: "bilstm", frames: 6, width: 15, classes: 8, seed: 7 } as const;
+  const plain = buildModel(spec);
+  const dropped = buildModel({ ...spec, dropout: 0.3 });
+  assert.deepEqual(plain.layers.map((l) => l.getClassName()), [
+    "InputLayer",
+    "Bidirectional",
+    "Bidirectional",
+    "Dense",
+  ]);
+  assert.deepEqual(dropped.layers.map((l) => l.getClassName()), [
+    "InputLayer",
+    "Bidirectional",
+    "Dropout",
+    "Bidirectional",
+    "Dropout",
+    "Dense",
+  ]);
+  const flat = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
+  assert.deepEqual(flat(dropped), flat(plain));
+  const x = tf.randomNormal([2, 6, 15], 0, 1, "float32", 3);
+  assert.deepEqual(
+    (dropped.predict(x) as tf.Tensor).arraySync(),
+    (plain.predict(x) as tf.Tensor).arraySync(),
+  );
+  // Training draws the Dropout masks: the same batch gives another output than inference.
+  const trained = tf.tidy(() =>
+    (dropped.apply(x, { training: true }) as tf.Tensor).sub(dropped.predict(x) as tf.Tensor).abs()
+      .max().dataSync()[0]
+  );
+  assert.ok(trained > 1e-4, `training output differs from inference, got ${trained}`);
+  x.dispose();
+  plain.dispose();
+  dropped.dispose();
+});
+
 Deno.test("lstm with dropout: Dropout after each LSTM, same weights, identity at inference", () => {
   const spec = { architecture: "lstm", frames: 6, width: 15, classes: 8, seed: 7 } as const;
   const plain = buildModel(spec);
