@@ -125,21 +125,18 @@ export function buildModel(spec: ModelSpec): tf.LayersModel {
     name: "emotion",
   });
   switch (spec.architecture) {
-    case "lstm": {
-      const rate = spec.dropout ?? 0;
-      x = fusedLstm(lstmArgs(units, true, seed)).apply(input) as tf.SymbolicTensor;
-      if (rate > 0) x = tf.layers.dropout({ rate, seed: seed + 4 }).apply(x) as tf.SymbolicTensor;
-      x = fusedLstm(lstmArgs(units, false, seed + 2)).apply(x) as tf.SymbolicTensor;
-      if (rate > 0) x = tf.layers.dropout({ rate, seed: seed + 5 }).apply(x) as tf.SymbolicTensor;
-      break;
-    }
+    case "lstm":
     case "bilstm": {
+      // Two recurrent layers (each wrapped in `bidirectional` for `bilstm`), a Dropout layer
+      // after each when `dropout` > 0.
+      const recurrent = (returnSequences: boolean, layerSeed: number) => {
+        const layer = fusedLstm(lstmArgs(units, returnSequences, layerSeed));
+        return spec.architecture === "bilstm" ? tf.layers.bidirectional({ layer }) : layer;
+      };
       const rate = spec.dropout ?? 0;
-      x = tf.layers.bidirectional({ layer: fusedLstm(lstmArgs(units, true, seed)) })
-        .apply(input) as tf.SymbolicTensor;
+      x = recurrent(true, seed).apply(input) as tf.SymbolicTensor;
       if (rate > 0) x = tf.layers.dropout({ rate, seed: seed + 4 }).apply(x) as tf.SymbolicTensor;
-      x = tf.layers.bidirectional({ layer: fusedLstm(lstmArgs(units, false, seed + 2)) })
-        .apply(x) as tf.SymbolicTensor;
+      x = recurrent(false, seed + 2).apply(x) as tf.SymbolicTensor;
       if (rate > 0) x = tf.layers.dropout({ rate, seed: seed + 5 }).apply(x) as tf.SymbolicTensor;
       break;
     }
