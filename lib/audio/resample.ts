@@ -89,6 +89,27 @@ export function resampledLength(nSamples: number, fromHz: number, toHz: number):
  * const at16k = resample(decoded.samples, decoded.sampleRateHz, 16000);
  */
 export function resample(samples: Float32Array, fromHz: number, toHz: number): Float32Array {
+  return resampleWith(samples, fromHz, toHz, true);
+}
+
+/**
+ * {@link resample} without the per-phase taps of whole-number rates: every output sample
+ * interpolates its taps from the filter table. The reference the phase tables are tested against.
+ */
+export function resampleFromTable(
+  samples: Float32Array,
+  fromHz: number,
+  toHz: number,
+): Float32Array {
+  return resampleWith(samples, fromHz, toHz, false);
+}
+
+function resampleWith(
+  samples: Float32Array,
+  fromHz: number,
+  toHz: number,
+  usePhases: boolean,
+): Float32Array {
   const fixedLength = resampledLength(samples.length, fromHz, toHz);
   if (fromHz === toHz) return samples.slice();
   const ratio = toHz / fromHz;
@@ -104,11 +125,16 @@ export function resample(samples: Float32Array, fromHz: number, toHz: number): F
       `Expected a resampled length <= ${MAX_RESAMPLED_SAMPLES}, but got ${fixedLength}`,
     );
   }
-  const { wing, delta } = kaiserBestFilter();
-  const nWing = wing.length;
   const nIn = samples.length;
   const nOut = Math.floor(nIn * ratio);
   const out = new Float32Array(fixedLength);
+  const phases = usePhases ? phaseTable(fromHz, toHz) : null;
+  if (phases) {
+    resamplePolyphase(samples, out, Math.min(nOut, fixedLength), phases, ratio);
+    return out;
+  }
+  const { wing, delta } = kaiserBestFilter();
+  const nWing = wing.length;
   const timeIncrement = 1 / ratio;
   const density = KAISER_BEST_TABLE_DENSITY;
   for (let t = 0; t < nOut && t < fixedLength; t++) {
@@ -135,4 +161,118 @@ export function resample(samples: Float32Array, fromHz: number, toHz: number): F
     out[t] = ratio < 1 ? acc * ratio : acc;
   }
   return out;
+}
+
+/**
+ * The interpolation filter's taps for each output phase of a rational rate change, laid out
+ * contiguously: for output sample `t = q·period + p`, the input position is
+ * `q·step + base[p]` plus a fraction that depends on `p` alone, so the taps
+ * `wing[j] + eta·delta[j]` that {@link resample}'s loop computes for every output can be computed
+ * once per phase. Same taps, same order of summation, a fraction of the table lookups.
+ */
+interface PhaseTable {
+  period: number;
+  step: number;
+  base: Int32Array;
+  leftStart: Int32Array;
+  leftLength: Int32Array;
+  rightStart: Int32Array;
+  rightLength: Int32Array;
+  taps: Float64Array;
+}
+
+/** Largest number of taps kept for one rate pair (about 16 MB of float64). */
+const MAX_PHASE_TAPS = 2 ** 21;
+const phaseTables = new Map<string, PhaseTable | null>();
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/**
+ * The phase table of a change from `fromHz` to `toHz` (both whole numbers), or null when the
+ * rates are not whole or the table would be too large; kept for the next call (a few rate
+ * pairs at most are in use: a recording's rate, and test-time augmentation's speeds).
+ */
+function phaseTable(fromHz: number, toHz: number): PhaseTable | null {
+  if (!Number.isInteger(fromHz) || !Number.isInteger(toHz)) return null;
+  const key = `${fromHz}/${toHz}`;
+  const known = phaseTables.get(key);
+  if (known !== undefined) return known;
+  const g = gcd(fromHz, toHz);
+  const period = toHz / g;
+  const step = fromHz / g;
+  const ratio = toHz / fromHz;
+  const scale = Math.min(1, ratio);
+  const indexStep = Math.floor(scale * KAISER_BEST_TABLE_DENSITY);
+  const { wing, delta } = kaiserBestFilter();
+  const nWing = wing.length;
+  const perPhase = 2 * Math.ceil(nWing / indexStep);
+  let table: PhaseTable | null = null;
+  if (period * perPhase <= MAX_PHASE_TAPS) {
+    const base = new Int32Array(period);
+    const leftStart = new Int32Array(period);
+    const leftLength = new Int32Array(period);
+    const rightStart = new Int32Array(period);
+    const rightLength = new Int32Array(period);
+    const taps: number[] = [];
+    const density = KAISER_BEST_TABLE_DENSITY;
+    for (let p = 0; p < period; p++) {
+      // The exact position of output p: floor and fraction of p·step/period.
+      const n = Math.floor((p * step) / period);
+      base[p] = n;
+      let frac = scale * (((p * step) % period) / period);
+      for (const side of [0, 1]) {
+        if (side === 1) frac = scale - frac;
+        const indexFrac = frac * density;
+        const offset = Math.floor(indexFrac);
+        const eta = indexFrac - offset;
+        const count = Math.floor((nWing - offset) / indexStep);
+        (side === 0 ? leftStart : rightStart)[p] = taps.length;
+        (side === 0 ? leftLength : rightLength)[p] = count;
+        for (let i = 0, j = offset; i < count; i++, j += indexStep) {
+          taps.push(wing[j] + eta * delta[j]);
+        }
+      }
+    }
+    table = {
+      period,
+      step,
+      base,
+      leftStart,
+      leftLength,
+      rightStart,
+      rightLength,
+      taps: Float64Array.from(taps),
+    };
+  }
+  if (phaseTables.size >= 8) phaseTables.delete(phaseTables.keys().next().value!);
+  phaseTables.set(key, table);
+  return table;
+}
+
+/** {@link resample}'s loop over `count` outputs with the taps of `phases`. */
+function resamplePolyphase(
+  samples: Float32Array,
+  out: Float32Array,
+  count: number,
+  phases: PhaseTable,
+  ratio: number,
+): void {
+  const { period, step, base, leftStart, leftLength, rightStart, rightLength, taps } = phases;
+  const nIn = samples.length;
+  for (let t = 0, q = 0, p = 0; t < count; t++) {
+    const n = q * step + base[p];
+    let acc = 0;
+    const iMax = Math.min(n + 1, leftLength[p]);
+    for (let i = 0, j = leftStart[p]; i < iMax; i++, j++) acc += taps[j] * samples[n - i];
+    const kMax = Math.min(nIn - n - 1, rightLength[p]);
+    for (let k = 0, j = rightStart[p]; k < kMax; k++, j++) acc += taps[j] * samples[n + k + 1];
+    out[t] = ratio < 1 ? acc * ratio : acc;
+    if (++p === period) {
+      p = 0;
+      q++;
+    }
+  }
 }

@@ -7,8 +7,9 @@ import {
   kaiserBestFilter,
   resample,
   resampledLength,
+  resampleFromTable,
 } from "./resample.ts";
-import { sine } from "./synth.ts";
+import { seededRandom, sine } from "./synth.ts";
 
 Deno.test("Bessel I0 matches known values", () => {
   assert.equal(besselI0(0), 1);
@@ -93,4 +94,30 @@ Deno.test("bad rates are RangeErrors", () => {
   assert.throws(() => resample(x, 16000, NaN), /Expected toHz > 0, but got NaN/);
   assert.throws(() => resample(x, 1e9, 16000), /Expected toHz \/ fromHz >= /);
   assert.throws(() => resample(new Float32Array(1e6), 1, 16000), /Expected a resampled length/);
+});
+
+Deno.test("whole-number rates use per-phase taps: the table's results within float32 rounding", () => {
+  const random = seededRandom(11);
+  const samples = Float32Array.from({ length: 5003 }, () => 2 * random() - 1);
+  // Speeds of test-time augmentation, common device rates, and a pair too large for a table.
+  const pairs: [number, number][] = [
+    [14800, 16000],
+    [17200, 16000],
+    [14400, 16000],
+    [17600, 16000],
+    [44100, 16000],
+    [48000, 16000],
+    [22050, 16000],
+    [8000, 16000],
+    [16000, 44100],
+    [15999, 16000],
+  ];
+  for (const [from, to] of pairs) {
+    const fast = resample(samples, from, to);
+    const reference = resampleFromTable(samples, from, to);
+    assert.equal(fast.length, reference.length);
+    let worst = 0;
+    for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs(fast[i] - reference[i]));
+    assert.ok(worst <= 1e-6, `${from} → ${to}: largest difference ${worst}`);
+  }
 });
