@@ -8,7 +8,9 @@ clips a network): the mean validation accuracy, each seed's test accuracy, the e
 recipe's seeds, and the difference from the recipe's raw inputs (or from `--base RECIPE`) on the
 same clips (seeds averaged per clip, with a 95 % bootstrap interval over clips). Then the accuracy
 of an ensemble of each recipe with three or more seeds against its number of networks, over every
-subset of its seeds.
+subset of its seeds (500 subsets drawn at random where there are more). For networks that also
+scored each test clip's augmented copies (plan `tta`), the accuracy of ensembles with and
+without averaging over the copies.
 `--mix RECIPE` adds ensembles of three and four networks that mix RECIPE's networks with the base
 recipe's.
 `--folds K,L,...` pools only those folds (0 is actors 17-20, 1-4 actors 1-4 … 13-16, as
@@ -17,6 +19,7 @@ recipe's.
 
 import itertools
 import json
+import math
 import sys
 
 import numpy as np
@@ -48,11 +51,26 @@ def recipe(r):
 
 
 def load(paths):
-    """The results of every file, on the folds pooled."""
+    """The results of every file, on the folds pooled (probabilities as arrays)."""
     results = []
     for p in paths:
         results.extend(r for r in json.load(open(p))["results"] if r["fold"] in FOLDS)
+    for r in results:
+        for key in ("test_probs", "test_copies_probs"):
+            if key in r:
+                r[key] = np.array(r[key])
     return results
+
+
+def subsets(items, k, rng, limit=500):
+    """Every k-subset of `items`, or `limit` of them drawn at random where there are more."""
+    n = math.comb(len(items), k)
+    if n <= limit:
+        return list(itertools.combinations(items, k))
+    return [
+        tuple(items[i] for i in sorted(rng.choice(len(items), k, replace=False)))
+        for _ in range(limit)
+    ]
 
 
 def correct(rs):
@@ -70,12 +88,21 @@ def correct(rs):
     return np.concatenate(out)
 
 
-def ensemble_correct(rs):
+def probs_of(r, tta=False):
+    """A network's test probabilities; with `tta`, the mean over each clip and its six
+    augmented copies (`sweep.py`'s plan `tta`)."""
+    p = np.asarray(r["test_probs"])
+    if not tta:
+        return p
+    return (p + 6 * np.asarray(r["test_copies_probs"])) / 7
+
+
+def ensemble_correct(rs, tta=False):
     """Per test clip of all folds: whether the ensemble of `rs` (mean probabilities) is right."""
     out = []
     for f in FOLDS:
         fr = [r for r in rs if r["fold"] == f]
-        p = np.mean([np.array(r["test_probs"]) for r in fr], 0)
+        p = np.mean([probs_of(r, tta) for r in fr], 0)
         out.append(p.argmax(1) == np.array(fr[0]["test_labels"]))
     return np.concatenate(out)
 
@@ -125,13 +152,14 @@ def ensemble_curve(results, name, out=print):
     """Pooled test accuracy of ensembles of `name`'s networks against their number."""
     rs = [r for r in results if recipe(r) == name]
     seeds = sorted({r["seed"] for r in rs})
+    rng = np.random.default_rng(0)
     out(f"ensembles of {name} (seeds {seeds}), pooled test accuracy over five folds:")
     out("| networks | mean | lowest | highest | subsets |")
     out("|---|---|---|---|---|")
     for k in range(1, len(seeds) + 1):
         accs = [
             ensemble_accuracy([r for r in rs if r["seed"] in subset])
-            for subset in itertools.combinations(seeds, k)
+            for subset in subsets(seeds, k, rng)
         ]
         out(f"| {k} | {pct(np.mean(accs))} | {pct(min(accs))} | {pct(max(accs))} | {len(accs)} |")
 
@@ -174,6 +202,37 @@ def mixed(results, base, other, sizes=(3, 4), out=print):
                 lo, hi = np.percentile(boot, [2.5, 97.5])
                 diff = f"{100 * d.mean():+.1f} ({100 * lo:+.1f} to {100 * hi:+.1f})"
             out(f"| {n} | {j} | {pct(per_clip.mean())} | {diff} | {len(right)} |")
+
+
+def test_time_augmentation(results, sizes=(1, 2, 3, 5, 8), out=print):
+    """Networks that also scored each test clip's augmented copies (plan `tta`): pooled test
+    accuracy of ensembles of each size from the clip alone and from the mean over the clip and
+    its six copies, and the difference on the same clips (subsets averaged per clip, 95 %
+    bootstrap interval over clips)."""
+    nets = {}
+    for r in results:
+        if "test_copies_probs" in r:
+            nets.setdefault((recipe(r), r["seed"]), []).append(r)
+    keys = [k for k in nets if len(nets[k]) == len(FOLDS)]
+    if not keys:
+        return
+    rng = np.random.default_rng(0)
+    out(f"test-time augmentation, {len(keys)} networks on every fold, pooled test accuracy:")
+    out("| networks | clip alone | clip and its 6 copies | difference (95 %) | subsets |")
+    out("|---|---|---|---|---|")
+    for n in sizes:
+        if n > len(keys):
+            continue
+        chosen = subsets(keys, n, rng, limit=200)
+        plain = np.mean([ensemble_correct([r for k in c for r in nets[k]]) for c in chosen], 0)
+        tta = np.mean([ensemble_correct([r for k in c for r in nets[k]], True) for c in chosen], 0)
+        d = tta - plain
+        boot = [d[rng.integers(0, len(d), len(d))].mean() for _ in range(2000)]
+        lo, hi = np.percentile(boot, [2.5, 97.5])
+        out(
+            f"| {n} | {pct(plain.mean())} | {pct(tta.mean())} | "
+            f"{100 * d.mean():+.1f} ({100 * lo:+.1f} to {100 * hi:+.1f}) | {len(chosen)} |"
+        )
 
 
 def curves(results, out=print):
@@ -224,6 +283,9 @@ if __name__ == "__main__":
             sys.exit(2)
     table(everything, base_name=base_name)
     curves(everything)
+    if any("test_copies_probs" in r for r in everything):
+        print("")
+        test_time_augmentation(everything)
     if mix is not None:
         print("")
         mixed(everything, base_name, mix)

@@ -312,6 +312,7 @@ def run_group(data, inputs, group, device, log):
     eval_s = st[eval_rows]
     eval_y = label[eval_rows]
     eval_actor = actor[eval_rows]
+    copies = copy_rows(aug, actor, spk, label, eval_rows) if group.get("tta") else None
     best = [{"val": -1.0} for _ in slots]
     history = [[] for _ in slots]
     started = time.time()
@@ -340,6 +341,7 @@ def run_group(data, inputs, group, device, log):
             opt.step()
             total += per_slot.detach()
         probs = predict(net, inputs, slots, eval_x, eval_s)
+        improved = []
         for j, s in enumerate(slots):
             test, val = FOLDS[s["fold"]]
             vmask = np.isin(eval_actor, val)
@@ -350,6 +352,15 @@ def run_group(data, inputs, group, device, log):
             history[j].append((round(vacc, 4), round(tacc, 4)))
             if vacc > best[j]["val"] or s.get("select") == "last":
                 best[j] = {"val": vacc, "test": tacc, "epoch": epoch, "probs": probs[j][tmask]}
+                improved.append((j, tmask))
+        if copies is not None and improved:
+            rows, at = copies
+            copy_probs = predict(net, inputs, slots, xt[rows], st[rows])
+            for j, tmask in improved:
+                mean = np.zeros((len(eval_rows), CLASSES))
+                np.add.at(mean, at, copy_probs[j])
+                mean /= np.bincount(at, minlength=len(eval_rows)).clip(min=1)[:, None]
+                best[j]["copies"] = mean[tmask]
         if epoch == 1 or epoch % 10 == 0:
             log(
                 f"  epoch {epoch}/{epochs}: {time.time() - started:.1f}s, "
@@ -371,8 +382,28 @@ def run_group(data, inputs, group, device, log):
             "test_labels": eval_y[tmask].tolist(),
             "test_probs": np.round(best[j]["probs"], 5).tolist(),
             "history": history[j],
+            **(
+                {"test_copies_probs": np.round(best[j]["copies"], 5).tolist()}
+                if copies is not None
+                else {}
+            ),
         })
     return results, time.time() - started
+
+
+def copy_rows(aug, actor, spk, label, eval_rows):
+    """The augmented copies of the RAVDESS clips scored each epoch, for test-time augmentation:
+    their rows, and for each the position in `eval_rows` of the clip it is a copy of. A copy
+    follows its original (`export-features` writes a clip, then its copies); checked."""
+    rows = np.nonzero((aug > 0) & (actor > 0))[0]
+    origin = rows - aug[rows]
+    same = (aug[origin] == 0) & (spk[origin] == spk[rows]) & (label[origin] == label[rows])
+    if not same.all():
+        raise SystemExit("sweep: augmented copies do not follow their clips in the data")
+    at = np.searchsorted(eval_rows, origin)
+    if not (eval_rows[at] == origin).all():
+        raise SystemExit("sweep: a copy's clip is not among the scored clips")
+    return rows, at
 
 
 def training_actors(slot):
@@ -538,6 +569,19 @@ PLANS = {
     # seed 1, its comparison. About twice an LSTM's work: run on one CPU core a process.
     "bilstm": [
         {"name": "bilstm", "slots": slots_of(["raw"], ALL_FOLDS, [1], bidirectional=True)},
+    ],
+    # Test-time augmentation and larger ensembles: eight more seeds of the recipe on every fold
+    # (with "main"'s and "seeds"'s: sixteen), each also scoring the six augmented copies of every
+    # test clip at its best-validation epoch (`test_copies_probs`: the copies' mean
+    # probabilities), to compare a clip's prediction with the mean over the clip and its copies.
+    # Batches in another order than "main"'s and "seeds"'s.
+    "tta": [
+        {
+            "name": "tta",
+            "seed": 9,
+            "tta": True,
+            "slots": slots_of(["raw"], ALL_FOLDS, [9, 10, 11, 12, 13, 14, 15, 16]),
+        },
     ],
     # More seeds of the recipe on every fold (with "main"'s two: eight), for the accuracy of an
     # ensemble against its number of networks. Batches in another order than "main"'s.
