@@ -16,6 +16,7 @@ import { resample } from "../audio/resample.ts";
 import { type Classification, type Classifier, loadClassifier } from "./inference.ts";
 import { inputWidth, modelInput } from "./input.ts";
 import { type ModelConfig, modelFiles, readModelConfig } from "./model_files.ts";
+import { checkTtaCopies, meanOfGroups, ttaCopiesOf } from "./tta.ts";
 
 /** The model shipped with the service, used when no other is named. */
 export const DEFAULT_MODEL_DIR = new URL("../../models/default/", import.meta.url);
@@ -24,6 +25,11 @@ export const DEFAULT_MODEL_DIR = new URL("../../models/default/", import.meta.ur
 export interface EmotionModel {
   classifier: Classifier;
   config: ModelConfig;
+  /**
+   * Augmented copies each window is also classified from, its probabilities the mean over the
+   * window and its copies (test-time augmentation, `tta.ts`); 0 or unset: the window alone.
+   */
+  ttaCopies?: number;
 }
 
 /** One classified stretch of a recording. */
@@ -56,6 +62,11 @@ export interface LoadOptions {
    * so without this such a model is refused.
    */
   speakerNormalisation?: boolean;
+  /**
+   * Test-time augmentation copies ({@link EmotionModel.ttaCopies}); default the model's own
+   * setting (`tta.copies` in `config.json`), or none.
+   */
+  ttaCopies?: number;
 }
 
 /**
@@ -85,7 +96,8 @@ export async function loadEmotionModel(
     labels: config.labels,
     inputShape: [null, config.input.frames, inputWidth(config.input)],
   });
-  const model = { classifier, config };
+  const ttaCopies = checkTtaCopies(options.ttaCopies ?? config.tta?.copies ?? 0);
+  const model = { classifier, config, ttaCopies };
   sources.set(model, path);
   return model;
 }
@@ -106,6 +118,27 @@ export function windowInput(model: EmotionModel, samples16k: Float32Array): Floa
   const audio = preprocess(samples16k, MODEL_SAMPLE_RATE_HZ);
   if (audio.every((v) => v === 0)) return null;
   return modelInput(extractModelFeatures(audio, model.config.input), model.config.input);
+}
+
+/**
+ * Model inputs for one window: the window's ({@link windowInput}) and its test-time augmentation
+ * copies' ({@link EmotionModel.ttaCopies}), or null when preprocessing leaves only silence.
+ */
+export function windowInputs(model: EmotionModel, samples16k: Float32Array): Float32Array[] | null {
+  const input = windowInput(model, samples16k);
+  if (!input) return null;
+  const inputs = [input];
+  for (const copy of ttaCopiesOf(samples16k, model.ttaCopies ?? 0)) {
+    const copyInput = windowInput(model, copy);
+    if (copyInput) inputs.push(copyInput);
+  }
+  return inputs;
+}
+
+/** The model's probabilities for each window's inputs ({@link windowInputs}), averaged. */
+function predictWindows(model: EmotionModel, windows: readonly Float32Array[][]): Float32Array[] {
+  const probs = model.classifier.predict(windows.flat());
+  return meanOfGroups(probs, windows.map((w) => w.length));
 }
 
 function toClassification(labels: readonly string[], probs: ArrayLike<number>): Classification {
@@ -133,24 +166,24 @@ export function classifyRecording(
   const audio = resample(samples, sampleRateHz, MODEL_SAMPLE_RATE_HZ);
   const window = MODEL_INPUT_SAMPLES;
   if (audio.length <= 2 * window) {
-    const input = windowInput(model, audio);
-    if (!input) throw new NoSpeechError();
-    const [probs] = model.classifier.predict([input]);
+    const inputs = windowInputs(model, audio);
+    if (!inputs) throw new NoSpeechError();
+    const [probs] = predictWindows(model, [inputs]);
     return toClassification(labels, probs);
   }
   const starts: number[] = [];
-  const inputs: Float32Array[] = [];
+  const inputs: Float32Array[][] = [];
   for (let start = 0; start < audio.length; start += window) {
     const piece = audio.subarray(start, Math.min(audio.length, start + window));
     if (piece.length < HOP_LENGTH * 4) break;
-    const input = windowInput(model, piece);
-    if (!input) continue;
+    const pieceInputs = windowInputs(model, piece);
+    if (!pieceInputs) continue;
     starts.push(start);
-    inputs.push(input);
+    inputs.push(pieceInputs);
   }
   if (inputs.length === 0) throw new NoSpeechError();
   const mean = new Float32Array(labels.length);
-  const segments = model.classifier.predict(inputs).map((probs, i) => {
+  const segments = predictWindows(model, inputs).map((probs, i) => {
     probs.forEach((p, k) => mean[k] += p / inputs.length);
     const start = starts[i];
     return {

@@ -8,6 +8,7 @@ import {
   windowInput,
 } from "./emotion_model.ts";
 import { readModelConfig } from "./model_files.ts";
+import { ttaCopiesOf } from "./tta.ts";
 
 const AUDIO = new URL("../../../shared/fixtures/golden/audio/", import.meta.url);
 
@@ -69,6 +70,46 @@ Deno.test("a model normalised per speaker round-trips but is refused where no st
     assert.deepEqual(model.config, config);
     const clip = decodeAudio(await Deno.readFile(new URL("speech_c_f3_16k.wav", AUDIO)));
     assert.throws(() => windowInput(model, clip.samples), /speaker's statistics/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("test-time augmentation: a window's probabilities are the mean over it and its copies", async () => {
+  const plain = await loadEmotionModel(undefined, { ttaCopies: 0 });
+  const tta = await loadEmotionModel(undefined, { ttaCopies: 2 });
+  assert.equal(tta.ttaCopies, 2);
+  const clip = decodeAudio(await Deno.readFile(new URL("speech_c_f3_16k.wav", AUDIO)));
+  const before = tf.memory().numTensors;
+  const inputs = [clip.samples, ...ttaCopiesOf(clip.samples, 2)].map((a) => windowInput(plain, a)!);
+  const rows = plain.classifier.predict(inputs);
+  const expected = plain.config.labels.map((_, k) => rows.reduce((s, r) => s + r[k], 0) / 3);
+  const got = classifyRecording(tta, clip.samples, clip.sampleRateHz);
+  plain.config.labels.forEach((label, k) => {
+    assert.ok(Math.abs(got.probabilities[label] - expected[k]) < 1e-6, label);
+  });
+  const alone = classifyRecording(plain, clip.samples, clip.sampleRateHz);
+  assert.notDeepEqual(got.probabilities, alone.probabilities, "the copies change the result");
+  assert.deepEqual(classifyRecording(tta, clip.samples, clip.sampleRateHz), got, "deterministic");
+  assert.equal(tf.memory().numTensors, before, "no tensor leaks");
+  await assert.rejects(loadEmotionModel(undefined, { ttaCopies: 9 }), /from 0 to 6, but got 9/);
+});
+
+Deno.test("a model's own test-time augmentation setting is used unless the caller names one", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const shipped = new URL("../../models/default/", import.meta.url).pathname;
+    for await (const f of Deno.readDir(shipped)) {
+      await Deno.copyFile(`${shipped}${f.name}`, `${dir}/${f.name}`);
+    }
+    const config = await readModelConfig(dir);
+    config.tta = { copies: 4 };
+    await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
+    assert.equal((await loadEmotionModel(dir)).ttaCopies, 4);
+    assert.equal((await loadEmotionModel(dir, { ttaCopies: 1 })).ttaCopies, 1);
+    config.tta = { copies: 7 };
+    await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
+    await assert.rejects(loadEmotionModel(dir), /from 0 to 6, but got 7/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -39,6 +39,11 @@ export interface ModelConfig {
   /** Dropout rate given with `--dropout`, when given. */
   dropout?: number;
   /**
+   * Test-time augmentation the model is used with (`lib/model/tta.ts`): how many augmented
+   * copies of each window are classified with it. Unset: the window alone.
+   */
+  tta?: { copies: number };
+  /**
    * Set for an ensemble (`deno task ensemble`): its members, in the order of the model's
    * branches. The other settings are then the first member's.
    */
