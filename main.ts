@@ -30,7 +30,7 @@ if (!config.onDeploy && config.kvPath && config.kvPath !== ":memory:") {
   if (dir) await Deno.mkdir(dir, { recursive: true });
 }
 const db = await openDb(config.kvPath);
-const model = await loadEmotionModel();
+const model = await loadEmotionModel(undefined, { ttaCopies: config.ttaCopies });
 // Live-recording steps (features, running prediction, classifying closed utterances) run on
 // worker threads, so the request thread only does HTTP and KV; without `Worker` (Deno
 // Deploy) they stay in the request thread.

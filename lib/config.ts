@@ -7,7 +7,9 @@
  * | `DENO_KV_PATH`   | `data/moodline.kv`      | local KV file; on Deno Deploy the managed store  |
  * | `TRUST_PROXY`    | unset                   | `1`: take client address and scheme from `X-Forwarded-*` |
  * | `LIVE_WORKERS`   | 2                       | worker threads for live-recording steps (0: in the request thread) |
+ * | `TTA_COPIES`     | the model's (none)      | test-time augmentation copies per classified window, 0–6 (`lib/model/tta.ts`) |
  */
+import { parseTtaCopies } from "./model/tta.ts";
 
 /** Settings of one running service. */
 export interface Config {
@@ -20,6 +22,11 @@ export interface Config {
   onDeploy: boolean;
   /** Worker threads that run live-recording steps; 0 runs them in the request thread. */
   liveWorkers: number;
+  /**
+   * Augmented copies each closed utterance is also classified from (test-time augmentation);
+   * undefined: the model's own setting. Each copy costs about as much as the utterance itself.
+   */
+  ttaCopies: number | undefined;
 }
 
 /** Default of `LIVE_WORKERS`: on 2 cores, 2 workers gave the lowest chunk latency under load. */
@@ -41,12 +48,22 @@ export function readConfig(env: { get(name: string): string | undefined }): Conf
   if (!/^\d+$/.test(workersText) || liveWorkers > 16) {
     throw new RangeError(`Expected LIVE_WORKERS to be 0 to 16, but got "${workersText}"`);
   }
+  const ttaText = env.get("TTA_COPIES");
+  let ttaCopies: number | undefined;
+  if (ttaText !== undefined && ttaText !== "") {
+    try {
+      ttaCopies = parseTtaCopies(ttaText);
+    } catch (err) {
+      throw new RangeError(`TTA_COPIES: ${(err as Error).message}`);
+    }
+  }
   return {
     port,
     kvPath: env.get("DENO_KV_PATH") || (onDeploy ? undefined : DEFAULT_KV_PATH),
     trustProxy: env.get("TRUST_PROXY") === "1",
     onDeploy,
     liveWorkers,
+    ttaCopies,
   };
 }
 
@@ -58,6 +75,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     trustProxy: false,
     onDeploy: false,
     liveWorkers: 0,
+    ttaCopies: undefined,
     ...overrides,
   };
 }

@@ -10,7 +10,14 @@ import { DEFAULT_KV_PATH } from "../lib/config.ts";
 
 const root = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const dev = Deno.args.includes("--dev");
-const ENV_NAMES = ["PORT", "DENO_KV_PATH", "TRUST_PROXY", "DENO_DEPLOYMENT_ID", "LIVE_WORKERS"];
+const ENV_NAMES = [
+  "PORT",
+  "DENO_KV_PATH",
+  "TRUST_PROXY",
+  "DENO_DEPLOYMENT_ID",
+  "LIVE_WORKERS",
+  "TTA_COPIES",
+];
 
 try {
   if (await build({ ifStale: true })) console.log("Built static/islands.js");

@@ -29,3 +29,17 @@ Deno.test("config: LIVE_WORKERS defaults to 2 and must be a small whole number",
     assert.throws(() => readConfig(env({ LIVE_WORKERS: bad })), /LIVE_WORKERS/);
   }
 });
+
+Deno.test("config: TTA_COPIES is unset (the model's setting) or 0 to 6 copies", () => {
+  const env = (vars: Record<string, string>) => ({ get: (k: string) => vars[k] });
+  assert.equal(readConfig(env({})).ttaCopies, undefined);
+  assert.equal(readConfig(env({ TTA_COPIES: "" })).ttaCopies, undefined);
+  assert.equal(readConfig(env({ TTA_COPIES: "0" })).ttaCopies, 0);
+  assert.equal(readConfig(env({ TTA_COPIES: "6" })).ttaCopies, 6);
+  for (const bad of ["-1", "7", "two", "1.5"]) {
+    assert.throws(
+      () => readConfig(env({ TTA_COPIES: bad })),
+      /^RangeError: TTA_COPIES: Expected test-time augmentation copies to be a whole number from 0 to 6/,
+    );
+  }
+});

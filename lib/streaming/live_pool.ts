@@ -57,7 +57,7 @@ interface PoolWorker {
 /** Longest wait for a worker to load the model. */
 const START_TIMEOUT_MS = 120_000;
 
-function startWorker(dir: string): Promise<Worker> {
+function startWorker(dir: string, ttaCopies: number): Promise<Worker> {
   const worker = new Worker(new URL("./live_worker.ts", import.meta.url).href, {
     type: "module",
   });
@@ -80,7 +80,7 @@ function startWorker(dir: string): Promise<Worker> {
       event.preventDefault();
       fail(event.message);
     };
-    worker.postMessage({ op: "init", dir } satisfies LiveRequest);
+    worker.postMessage({ op: "init", dir, ttaCopies } satisfies LiveRequest);
   });
 }
 
@@ -127,13 +127,17 @@ export class LivePool {
   }
 
   /**
-   * Starts `size` workers over the folder `live.model` was loaded from. Resolves to null
+   * Starts `size` workers over the folder `live.model` was loaded from, with its test-time
+   * augmentation setting (`ttaCopies`), so they classify as it does. Resolves to null
    * where workers are unavailable, `size` is 0, the model has no folder, or one fails to start.
    */
   static async start(live: LiveModel, size: number): Promise<LivePool | null> {
     const dir = modelSourceOf(live.model);
     if (size < 1 || dir === null || typeof Worker === "undefined") return null;
-    const started = await Promise.allSettled(Array.from({ length: size }, () => startWorker(dir)));
+    const ttaCopies = live.model.ttaCopies ?? 0;
+    const started = await Promise.allSettled(
+      Array.from({ length: size }, () => startWorker(dir, ttaCopies)),
+    );
     const workers = started.flatMap((s) => s.status === "fulfilled" ? [s.value] : []);
     if (workers.length < size) {
       for (const w of workers) w.terminate();

@@ -198,3 +198,24 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "workers classify with the model's test-time augmentation, as the thread does",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const audio = await twoUtterances();
+    const tta = liveModelOf(await loadEmotionModel(undefined, { ttaCopies: 1 }));
+    const recording = unfinished(audio);
+    const here = finishRecording(tta, structuredClone(recording));
+    const plain = finishRecording(live, structuredClone(recording));
+    assert.ok(here.length > 0, "utterances were classified");
+    assert.notDeepEqual(here, plain, "the copies change the segments");
+    assert.equal(await startLivePool(tta, 1), 1);
+    try {
+      assert.deepEqual(await finishRecordingLive(tta, structuredClone(recording)), here);
+    } finally {
+      stopLivePool(tta);
+    }
+  },
+});

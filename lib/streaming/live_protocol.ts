@@ -6,7 +6,7 @@ import type { ChunkStep, Recording, RecordingSegment } from "./recording.ts";
  * its live tfjs tensors.
  */
 export type LiveRequest =
-  | { op: "init"; dir: string }
+  | { op: "init"; dir: string; ttaCopies: number }
   | { op: "stats"; id: number }
   | { op: "append"; id: number; recording: Recording; chunk: Float32Array; defer: boolean }
   | { op: "finish"; id: number; recording: Recording };

@@ -30,7 +30,7 @@ scope.onmessage = async (event: MessageEvent<LiveRequest>) => {
     try {
       // The CPU backend, as on the server thread (in a worker tfjs would try WebGL first).
       await tf.setBackend("cpu");
-      live = liveModelOf(await loadEmotionModel(request.dir));
+      live = liveModelOf(await loadEmotionModel(request.dir, { ttaCopies: request.ttaCopies }));
       send({ op: "ready" });
     } catch (err) {
       send({ op: "failed", message: errorText(err) });
