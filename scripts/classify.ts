@@ -4,20 +4,28 @@
  * `{ "file", "label", "confidence", "probabilities", "segments"? }`. Unreadable files get
  * a one-line reason on stderr, the others are still classified, and the exit code is 1.
  *
- * Usage: deno task classify [--json] [--model models/NAME] FILE...
+ * Usage: deno task classify [--json] [--model models/NAME] [--tta K] FILE...
+ *
+ * `--tta K` classifies each window also from K augmented copies (test-time augmentation,
+ * `lib/model/tta.ts`; 0–6, default the model's own setting).
  */
 import * as tf from "@tensorflow/tfjs";
 import { decodeAudio } from "../lib/audio/wav.ts";
-import { failAndExit, parseCli, UsageError } from "../lib/cli/args.ts";
+import { failAndExit, parseCli, parsedFlag, UsageError } from "../lib/cli/args.ts";
 import { classifyRecording, loadEmotionModel } from "../lib/model/emotion_model.ts";
+import { parseTtaCopies } from "../lib/model/tta.ts";
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCli(argv, {
     json: { type: "boolean", default: false },
     model: { type: "string" },
+    tta: { type: "string" },
   }, true);
   if (positionals.length === 0) throw new UsageError("Give one or more audio files");
-  const model = await loadEmotionModel(values.model);
+  const ttaCopies = values.tta === undefined
+    ? undefined
+    : parsedFlag("tta", values.tta, parseTtaCopies, 0);
+  const model = await loadEmotionModel(values.model, { ttaCopies });
   let failures = 0;
   for (const file of positionals) {
     try {

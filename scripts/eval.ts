@@ -3,18 +3,30 @@
  * `split.json`) and writes `reports/NAME/`: `metrics.json` plus SVG pictures — loss and
  * accuracy curves, confusion matrices and recall per emotion for each set.
  *
- * Usage: deno task eval --model models/NAME --ravdess DIR --tess DIR [--out DIR] [--json]
+ * Usage: deno task eval --model models/NAME --ravdess DIR --tess DIR [--tta K] [--out DIR] [--json]
+ *
+ * With test-time augmentation (`--tta K`, 0–6, default the model's own setting; see
+ * `lib/model/tta.ts`) each clip's probabilities are the mean over the clip and its first K
+ * augmented copies, whose features are cached as training's copies are; the report goes to
+ * `reports/NAME-ttaK/` unless `--out` is given.
  *
  * A model with `normalisation: "speaker"` gets each speaker's statistics from that speaker's
  * clips in the set being scored (no labels used), as training did for validation speakers.
  */
 import * as tf from "@tensorflow/tfjs";
-import { failAndExit, parseCli, UsageError } from "../lib/cli/args.ts";
+import { failAndExit, parseCli, parsedFlag, UsageError } from "../lib/cli/args.ts";
 import { FeatureStore } from "../lib/data/feature_store.ts";
 import { loadEmotionModel } from "../lib/model/emotion_model.ts";
 import { featureSetOf } from "../lib/model/input.ts";
 import { modelFiles, resolveSplitEntries, type SplitFile } from "../lib/model/model_files.ts";
-import { loadFeatures, speakerStatsBy, toArraySet } from "../lib/train/dataset.ts";
+import { parseTtaCopies, TTA_SPECS } from "../lib/model/tta.ts";
+import {
+  type FeatureJob,
+  fillFeatureCache,
+  loadFeatures,
+  speakerStatsBy,
+  toArraySet,
+} from "../lib/train/dataset.ts";
 import { reportPictures, scoreSet, type SetReport } from "../lib/train/report.tsx";
 import { predictAll } from "../lib/train/trainer.ts";
 
@@ -25,12 +37,17 @@ async function main(argv: string[]) {
     tess: { type: "string" },
     out: { type: "string" },
     json: { type: "boolean", default: false },
+    tta: { type: "string" },
   });
   if (!values.model) throw new UsageError("Give --model models/NAME");
   const files = modelFiles(values.model);
-  const { classifier, config } = await loadEmotionModel(values.model, {
+  const { classifier, config, ttaCopies = 0 } = await loadEmotionModel(values.model, {
     speakerNormalisation: true,
+    ttaCopies: values.tta === undefined
+      ? undefined
+      : parsedFlag("tta", values.tta, parseTtaCopies, 0),
   });
+  const copies = TTA_SPECS.slice(0, ttaCopies);
   const split: SplitFile = JSON.parse(await Deno.readTextFile(files.split));
   const history = JSON.parse(await Deno.readTextFile(files.history));
   const roots = { ravdess: values.ravdess, tess: values.tess };
@@ -44,15 +61,35 @@ async function main(argv: string[]) {
       : undefined;
     const arrays = toArraySet(items, features, config.input, speakers);
     const probs = predictAll(classifier.model, arrays);
+    if (copies.length > 0) {
+      const copyJobs = (augment: (typeof copies)[number]): FeatureJob[] =>
+        items.map((item) => ({ path: item.path, augment }));
+      await fillFeatureCache(copies.flatMap(copyJobs), {
+        workers: Math.max(1, navigator.hardwareConcurrency),
+        features: featureSetOf(config.input),
+      });
+      for (const augment of copies) {
+        const copy = toArraySet(
+          items,
+          await loadFeatures(copyJobs(augment), store),
+          config.input,
+          speakers,
+        );
+        predictAll(classifier.model, copy).forEach((p, j) => probs[j] += p);
+      }
+      probs.forEach((p, j) => probs[j] = p / (copies.length + 1));
+    }
     sets[name] = scoreSet(probs, arrays.y, config.labels, items.map((item) => item.corpus));
   }
-  const outDir = values.out ?? `reports/${config.name}`;
+  const outDir = values.out ??
+    `reports/${config.name}${copies.length ? `-tta${copies.length}` : ""}`;
   await Deno.mkdir(outDir, { recursive: true });
   const metrics = {
     model: config.name,
     architecture: config.architecture,
     protocol: config.protocol,
     input: config.input,
+    ttaCopies: copies.length,
     // An ensemble has no epochs of its own: its members' are listed instead.
     ...(config.members
       ? { members: config.members }
@@ -70,6 +107,7 @@ async function main(argv: string[]) {
       model: config.name,
       protocol: config.protocol,
       valAccuracy: sets.val.accuracy,
+      ttaCopies: copies.length,
       testAccuracy: sets.test.accuracy,
       testAccuracyCi95: sets.test.accuracyCi95,
       testUar: sets.test.uar,
@@ -78,7 +116,11 @@ async function main(argv: string[]) {
       report: outDir,
     }));
   } else {
-    console.log(`${config.name} (${config.architecture}, ${config.protocol} split)`);
+    console.log(
+      `${config.name} (${config.architecture}, ${config.protocol} split${
+        copies.length ? `, test-time augmentation with ${copies.length} copies` : ""
+      })`,
+    );
     console.log(`set   clips  accuracy  (95 % interval)  UAR`);
     const percent = (v: number) => (v * 100).toFixed(1);
     for (const [name, r] of Object.entries(sets)) {
