@@ -4,6 +4,8 @@
  *
  * Usage: deno task ensemble --out models/NAME models/A models/B [models/C …]
  *
+ * A member that is itself an ensemble adds its members (so an ensemble can grow by a network).
+ *
  * The members must share labels, input transform, protocol and validation and test clips
  * (the same `split.json`), so that the ensemble is evaluated on clips none of them trained on.
  * The ensemble folder gets the usual files: `model.json` + `weights.bin`, `labels.json`,
@@ -14,7 +16,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { failAndExit, parseCli, UsageError } from "../lib/cli/args.ts";
 import { loadEmotionModel } from "../lib/model/emotion_model.ts";
-import { ensembleArtifacts } from "../lib/model/ensemble.ts";
+import { ensembleArtifacts, memberArtifactsOf } from "../lib/model/ensemble.ts";
 import { fileSystemLoadHandler, fileSystemSaveHandler } from "../lib/model/fs_io.ts";
 import {
   heldOutDifference,
@@ -54,9 +56,6 @@ async function main(argv: string[]) {
   for (const dir of positionals) members.push(await readMember(dir));
   const [first] = members;
   for (const m of members) {
-    if (m.config.members) {
-      throw new UsageError(`${m.dir} is itself an ensemble; name its members instead`);
-    }
     const checks: [string, boolean][] = [
       ["labels", same(m.labels, first.labels)],
       ["input", same(m.config.input, first.config.input)],
@@ -77,19 +76,18 @@ async function main(argv: string[]) {
   const out = values.out.replace(/\/+$/, "");
   const name = out.split("/").pop()!;
   const artifacts = [];
-  for (const m of members) artifacts.push(await fileSystemLoadHandler(m.dir).load!());
+  for (const m of members) {
+    artifacts.push(...memberArtifactsOf(await fileSystemLoadHandler(m.dir).load!()));
+  }
   const files = modelFiles(out);
   await Deno.mkdir(out, { recursive: true });
   await fileSystemSaveHandler(out).save!(ensembleArtifacts(artifacts, name));
   const config: ModelConfig = {
     ...first.config,
     name,
-    members: members.map(({ config: c }) => ({
-      name: c.name,
-      seed: c.seed,
-      epochs: c.epochs,
-      bestEpoch: c.bestEpoch,
-    })),
+    members: members.flatMap(({ config: c }) =>
+      c.members ?? [{ name: c.name, seed: c.seed, epochs: c.epochs, bestEpoch: c.bestEpoch }]
+    ),
   };
   await Deno.writeTextFile(files.labels, JSON.stringify(first.labels) + "\n");
   await Deno.writeTextFile(files.config, JSON.stringify(config, null, 2) + "\n");
@@ -98,7 +96,7 @@ async function main(argv: string[]) {
   const { classifier } = await loadEmotionModel(out, { speakerNormalisation: true });
   console.log(JSON.stringify({
     model: out,
-    members: members.length,
+    members: artifacts.length,
     parameters: classifier.model.countParams(),
   }));
 }

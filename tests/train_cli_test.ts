@@ -64,10 +64,10 @@ function corpusTest(name: string, fn: (dir: string) => Promise<void>) {
 }
 
 /** `eval.ts --json` on a model of the corpus in `dir`: its last output line. */
-async function evalReport(model: string, dir: string) {
+async function evalReport(model: string, dir: string, extra: string[] = []) {
   const { stdout } = await run(
     "eval.ts",
-    ["--model", model, "--ravdess", `${dir}/ravdess`, "--json"],
+    ["--model", model, "--ravdess", `${dir}/ravdess`, "--json", ...extra],
     dir,
   );
   return JSON.parse(stdout.trim().split("\n").at(-1)!);
@@ -192,12 +192,16 @@ corpusTest(
     );
 
     const clip = `${dir}/ravdess/Actor_18/03-01-05-01-01-01-18.wav`;
-    const probabilities = async (model: string) => {
-      const { stdout } = await run("classify.ts", ["--json", "--model", model, clip], dir);
+    const probabilities = async (model: string, extra: string[] = []) => {
+      const { stdout } = await run(
+        "classify.ts",
+        ["--json", "--model", model, ...extra, clip],
+        dir,
+      );
       return JSON.parse(stdout.trim()).probabilities as Record<string, number>;
     };
     const [p1, p2, both] = await Promise.all(
-      ["models/e1", "models/e2", "models/both"].map(probabilities),
+      ["models/e1", "models/e2", "models/both"].map((m) => probabilities(m)),
     );
     for (const label of Object.keys(both)) {
       assert.ok(Math.abs(both[label] - (p1[label] + p2[label]) / 2) < 1e-5, label);
@@ -260,10 +264,36 @@ corpusTest(
       run("ensemble.ts", ["--out", "models/bad", "models/e1", "models/e3"], dir),
       /ensemble: Expected every member to have the split.json of models\/e1, but models\/e3 differs/,
     );
-    await assert.rejects(
-      run("ensemble.ts", ["--out", "models/bad", "models/e1", "models/both"], dir),
-      /models\/both is itself an ensemble/,
+    // An ensemble given as a member adds its members.
+    const grown = await run(
+      "ensemble.ts",
+      ["--out", "models/grown", "models/both", "models/e1"],
+      dir,
     );
+    assert.match(grown.stdout, /"members":3/);
+    const grownConfig = JSON.parse(await Deno.readTextFile(`${dir}/models/grown/config.json`));
+    assert.deepEqual(grownConfig.members.map((m: { name: string }) => m.name), ["e1", "e2", "e1"]);
+    const [q1, q2, q3] = await Promise.all(
+      ["models/e1", "models/e2", "models/grown"].map((m) => probabilities(m)),
+    );
+    for (const label of Object.keys(q3)) {
+      assert.ok(Math.abs(q3[label] - (2 * q1[label] + q2[label]) / 3) < 1e-5, label);
+    }
+
+    // Test-time augmentation: classify and eval also score augmented copies when asked.
+    const [plain, copies] = await Promise.all([
+      probabilities("models/both", ["--tta", "0"]),
+      probabilities("models/both", ["--tta", "2"]),
+    ]);
+    assert.notDeepEqual(copies, plain);
+    await assert.rejects(
+      run("classify.ts", ["--model", "models/both", "--tta", "9", clip], dir),
+      /classify: --tta: Expected test-time augmentation copies to be a whole number from 0 to 6, but got 9/,
+    );
+    const ttaReport = await evalReport("models/both", dir, ["--tta", "2"]);
+    assert.equal(ttaReport.ttaCopies, 2);
+    assert.equal(ttaReport.report, "reports/both-tta2");
+    assert.equal(report.ttaCopies, 0);
     await assert.rejects(
       run("ensemble.ts", ["--out", "models/bad", "models/e1"], dir),
       /at least 2 member model folders, but got 1/,

@@ -182,3 +182,76 @@ export function memberChainsOf(model: tf.LayersModel): tf.layers.Layer[][] {
     return chain;
   });
 }
+
+/** Bytes of one value of each weight dtype a saved layers model can hold. */
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
+
+/**
+ * The saved artifacts of each member of a saved ensemble ({@link ensembleArtifacts}), each a
+ * model of its own (its layers and weights without the `mN_` prefix, bit for bit), so that an
+ * ensemble can be combined again with more members. A model that is not an ensemble is its
+ * only member. Throws a `TypeError` for artifacts without a JSON topology or weight data, or
+ * with quantised or unknown weight types.
+ */
+export function memberArtifactsOf(artifacts: tf.io.ModelArtifacts): tf.io.ModelArtifacts[] {
+  const topology = topologyOf(artifacts, 0);
+  const { layers, output_layers: outputs } = topology.config;
+  if (outputs[0][0] !== ENSEMBLE_AVERAGE_LAYER) return [artifacts];
+  if (artifacts.weightData === undefined) throw new TypeError("Expected weight data");
+  const data = tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+  const offsets: number[] = [];
+  let offset = 0;
+  for (const spec of artifacts.weightSpecs ?? []) {
+    const bytes = DTYPE_BYTES[spec.dtype];
+    if (spec.quantization || bytes === undefined) {
+      throw new TypeError(
+        `Expected unquantised float32, int32 or bool weights, but ${spec.name} is not`,
+      );
+    }
+    offsets.push(offset);
+    offset += bytes * spec.shape.reduce((a, b) => a * b, 1);
+  }
+  const average = layers.find((l) => l.name === ENSEMBLE_AVERAGE_LAYER)!;
+  const inputName = topology.config.input_layers[0][0];
+  const input = layers.find((l) => l.name === inputName)!;
+  return average.inbound_nodes[0].map(([out], m) => {
+    const prefix = `m${m + 1}_`;
+    if (!out.startsWith(prefix)) {
+      throw new RangeError(
+        `Expected member ${m + 1}'s output to be named ${prefix}…, but got ${out}`,
+      );
+    }
+    const strip = (name: string) => name === inputName ? name : name.slice(prefix.length);
+    const own = layers.filter((l) => l.name.startsWith(prefix)).map((l) => ({
+      ...l,
+      name: strip(l.name),
+      config: { ...l.config, name: strip(l.name) },
+      inbound_nodes: l.inbound_nodes.map((node) =>
+        node.map(([from, ...rest]) => [strip(from), ...rest] as typeof node[number])
+      ),
+    }));
+    const specs: tf.io.WeightsManifestEntry[] = [];
+    const pieces: ArrayBuffer[] = [];
+    (artifacts.weightSpecs ?? []).forEach((spec, i) => {
+      if (!spec.name.startsWith(prefix)) return;
+      specs.push({ ...spec, name: spec.name.slice(prefix.length) });
+      const end = i + 1 < offsets.length ? offsets[i + 1] : offset;
+      pieces.push(data.slice(offsets[i], end));
+    });
+    const memberTopology: ModelTopologyJson = {
+      ...topology,
+      config: {
+        name: `${topology.config.name}_member${m + 1}`,
+        layers: [input, ...own],
+        input_layers: [[inputName, 0, 0]],
+        output_layers: [[strip(out), 0, 0]],
+      },
+    };
+    return {
+      ...artifacts,
+      modelTopology: memberTopology as unknown as tf.io.ModelArtifacts["modelTopology"],
+      weightSpecs: specs,
+      weightData: tf.io.CompositeArrayBuffer.join(pieces),
+    };
+  });
+}

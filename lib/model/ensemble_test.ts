@@ -1,6 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { ENSEMBLE_AVERAGE_LAYER, ensembleArtifacts, memberChainsOf } from "./ensemble.ts";
+import {
+  ENSEMBLE_AVERAGE_LAYER,
+  ensembleArtifacts,
+  memberArtifactsOf,
+  memberChainsOf,
+} from "./ensemble.ts";
 import { fusedLstm } from "./fused_lstm.ts";
 import { createClassifierStepper, createEnsembleStepper } from "./lstm_stepper.ts";
 import { classifierWeightsOf, memberWeightsOf } from "./stepper_weights.ts";
@@ -136,3 +141,47 @@ function sequentialTopology(model: tf.LayersModel) {
     config: model.getConfig(),
   } as unknown as tf.io.ModelArtifacts["modelTopology"];
 }
+
+Deno.test("an ensemble splits back into its members, bit for bit, and combines again", async () => {
+  const members = [member(1), member(30, true), member(60)];
+  const saved = await Promise.all(members.map(artifactsOf));
+  const pair = ensembleArtifacts(saved.slice(0, 2), "pair");
+  const split = memberArtifactsOf(pair);
+  assert.equal(split.length, 2);
+  split.forEach((artifacts, m) => {
+    assert.deepEqual(
+      artifacts.weightSpecs!.map((s) => s.name),
+      saved[m].weightSpecs!.map((s) => s.name),
+    );
+    assert.deepEqual(
+      new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData!)),
+      new Uint8Array(tf.io.CompositeArrayBuffer.join(saved[m].weightData!)),
+    );
+  });
+  assert.deepEqual(memberArtifactsOf(saved[2]), [saved[2]], "a plain model is its only member");
+  const again = ensembleArtifacts([...split, saved[2]], "trio");
+  const direct = ensembleArtifacts(saved, "trio");
+  assert.deepEqual(again.weightSpecs, direct.weightSpecs);
+  assert.deepEqual(
+    new Uint8Array(tf.io.CompositeArrayBuffer.join(again.weightData!)),
+    new Uint8Array(tf.io.CompositeArrayBuffer.join(direct.weightData!)),
+  );
+  const [a, b] = await Promise.all(
+    [again, direct].map((x) => tf.loadLayersModel(tf.io.fromMemory(x))),
+  );
+  const x = tf.tensor3d(randomArray(2 * FRAMES * FEATURES, seededUniform(5)), [
+    2,
+    FRAMES,
+    FEATURES,
+  ]);
+  assert.deepEqual(
+    Array.from((a.predict(x) as tf.Tensor).dataSync()),
+    Array.from((b.predict(x) as tf.Tensor).dataSync()),
+  );
+  const alone = await tf.loadLayersModel(tf.io.fromMemory(split[1]));
+  assert.deepEqual(
+    Array.from((alone.predict(x) as tf.Tensor).dataSync()),
+    Array.from((members[1].predict(x) as tf.Tensor).dataSync()),
+    "a split member predicts as the model it came from",
+  );
+});
