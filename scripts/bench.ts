@@ -24,6 +24,9 @@
  * - `stepperSimdSpeedup`: the shipped model's network on those windows through the stepper's
  *   scalar loop / through its WebAssembly SIMD kernel (`lib/model/simd_lstm.ts`), the two
  *   alternated in one run; medians of 7 timed passes each.
+ * - `segmentTtaMs`, `segmentTtaCostRatio`: the same closed utterances classified with test-time
+ *   augmentation (`lib/model/tta.ts`, all 6 copies), and that time / the time without, the two
+ *   alternated in one run over 8 of the windows; medians of 3 timed passes each.
  * - `historyRenderMs`: one `GET /history?range=365` through the whole app in-process (session,
  *   day-index read, aggregation in Europe/Berlin, three SVG charts with tables, twind CSS) for
  *   a user with 1 000 entries spread over the last 365 days in an in-memory KV. Median of 15
@@ -39,7 +42,13 @@ import {
 } from "../lib/audio/mod.ts";
 import { benchLstm, type LstmBenchResult } from "../lib/model/bench_lstm.ts";
 import { benchRecording, type RecordingBenchResult } from "../lib/streaming/bench_recording.ts";
-import { classifyRecording, loadEmotionModel, windowInput } from "../lib/model/emotion_model.ts";
+import {
+  classifyRecording,
+  type EmotionModel,
+  loadEmotionModel,
+  windowInput,
+} from "../lib/model/emotion_model.ts";
+import { MAX_TTA_COPIES } from "../lib/model/tta.ts";
 import { createEnsembleStepper } from "../lib/model/lstm_stepper.ts";
 import { memberWeightsOf } from "../lib/model/stepper_weights.ts";
 import { createApp } from "../app.ts";
@@ -277,6 +286,42 @@ export async function measureStepperSimd(
   return { scalarMs: median(scalarMs), simdMs: median(simdMs) };
 }
 
+/**
+ * Milliseconds per 3 s window of `classifyRecording` with every test-time augmentation copy and
+ * without, alternated pass by pass (medians of `repeats` passes).
+ */
+export async function measureTtaCost(
+  options: SegmentBenchOptions = {},
+): Promise<{ plainMs: number; ttaMs: number }> {
+  const windows = options.windows ?? 8;
+  const repeats = options.repeats ?? 3;
+  const { model, clips } = await speechWindows(windows);
+  const tta = { ...model, ttaCopies: MAX_TTA_COPIES };
+  let checksum = 0;
+  const pass = (m: EmotionModel): number => {
+    const started = performance.now();
+    for (const clip of clips) {
+      checksum += classifyRecording(m, clip, MODEL_SAMPLE_RATE_HZ).confidence;
+    }
+    return (performance.now() - started) / windows;
+  };
+  pass(model);
+  pass(tta);
+  const plainMs: number[] = [], ttaMs: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    plainMs.push(pass(model));
+    ttaMs.push(pass(tta));
+  }
+  if (!Number.isFinite(checksum)) throw new Error("classification was not finite");
+  return { plainMs: median(plainMs), ttaMs: median(ttaMs) };
+}
+
+let ttaRun: Promise<{ plainMs: number; ttaMs: number }> | null = null;
+/** One run of {@link measureTtaCost} shared by the test-time augmentation figures. */
+function ttaFigures(): Promise<{ plainMs: number; ttaMs: number }> {
+  return ttaRun ??= measureTtaCost();
+}
+
 let segmentRun: Promise<{ segmentMs: number; networkMs: number }> | null = null;
 /** One run of {@link measureSegmentCost} shared by the segment figures. */
 function segmentFigures(): Promise<{ segmentMs: number; networkMs: number }> {
@@ -352,6 +397,19 @@ export const MEASUREMENTS: Record<string, () => Measurement | Promise<Measuremen
       value: round2(scalarMs / simdMs),
       unit: "×",
       description: "the shipped network on a 3 s window: stepper scalar loop / SIMD kernel",
+    };
+  },
+  segmentTtaMs: async () => ({
+    value: round2((await ttaFigures()).ttaMs),
+    unit: "ms",
+    description: `the same with test-time augmentation, ${MAX_TTA_COPIES} copies (TTA_COPIES)`,
+  }),
+  segmentTtaCostRatio: async () => {
+    const { plainMs, ttaMs } = await ttaFigures();
+    return {
+      value: round2(ttaMs / plainMs),
+      unit: "×",
+      description: "that time / the time without copies, on the same windows in one run",
     };
   },
   historyRenderMs: () => measureHistoryRenderMs(),

@@ -6,6 +6,7 @@ import {
   MEASUREMENTS,
   measureSegmentCost,
   measureStepperSimd,
+  measureTtaCost,
   runMeasurements,
 } from "./bench.ts";
 
@@ -28,6 +29,8 @@ Deno.test("every figure is a named measurement; unknown names are refused", asyn
     "segmentMs",
     "segmentNetworkMs",
     "stepperSimdSpeedup",
+    "segmentTtaMs",
+    "segmentTtaCostRatio",
     "historyRenderMs",
   ]);
   await assert.rejects(() => runMeasurements(["noSuchFigure"]), RangeError);
@@ -49,4 +52,10 @@ Deno.test("stepperSimdSpeedup times the scalar loop and the SIMD kernel on the s
   const { scalarMs, simdMs } = await measureStepperSimd({ windows: 2, repeats: 1 });
   assert.ok(Number.isFinite(scalarMs) && scalarMs > 0, String(scalarMs));
   assert.ok(Number.isFinite(simdMs) && simdMs > 0, String(simdMs));
+});
+
+Deno.test("segmentTtaCostRatio times classification with and without the copies", async () => {
+  const { plainMs, ttaMs } = await measureTtaCost({ windows: 1, repeats: 1 });
+  assert.ok(Number.isFinite(plainMs) && plainMs > 0, String(plainMs));
+  assert.ok(ttaMs > 2 * plainMs, `${ttaMs} ms with 6 copies, ${plainMs} ms without`);
 });
