@@ -12,6 +12,16 @@ import { ttaCopiesOf } from "./tta.ts";
 
 const AUDIO = new URL("../../../shared/fixtures/golden/audio/", import.meta.url);
 
+/** A temporary folder holding a copy of the shipped model's files (the caller removes it). */
+async function copyOfShippedModel(): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  const shipped = new URL("../../models/default/", import.meta.url).pathname;
+  for await (const f of Deno.readDir(shipped)) {
+    await Deno.copyFile(`${shipped}${f.name}`, `${dir}/${f.name}`);
+  }
+  return dir;
+}
+
 Deno.test("the shipped model classifies speech at any rate and refuses silence", async () => {
   const model = await loadEmotionModel();
   const before = tf.memory().numTensors;
@@ -32,12 +42,8 @@ Deno.test("the shipped model classifies speech at any rate and refuses silence",
 });
 
 Deno.test("a model for another audio pipeline version is refused", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await copyOfShippedModel();
   try {
-    const shipped = new URL("../../models/default/", import.meta.url).pathname;
-    for await (const f of Deno.readDir(shipped)) {
-      await Deno.copyFile(`${shipped}${f.name}`, `${dir}/${f.name}`);
-    }
     const config = JSON.parse(await Deno.readTextFile(`${dir}/config.json`));
     config.input.pipelineVersion = "audio-v0";
     await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
@@ -51,12 +57,8 @@ Deno.test("a model for another audio pipeline version is refused", async () => {
 });
 
 Deno.test("a model normalised per speaker round-trips but is refused where no statistics exist", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await copyOfShippedModel();
   try {
-    const shipped = new URL("../../models/default/", import.meta.url).pathname;
-    for await (const f of Deno.readDir(shipped)) {
-      await Deno.copyFile(`${shipped}${f.name}`, `${dir}/${f.name}`);
-    }
     const config = await readModelConfig(dir);
     config.input.normalisation = "speaker";
     await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config, null, 2) + "\n");
@@ -96,12 +98,8 @@ Deno.test("test-time augmentation: a window's probabilities are the mean over it
 });
 
 Deno.test("a model's own test-time augmentation setting is used unless the caller names one", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await copyOfShippedModel();
   try {
-    const shipped = new URL("../../models/default/", import.meta.url).pathname;
-    for await (const f of Deno.readDir(shipped)) {
-      await Deno.copyFile(`${shipped}${f.name}`, `${dir}/${f.name}`);
-    }
     const config = await readModelConfig(dir);
     config.tta = { copies: 4 };
     await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
