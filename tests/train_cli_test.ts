@@ -280,19 +280,25 @@ corpusTest(
       assert.ok(Math.abs(q3[label] - (2 * q1[label] + q2[label]) / 3) < 1e-5, label);
     }
 
-    // Test-time augmentation: classify and eval also score augmented copies when asked.
+    // Test-time augmentation: refused for networks trained without copies (it hurts them); with
+    // copies in training, classify and eval also score augmented copies when asked.
+    await assert.rejects(
+      run("classify.ts", ["--model", "models/both", "--tta", "2", clip], dir),
+      /classify: Expected a model trained on augmented copies for test-time augmentation/,
+    );
+    await run("train.ts", [...args, "--seed", "5", "--augment", "1", "--out", "models/aug"], dir);
     const [plain, copies] = await Promise.all([
-      probabilities("models/both", ["--tta", "0"]),
-      probabilities("models/both", ["--tta", "2"]),
+      probabilities("models/aug", ["--tta", "0"]),
+      probabilities("models/aug", ["--tta", "2"]),
     ]);
     assert.notDeepEqual(copies, plain);
     await assert.rejects(
-      run("classify.ts", ["--model", "models/both", "--tta", "9", clip], dir),
+      run("classify.ts", ["--model", "models/aug", "--tta", "9", clip], dir),
       /classify: --tta: Expected test-time augmentation copies to be a whole number from 0 to 6, but got 9/,
     );
-    const ttaReport = await evalReport("models/both", dir, ["--tta", "2"]);
+    const ttaReport = await evalReport("models/aug", dir, ["--tta", "2"]);
     assert.equal(ttaReport.ttaCopies, 2);
-    assert.equal(ttaReport.report, "reports/both-tta2");
+    assert.equal(ttaReport.report, "reports/aug-tta2");
     assert.equal(report.ttaCopies, 0);
     await assert.rejects(
       run("ensemble.ts", ["--out", "models/bad", "models/e1"], dir),

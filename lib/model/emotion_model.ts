@@ -71,8 +71,9 @@ export interface LoadOptions {
 
 /**
  * Loads a model folder (default: the shipped model). Throws when the model was trained
- * on another audio pipeline version, since its features would not match, and for a model
- * normalised per speaker unless `options.speakerNormalisation` is set.
+ * on another audio pipeline version, since its features would not match, for a model
+ * normalised per speaker unless `options.speakerNormalisation` is set, and for test-time
+ * augmentation of a model that was not trained on augmented copies.
  */
 export async function loadEmotionModel(
   dir: string | URL = DEFAULT_MODEL_DIR,
@@ -97,6 +98,13 @@ export async function loadEmotionModel(
     inputShape: [null, config.input.frames, inputWidth(config.input)],
   });
   const ttaCopies = checkTtaCopies(options.ttaCopies ?? config.tta?.copies ?? 0);
+  if (ttaCopies > 0 && !(config.augmentCopies > 0)) {
+    // Copies help networks that learned from such copies; the published recipe's networks,
+    // trained on original clips only, lose accuracy with them (models/MODEL_CARD.md).
+    throw new RangeError(
+      `Expected a model trained on augmented copies for test-time augmentation, but ${path} was trained without (augmentCopies ${config.augmentCopies})`,
+    );
+  }
   const model = { classifier, config, ttaCopies };
   sources.set(model, path);
   return model;

@@ -108,6 +108,15 @@ Deno.test("a model's own test-time augmentation setting is used unless the calle
     config.tta = { copies: 7 };
     await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
     await assert.rejects(loadEmotionModel(dir), /from 0 to 6, but got 7/);
+    // Copies hurt a network that never saw any in training: refused.
+    config.tta = undefined;
+    config.augmentCopies = 0;
+    await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
+    await assert.rejects(
+      loadEmotionModel(dir, { ttaCopies: 2 }),
+      /Expected a model trained on augmented copies for test-time augmentation, but .* was trained without/,
+    );
+    assert.equal((await loadEmotionModel(dir)).ttaCopies, 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
