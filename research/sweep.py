@@ -312,7 +312,10 @@ def run_group(data, inputs, group, device, log):
     eval_s = st[eval_rows]
     eval_y = label[eval_rows]
     eval_actor = actor[eval_rows]
-    copies = copy_rows(aug, actor, spk, label, eval_rows) if group.get("tta") else None
+    copies = None
+    if group.get("tta"):
+        rows, at = copy_rows(aug, actor, spk, label, eval_rows)
+        copies = (xt[rows], st[rows], at)
     best = [{"val": -1.0} for _ in slots]
     history = [[] for _ in slots]
     started = time.time()
@@ -354,8 +357,8 @@ def run_group(data, inputs, group, device, log):
                 best[j] = {"val": vacc, "test": tacc, "epoch": epoch, "probs": probs[j][tmask]}
                 improved.append((j, tmask))
         if copies is not None and improved:
-            rows, at = copies
-            copy_probs = predict(net, inputs, slots, xt[rows], st[rows])
+            copy_x, copy_s, at = copies
+            copy_probs = predict(net, inputs, slots, copy_x, copy_s)
             for j, tmask in improved:
                 mean = np.zeros((len(eval_rows), CLASSES))
                 np.add.at(mean, at, copy_probs[j])

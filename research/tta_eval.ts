@@ -30,9 +30,9 @@ import {
   loadFeatures,
   toArraySet,
 } from "../lib/train/dataset.ts";
-import { TTA_SPECS } from "../lib/model/tta.ts";
+import { MAX_TTA_COPIES, TTA_SPECS } from "../lib/model/tta.ts";
 
-const COPIES = 6;
+const COPIES = MAX_TTA_COPIES;
 
 const KINDS: Record<string, (index: number) => AugmentSpec[]> = {
   recipe: (index) => augmentSpecs(index, COPIES, 17),

@@ -132,7 +132,7 @@ export function windowInput(model: EmotionModel, samples16k: Float32Array): Floa
  * Model inputs for one window: the window's ({@link windowInput}) and its test-time augmentation
  * copies' ({@link EmotionModel.ttaCopies}), or null when preprocessing leaves only silence.
  */
-export function windowInputs(model: EmotionModel, samples16k: Float32Array): Float32Array[] | null {
+function windowInputs(model: EmotionModel, samples16k: Float32Array): Float32Array[] | null {
   const input = windowInput(model, samples16k);
   if (!input) return null;
   const inputs = [input];

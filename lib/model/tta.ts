@@ -33,12 +33,12 @@ export const MAX_TTA_COPIES = TTA_SPECS.length;
 
 /**
  * Checks a number of copies: a whole number from 0 (the window alone) to
- * {@link MAX_TTA_COPIES}; throws a `RangeError` naming `what` otherwise.
+ * {@link MAX_TTA_COPIES}; throws a `RangeError` otherwise.
  */
-export function checkTtaCopies(copies: number, what = "test-time augmentation copies"): number {
+export function checkTtaCopies(copies: number): number {
   if (!Number.isInteger(copies) || copies < 0 || copies > MAX_TTA_COPIES) {
     throw new RangeError(
-      `Expected ${what} to be a whole number from 0 to ${MAX_TTA_COPIES}, but got ${copies}`,
+      `Expected test-time augmentation copies to be a whole number from 0 to ${MAX_TTA_COPIES}, but got ${copies}`,
     );
   }
   return copies;
