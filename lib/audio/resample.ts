@@ -170,7 +170,7 @@ function resampleWith(
  * `wing[j] + eta·delta[j]` that {@link resample}'s loop computes for every output can be computed
  * once per phase. Same taps, same order of summation, a fraction of the table lookups.
  */
-interface PhaseTable {
+export interface PhaseTable {
   period: number;
   step: number;
   base: Int32Array;
@@ -195,7 +195,7 @@ function gcd(a: number, b: number): number {
  * rates are not whole or the table would be too large; kept for the next call (a few rate
  * pairs at most are in use: a recording's rate, and test-time augmentation's speeds).
  */
-function phaseTable(fromHz: number, toHz: number): PhaseTable | null {
+export function phaseTable(fromHz: number, toHz: number): PhaseTable | null {
   if (!Number.isInteger(fromHz) || !Number.isInteger(toHz)) return null;
   const key = `${fromHz}/${toHz}`;
   const known = phaseTables.get(key);

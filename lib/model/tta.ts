@@ -11,7 +11,8 @@
  *
  * @module
  */
-import { augmentClip, type AugmentSpec } from "../train/augment.ts";
+import { resampleSimd } from "../audio/resample_simd.ts";
+import { augmentClip, type AugmentSpec, gaussianNoise } from "../train/augment.ts";
 
 /**
  * The copies, in the order they are used: speeds alternate slower and faster than the clip,
@@ -49,10 +50,38 @@ export function parseTtaCopies(text: string): number {
   return checkTtaCopies(/^\s*\d+\s*$/.test(text) ? Number(text) : NaN);
 }
 
-/** The first `copies` augmented copies of 16 kHz `samples`. */
+/**
+ * Longest noise kept per copy: 16 s at 16 kHz, beyond the 6 s a window can be after the
+ * slowest copy (about 800 KB of float64 for each of the six).
+ */
+const KEPT_NOISE_SAMPLES = 2 ** 18;
+const keptNoise = new Map<number, Float64Array>();
+
+/**
+ * {@link gaussianNoise}, kept for the copies' fixed seeds: a copy's noise is the first samples
+ * of its seed's sequence, so one longer draw serves every shorter window. Drawing it costs
+ * more than the rest of the noise step.
+ */
+export function ttaNoise(seed: number, length: number): Float64Array {
+  const kept = keptNoise.get(seed);
+  if (kept && kept.length >= length) return kept;
+  const noise = gaussianNoise(seed, length);
+  if (length <= KEPT_NOISE_SAMPLES && TTA_SPECS.some((spec) => spec.seed === seed)) {
+    keptNoise.set(seed, noise);
+  }
+  return noise;
+}
+
+/**
+ * The first `copies` augmented copies of 16 kHz `samples`: `augmentClip` with the SIMD
+ * resampler (`resample_simd.ts`, within a few 1e-7 of training's) and the kept noise
+ * ({@link ttaNoise}, the same noise).
+ */
 export function ttaCopiesOf(samples: Float32Array, copies: number): Float32Array[] {
   checkTtaCopies(copies);
-  return TTA_SPECS.slice(0, copies).map((spec) => augmentClip(samples, spec));
+  return TTA_SPECS.slice(0, copies).map((spec) =>
+    augmentClip(samples, spec, { resample: resampleSimd, noise: ttaNoise })
+  );
 }
 
 /**

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { sine } from "../audio/synth.ts";
-import { augmentClip } from "../train/augment.ts";
-import { checkTtaCopies, MAX_TTA_COPIES, meanOfGroups, TTA_SPECS, ttaCopiesOf } from "./tta.ts";
+import { augmentClip, gaussianNoise } from "../train/augment.ts";
+import {
+  checkTtaCopies,
+  MAX_TTA_COPIES,
+  meanOfGroups,
+  TTA_SPECS,
+  ttaCopiesOf,
+  ttaNoise,
+} from "./tta.ts";
 
 Deno.test("test-time copies lie inside the training copies' speeds and noise, with whole-number rates", () => {
   assert.equal(MAX_TTA_COPIES, 6);
@@ -17,16 +24,40 @@ Deno.test("test-time copies lie inside the training copies' speeds and noise, wi
   assert.equal(seeds.size, TTA_SPECS.length, "every copy has its own noise");
 });
 
-Deno.test("ttaCopiesOf gives the first copies, the same every time", () => {
+Deno.test("ttaCopiesOf gives the first copies, the same every time, as training makes them", () => {
   const clip = sine(16000, 220, 16000, 0.5);
-  const copies = ttaCopiesOf(clip, 3);
-  assert.equal(copies.length, 3);
+  const copies = ttaCopiesOf(clip, 6);
+  assert.equal(copies.length, 6);
   copies.forEach((copy, k) => {
-    assert.deepEqual(copy, augmentClip(clip, TTA_SPECS[k]));
+    // Training's copy, from the float64 resampler and freshly drawn noise.
+    const training = augmentClip(clip, TTA_SPECS[k]);
+    assert.equal(copy.length, training.length);
     assert.equal(copy.length, Math.ceil(clip.length * (16000 / (16000 * TTA_SPECS[k].speed))));
+    let diff = 0;
+    for (let i = 0; i < copy.length; i++) diff = Math.max(diff, Math.abs(copy[i] - training[i]));
+    assert.ok(diff <= 1e-6, `copy ${k} differs from training's by ${diff}`);
   });
-  assert.deepEqual(ttaCopiesOf(clip, 3), copies);
+  assert.deepEqual(ttaCopiesOf(clip, 6), copies);
+  assert.deepEqual(ttaCopiesOf(clip, 2), copies.slice(0, 2));
   assert.deepEqual(ttaCopiesOf(clip, 0), []);
+});
+
+Deno.test("ttaNoise keeps each copy's noise: shorter windows get the start of one draw", () => {
+  const seed = TTA_SPECS[0].seed;
+  // Other tests may have kept a draw for this seed already; each step asks for more.
+  const long = ttaNoise(seed, 200_000);
+  assert.deepEqual(long, gaussianNoise(seed, 200_000));
+  assert.equal(ttaNoise(seed, 1000), long, "a shorter window reuses the kept draw");
+  assert.deepEqual(ttaNoise(seed, 1000).subarray(0, 1000), gaussianNoise(seed, 1000));
+  const longer = ttaNoise(seed, 210_000);
+  assert.deepEqual(longer, gaussianNoise(seed, 210_000));
+  assert.equal(ttaNoise(seed, 200_000), longer, "the longer draw is kept instead");
+  // Beyond what is kept (16 s), a draw is made for the call and not kept.
+  const huge = ttaNoise(seed, 2 ** 18 + 1);
+  assert.equal(huge.length, 2 ** 18 + 1);
+  assert.equal(ttaNoise(seed, 1000), longer);
+  // A seed that is not a copy's is drawn each time, not kept.
+  assert.notEqual(ttaNoise(999, 100), ttaNoise(999, 100));
 });
 
 Deno.test("bad numbers of copies are RangeErrors that say what was expected", () => {

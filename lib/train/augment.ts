@@ -26,14 +26,39 @@ export interface AugmentSpec {
   keepTempo?: true;
 }
 
+/**
+ * How {@link augmentClip} resamples and draws its noise. The defaults are training's; test-time
+ * augmentation (`lib/model/tta.ts`) passes faster ones.
+ */
+export interface AugmentOptions {
+  /** The speed change's resampler; {@link resample} by default. */
+  resample?: (samples: Float32Array, fromHz: number, toHz: number) => Float32Array;
+  /** At least `length` samples of noise `seed`, as {@link gaussianNoise} draws them. */
+  noise?: (seed: number, length: number) => Float64Array;
+}
+
+/** `length` standard normal samples drawn from `seed`: the noise {@link augmentClip} adds. */
+export function gaussianNoise(seed: number, length: number): Float64Array {
+  const random = seededRandom(seed);
+  const out = new Float64Array(length);
+  for (let i = 0; i < length; i++) out[i] = gaussian(random);
+  return out;
+}
+
 /** The augmented copy of 16 kHz `samples`. */
-export function augmentClip(samples: Float32Array, spec: AugmentSpec): Float32Array {
+export function augmentClip(
+  samples: Float32Array,
+  spec: AugmentSpec,
+  options: AugmentOptions = {},
+): Float32Array {
   if (!(spec.speed > 0.5 && spec.speed < 2)) {
     throw new RangeError(`Expected speed between 0.5 and 2, but got ${spec.speed}`);
   }
-  let out = spec.speed === 1
-    ? samples.slice()
-    : resample(samples, MODEL_SAMPLE_RATE_HZ * spec.speed, MODEL_SAMPLE_RATE_HZ);
+  let out = spec.speed === 1 ? samples.slice() : (options.resample ?? resample)(
+    samples,
+    MODEL_SAMPLE_RATE_HZ * spec.speed,
+    MODEL_SAMPLE_RATE_HZ,
+  );
   if (spec.keepTempo && spec.speed !== 1) {
     const restored = timeStretch(out, 1 / spec.speed);
     out = new Float32Array(samples.length);
@@ -41,11 +66,16 @@ export function augmentClip(samples: Float32Array, spec: AugmentSpec): Float32Ar
   }
   if (spec.snrDb !== null) {
     let power = 0;
-    for (const v of out) power += v * v;
+    for (let i = 0; i < out.length; i++) power += out[i] * out[i];
     power /= Math.max(1, out.length);
     const sigma = Math.sqrt(power / 10 ** (spec.snrDb / 10));
-    const random = seededRandom(spec.seed);
-    out = out.map((v) => v + sigma * gaussian(random));
+    const noise = (options.noise ?? gaussianNoise)(spec.seed, out.length);
+    if (noise.length < out.length) {
+      throw new RangeError(`Expected ${out.length} noise samples, but got ${noise.length}`);
+    }
+    const noisy = new Float32Array(out.length);
+    for (let i = 0; i < out.length; i++) noisy[i] = out[i] + sigma * noise[i];
+    out = noisy;
   }
   return out;
 }

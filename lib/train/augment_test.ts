@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { sine } from "../audio/synth.ts";
-import { seededRandom } from "./rng.ts";
-import { augmentClip, augmentSpecs, parseSpeedRange } from "./augment.ts";
+import { resample } from "../audio/resample.ts";
+import { gaussian, seededRandom } from "./rng.ts";
+import { augmentClip, augmentSpecs, gaussianNoise, parseSpeedRange } from "./augment.ts";
 
 function power(x: Float32Array) {
   return x.reduce((a, v) => a + v * v, 0) / x.length;
@@ -72,4 +73,45 @@ Deno.test("a speed range outside what resampling allows is refused with the reas
     assert.throws(() => parseSpeedRange(bad), RangeError, bad);
   }
   assert.throws(() => parseSpeedRange("0.4-1.2"), /slowest speed in \(0\.5, 0\.95\]/);
+});
+
+Deno.test("training copies are what they always were, so cached features and seeded runs hold", () => {
+  const clip = sine(8000, 220, 16000, 0.4);
+  // The formula the feature cache and the trained models were made with.
+  const sped = resample(clip, 16000 * 0.925, 16000);
+  let p = 0;
+  for (const v of sped) p += v * v;
+  const sigma = Math.sqrt(p / sped.length / 10 ** (12.5 / 10));
+  const random = seededRandom(7);
+  const expected = sped.map((v) => v + sigma * gaussian(random));
+  assert.deepEqual(augmentClip(clip, { speed: 0.925, snrDb: 12.5, seed: 7 }), expected);
+});
+
+Deno.test("gaussianNoise is the seed's draws in order, so a longer draw begins with a shorter one", () => {
+  const random = seededRandom(3);
+  const draws = Float64Array.from({ length: 50 }, () => gaussian(random));
+  assert.deepEqual(gaussianNoise(3, 50), draws);
+  assert.deepEqual(gaussianNoise(3, 20), draws.subarray(0, 20));
+  assert.notDeepEqual(gaussianNoise(4, 20), draws.subarray(0, 20));
+});
+
+Deno.test("augmentClip uses the resampler and noise it is given, and refuses noise too short", () => {
+  const clip = sine(1600, 220, 16000, 0.4);
+  const calls: number[][] = [];
+  const resampler = (x: Float32Array, from: number, to: number) => {
+    calls.push([x.length, from, to]);
+    return new Float32Array(100).fill(0.5);
+  };
+  const ones = (_seed: number, length: number) => new Float64Array(length).fill(1);
+  const out = augmentClip(clip, { speed: 1.1, snrDb: 0, seed: 1 }, {
+    resample: resampler,
+    noise: ones,
+  });
+  assert.deepEqual(calls, [[1600, 17600, 16000]]);
+  // Signal power 0.25 at 0 dB SNR: sigma 0.5, so every sample is 0.5 + 0.5.
+  assert.deepEqual(out, new Float32Array(100).fill(1));
+  assert.throws(
+    () => augmentClip(clip, { speed: 1, snrDb: 10, seed: 1 }, { noise: () => new Float64Array(5) }),
+    /Expected 1600 noise samples, but got 5/,
+  );
 });
