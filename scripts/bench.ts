@@ -27,6 +27,10 @@
  * - `segmentTtaMs`, `segmentTtaCostRatio`: the same closed utterances classified with test-time
  *   augmentation (`lib/model/tta.ts`, all 6 copies), and that time / the time without, the two
  *   alternated in one run over 8 of the windows; medians of 3 timed passes each.
+ * - `ttaCopiesSpeedup`: the six copies of those windows made as training makes them
+ *   (`augmentClip`: the float64 resampler, noise drawn anew) / as test-time augmentation makes
+ *   them (`ttaCopiesOf`: the SIMD resampler, each copy's noise kept), alternated in one run over
+ *   8 windows; medians of 5 timed passes each.
  * - `historyRenderMs`: one `GET /history?range=365` through the whole app in-process (session,
  *   day-index read, aggregation in Europe/Berlin, three SVG charts with tables, twind CSS) for
  *   a user with 1 000 entries spread over the last 365 days in an in-memory KV. Median of 15
@@ -48,7 +52,8 @@ import {
   loadEmotionModel,
   windowInput,
 } from "../lib/model/emotion_model.ts";
-import { MAX_TTA_COPIES } from "../lib/model/tta.ts";
+import { MAX_TTA_COPIES, TTA_SPECS, ttaCopiesOf } from "../lib/model/tta.ts";
+import { augmentClip } from "../lib/train/augment.ts";
 import { createEnsembleStepper } from "../lib/model/lstm_stepper.ts";
 import { memberWeightsOf } from "../lib/model/stepper_weights.ts";
 import { createApp } from "../app.ts";
@@ -316,6 +321,35 @@ export async function measureTtaCost(
   return { plainMs: median(plainMs), ttaMs: median(ttaMs) };
 }
 
+/**
+ * Milliseconds per 3 s window to make all test-time augmentation copies as training makes its
+ * copies and as `ttaCopiesOf` makes them, alternated pass by pass (medians of `repeats` passes).
+ */
+export async function measureTtaCopies(
+  options: SegmentBenchOptions = {},
+): Promise<{ trainingMs: number; ttaMs: number }> {
+  const windows = options.windows ?? 8;
+  const repeats = options.repeats ?? 5;
+  const { clips } = await speechWindows(windows);
+  let checksum = 0;
+  const pass = (make: (clip: Float32Array) => Float32Array[]): number => {
+    const started = performance.now();
+    for (const clip of clips) for (const copy of make(clip)) checksum += copy[copy.length >> 1];
+    return (performance.now() - started) / windows;
+  };
+  const training = (clip: Float32Array) => TTA_SPECS.map((spec) => augmentClip(clip, spec));
+  const tta = (clip: Float32Array) => ttaCopiesOf(clip, MAX_TTA_COPIES);
+  pass(training);
+  pass(tta);
+  const trainingMs: number[] = [], ttaMs: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    trainingMs.push(pass(training));
+    ttaMs.push(pass(tta));
+  }
+  if (!Number.isFinite(checksum)) throw new Error("copies were not finite");
+  return { trainingMs: median(trainingMs), ttaMs: median(ttaMs) };
+}
+
 let ttaRun: Promise<{ plainMs: number; ttaMs: number }> | null = null;
 /** One run of {@link measureTtaCost} shared by the test-time augmentation figures. */
 function ttaFigures(): Promise<{ plainMs: number; ttaMs: number }> {
@@ -410,6 +444,14 @@ export const MEASUREMENTS: Record<string, () => Measurement | Promise<Measuremen
       value: round2(ttaMs / plainMs),
       unit: "×",
       description: "that time / the time without copies, on the same windows in one run",
+    };
+  },
+  ttaCopiesSpeedup: async () => {
+    const { trainingMs, ttaMs } = await measureTtaCopies();
+    return {
+      value: round2(trainingMs / ttaMs),
+      unit: "×",
+      description: `${MAX_TTA_COPIES} copies of a 3 s window: as training makes them / as TTA does`,
     };
   },
   historyRenderMs: () => measureHistoryRenderMs(),

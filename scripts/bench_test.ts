@@ -6,6 +6,7 @@ import {
   MEASUREMENTS,
   measureSegmentCost,
   measureStepperSimd,
+  measureTtaCopies,
   measureTtaCost,
   runMeasurements,
 } from "./bench.ts";
@@ -31,6 +32,7 @@ Deno.test("every figure is a named measurement; unknown names are refused", asyn
     "stepperSimdSpeedup",
     "segmentTtaMs",
     "segmentTtaCostRatio",
+    "ttaCopiesSpeedup",
     "historyRenderMs",
   ]);
   await assert.rejects(() => runMeasurements(["noSuchFigure"]), RangeError);
@@ -59,5 +61,11 @@ Deno.test("stepperSimdSpeedup times the scalar loop and the SIMD kernel on the s
 Deno.test("segmentTtaCostRatio times classification with and without the copies", async () => {
   const { plainMs, ttaMs } = await measureTtaCost({ windows: 1, repeats: 1 });
   assert.ok(Number.isFinite(plainMs) && plainMs > 0, String(plainMs));
+  assert.ok(Number.isFinite(ttaMs) && ttaMs > 0, String(ttaMs));
+});
+
+Deno.test("ttaCopiesSpeedup times training's copies and test-time augmentation's", async () => {
+  const { trainingMs, ttaMs } = await measureTtaCopies({ windows: 1, repeats: 1 });
+  assert.ok(Number.isFinite(trainingMs) && trainingMs > 0, String(trainingMs));
   assert.ok(Number.isFinite(ttaMs) && ttaMs > 0, String(ttaMs));
 });
