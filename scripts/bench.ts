@@ -76,6 +76,25 @@ export interface FeaturesBenchOptions {
   repeats?: number;
 }
 
+/**
+ * Runs `first` and `second` once each to warm up, then alternately `repeats` times, so both see
+ * the same machine; returns the medians of what each returned.
+ */
+function alternatedMedians(
+  first: () => number,
+  second: () => number,
+  repeats: number,
+): [number, number] {
+  first();
+  second();
+  const a: number[] = [], b: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    a.push(first());
+    b.push(second());
+  }
+  return [median(a), median(b)];
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -280,15 +299,9 @@ export async function measureStepperSimd(
     for (const x of inputs) checksum += stepper.advance(x, stepper.initialState())[0];
     return (performance.now() - started) / windows;
   };
-  pass(scalar);
-  pass(simd);
-  const scalarMs: number[] = [], simdMs: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    scalarMs.push(pass(scalar));
-    simdMs.push(pass(simd));
-  }
+  const [scalarMs, simdMs] = alternatedMedians(() => pass(scalar), () => pass(simd), repeats);
   if (!Number.isFinite(checksum)) throw new Error("classification was not finite");
-  return { scalarMs: median(scalarMs), simdMs: median(simdMs) };
+  return { scalarMs, simdMs };
 }
 
 /**
@@ -310,15 +323,9 @@ export async function measureTtaCost(
     }
     return (performance.now() - started) / windows;
   };
-  pass(model);
-  pass(tta);
-  const plainMs: number[] = [], ttaMs: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    plainMs.push(pass(model));
-    ttaMs.push(pass(tta));
-  }
+  const [plainMs, ttaMs] = alternatedMedians(() => pass(model), () => pass(tta), repeats);
   if (!Number.isFinite(checksum)) throw new Error("classification was not finite");
-  return { plainMs: median(plainMs), ttaMs: median(ttaMs) };
+  return { plainMs, ttaMs };
 }
 
 /**
@@ -339,15 +346,9 @@ export async function measureTtaCopies(
   };
   const training = (clip: Float32Array) => TTA_SPECS.map((spec) => augmentClip(clip, spec));
   const tta = (clip: Float32Array) => ttaCopiesOf(clip, MAX_TTA_COPIES);
-  pass(training);
-  pass(tta);
-  const trainingMs: number[] = [], ttaMs: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    trainingMs.push(pass(training));
-    ttaMs.push(pass(tta));
-  }
+  const [trainingMs, ttaMs] = alternatedMedians(() => pass(training), () => pass(tta), repeats);
   if (!Number.isFinite(checksum)) throw new Error("copies were not finite");
-  return { trainingMs: median(trainingMs), ttaMs: median(ttaMs) };
+  return { trainingMs, ttaMs };
 }
 
 let ttaRun: Promise<{ plainMs: number; ttaMs: number }> | null = null;
