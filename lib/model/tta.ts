@@ -60,7 +60,7 @@ const keptNoise = new Map<number, Float64Array>();
 /**
  * {@link gaussianNoise}, kept for the copies' fixed seeds: a copy's noise is the first samples
  * of its seed's sequence, so one longer draw serves every shorter window. Drawing it costs
- * more than the rest of the noise step.
+ * more than the rest of the noise step. The array returned may be the kept one: read it only.
  */
 export function ttaNoise(seed: number, length: number): Float64Array {
   const kept = keptNoise.get(seed);
