@@ -32,6 +32,7 @@ Deno.test("every figure is a named measurement; unknown names are refused", asyn
     "stepperSimdSpeedup",
     "segmentTtaMs",
     "segmentTtaCostRatio",
+    "segmentTta3CostRatio",
     "ttaCopiesSpeedup",
     "historyRenderMs",
   ]);
@@ -59,9 +60,11 @@ Deno.test("stepperSimdSpeedup times the scalar loop and the SIMD kernel on the s
 });
 
 Deno.test("segmentTtaCostRatio times classification with and without the copies", async () => {
-  const { plainMs, ttaMs } = await measureTtaCost({ windows: 1, repeats: 1 });
-  assert.ok(Number.isFinite(plainMs) && plainMs > 0, String(plainMs));
-  assert.ok(Number.isFinite(ttaMs) && ttaMs > 0, String(ttaMs));
+  for (const copies of [undefined, 3]) {
+    const { plainMs, ttaMs } = await measureTtaCost({ windows: 1, repeats: 1, copies });
+    assert.ok(Number.isFinite(plainMs) && plainMs > 0, String(plainMs));
+    assert.ok(Number.isFinite(ttaMs) && ttaMs > 0, String(ttaMs));
+  }
 });
 
 Deno.test("ttaCopiesSpeedup times training's copies and test-time augmentation's", async () => {
