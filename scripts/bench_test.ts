@@ -65,6 +65,8 @@ Deno.test("segmentTtaCostRatio times classification with and without the copies"
     assert.ok(Number.isFinite(plainMs) && plainMs > 0, String(plainMs));
     assert.ok(Number.isFinite(ttaMs) && ttaMs > 0, String(ttaMs));
   }
+  // The count reaches the classification, which checks it.
+  await assert.rejects(() => measureTtaCost({ windows: 1, repeats: 1, copies: 7 }), RangeError);
 });
 
 Deno.test("ttaCopiesSpeedup times training's copies and test-time augmentation's", async () => {

@@ -20,7 +20,13 @@
  *
  * @module
  */
-import { phaseTable, resample, resampledLength } from "./resample.ts";
+import {
+  MAX_RESAMPLED_SAMPLES,
+  type PhaseTable,
+  phaseTable,
+  resample,
+  resampledLength,
+} from "./resample.ts";
 import { simdAvailable, simdGemmNT } from "../model/simd_gemm.ts";
 
 /** One rate change laid out for the product. */
@@ -35,56 +41,59 @@ interface Plan {
   taps: Float32Array;
 }
 
-const plans = new Map<string, Plan | null>();
+/** Plans by the phase table they are laid out from, so they live and go with it. */
+const plans = new WeakMap<PhaseTable, Plan>();
 
-/** Rows of `A` per product, so the copy into module memory stays under about 1.5 MB. */
+/** Rows of `A` per product, so its copy into module memory stays under 8 MB. */
 const ROW_BLOCK = 2048;
+/**
+ * Widest row laid out (the TTA rates need about 150, 44.1 → 16 kHz about 720). Wider rows come
+ * from strong downsampling, where rows are mostly filter and the scalar loop does as well.
+ */
+const MAX_WIDTH = 1024;
 
 function planOf(fromHz: number, toHz: number): Plan | null {
-  const key = `${fromHz}/${toHz}`;
-  const known = plans.get(key);
-  if (known !== undefined) return known;
   const table = phaseTable(fromHz, toHz);
-  let plan: Plan | null = null;
-  if (table) {
-    const { period, step, base, leftStart, leftLength, rightStart, rightLength } = table;
-    let lo = 0, hi = 0;
-    for (let p = 0; p < period; p++) {
-      lo = Math.min(lo, base[p] - leftLength[p] + 1);
-      hi = Math.max(hi, base[p] + rightLength[p]);
-    }
-    const width = hi - lo + 1;
-    const ratio = toHz / fromHz;
-    const gain = ratio < 1 ? ratio : 1;
-    const taps = new Float32Array(period * width);
-    for (let p = 0; p < period; p++) {
-      const row = p * width;
-      // Left wing: tap i multiplies input base[p] − i.
-      for (let i = 0; i < leftLength[p]; i++) {
-        taps[row + base[p] - i - lo] = table.taps[leftStart[p] + i] * gain;
-      }
-      // Right wing: tap k multiplies input base[p] + k + 1.
-      for (let k = 0; k < rightLength[p]; k++) {
-        taps[row + base[p] + k + 1 - lo] = table.taps[rightStart[p] + k] * gain;
-      }
-    }
-    plan = { period, step, lo, width, taps };
+  if (!table) return null;
+  const known = plans.get(table);
+  if (known) return known;
+  const { period, step, base, leftStart, leftLength, rightStart, rightLength } = table;
+  let lo = 0, hi = 0;
+  for (let p = 0; p < period; p++) {
+    lo = Math.min(lo, base[p] - leftLength[p] + 1);
+    hi = Math.max(hi, base[p] + rightLength[p]);
   }
-  if (plans.size >= 8) plans.delete(plans.keys().next().value!);
-  plans.set(key, plan);
+  const width = hi - lo + 1;
+  if (width > MAX_WIDTH) return null;
+  const ratio = toHz / fromHz;
+  const gain = ratio < 1 ? ratio : 1;
+  const taps = new Float32Array(period * width);
+  for (let p = 0; p < period; p++) {
+    const row = p * width;
+    // Left wing: tap i multiplies input base[p] − i.
+    for (let i = 0; i < leftLength[p]; i++) {
+      taps[row + base[p] - i - lo] = table.taps[leftStart[p] + i] * gain;
+    }
+    // Right wing: tap k multiplies input base[p] + k + 1.
+    for (let k = 0; k < rightLength[p]; k++) {
+      taps[row + base[p] + k + 1 - lo] = table.taps[rightStart[p] + k] * gain;
+    }
+  }
+  const plan = { period, step, lo, width, taps };
+  plans.set(table, plan);
   return plan;
 }
 
 /**
  * {@link resample} (same length, same filter) with float32 sums on the SIMD kernel; falls back
- * to {@link resample} itself where there is no kernel or the rates are not whole numbers.
+ * to {@link resample} itself where there is no kernel, the rates are not whole numbers or the
+ * rows would be wider than {@link MAX_WIDTH}.
  */
 export function resampleSimd(samples: Float32Array, fromHz: number, toHz: number): Float32Array {
   const fixedLength = resampledLength(samples.length, fromHz, toHz);
-  const plan = simdAvailable && fromHz !== toHz && toHz / fromHz >= 1 / 64
-    ? planOf(fromHz, toHz)
-    : null;
-  if (!plan || fixedLength > 2 ** 24) return resample(samples, fromHz, toHz);
+  const plan = simdAvailable && fromHz !== toHz ? planOf(fromHz, toHz) : null;
+  // resample refuses what is too long, with its message.
+  if (!plan || fixedLength > MAX_RESAMPLED_SAMPLES) return resample(samples, fromHz, toHz);
   const { period, step, lo, width, taps } = plan;
   const out = new Float32Array(fixedLength);
   const count = Math.min(Math.floor(samples.length * (toHz / fromHz)), fixedLength);
