@@ -6,7 +6,7 @@
  *     [--split random|speakers] [--epochs N] [--batch N] [--seed S] [--lr X]
  *     [--normalise none|utterance|speaker] [--deltas 0|1|2]
  *     [--augment K [--augment-corpus C] [--speed SLOW-FAST] [--keep-tempo]]
- *     [--units N] [--dropout R] [--mask] [--standardise] [--pitch] [--mfcc N] [--mixup A]
+ *     [--units N] [--dropout R [--dropout-masks fixed|fresh]] [--mask] [--standardise] [--pitch] [--mfcc N] [--mixup A]
  *     [--lr-schedule constant|cosine] [--test-actors LIST --val-actors LIST]
  *     [--teacher models/NAME [--teacher-weight W]] [--average-from E]
  *     [--out models/NAME] [--resume]
@@ -20,7 +20,9 @@
  * instead of the published 64 (the model card has what 32-unit networks scored).
  * `--dropout R` sets the dropout rate: Dropout layers after both LSTMs of `lstm` or both
  * BiLSTMs of `bilstm` (default 0, none) or the rate of `lstm-pool`
- * (default 0.3). `--mask` replaces two
+ * (default 0.3). `--dropout-masks fresh` draws a new dropout mask at every training step;
+ * the default, `fixed`, is tfjs's seeded Dropout, which reuses one mask at every step (the
+ * shipped networks were trained so; `lib/model/fused_dropout.ts`). `--mask` replaces two
  * stretches of up to 10 frames and a band of up to 2 features of every training clip in every
  * batch by the clip's means (`lib/train/mask.ts`). `--normalise speaker` standardises
  * features with each speaker's voiced-frame statistics (`lib/model/input.ts`):
@@ -124,6 +126,7 @@ async function main(argv: string[]) {
     speed: { type: "string" },
     "keep-tempo": { type: "boolean", default: false },
     dropout: { type: "string" },
+    "dropout-masks": { type: "string" },
     units: { type: "string" },
     teacher: { type: "string" },
     "teacher-weight": { type: "string" },
@@ -172,6 +175,13 @@ async function main(argv: string[]) {
   const dropout = values.dropout === undefined ? undefined : Number(values.dropout);
   if (dropout !== undefined && !(dropout >= 0 && dropout < 1)) {
     throw new UsageError(`Expected --dropout in [0, 1), but got "${values.dropout}"`);
+  }
+  const dropoutMasks = values["dropout-masks"];
+  if (dropoutMasks !== undefined && dropoutMasks !== "fixed" && dropoutMasks !== "fresh") {
+    throw new UsageError(`Expected --dropout-masks fixed|fresh, but got "${dropoutMasks}"`);
+  }
+  if (dropoutMasks !== undefined && !(dropout! > 0) && architecture !== "lstm-pool") {
+    throw new UsageError("--dropout-masks needs --dropout R with R > 0");
   }
   const teacherWeight = values["teacher-weight"] === undefined
     ? 0.5
@@ -325,6 +335,7 @@ async function main(argv: string[]) {
     augmentCorpus,
     // Left out of the JSON when not given, so checkpoints of runs without the flag still resume.
     dropout,
+    dropoutMasks: dropoutMasks === "fresh" ? "fresh" as const : undefined,
     teacher: teacher ? { name: teacher.name, weight: teacherWeight } : undefined,
     mask: values.mask ? DEFAULT_MASK : undefined,
     standardise: scaler ? true : undefined,
@@ -344,6 +355,7 @@ async function main(argv: string[]) {
     learningRate,
     units,
     dropout,
+    dropoutMasks: dropoutMasks === "fresh" ? "fresh" : undefined,
   });
   let resumed = null;
   if (values.resume) {
@@ -372,6 +384,7 @@ async function main(argv: string[]) {
     augmentKeepTempo: keepTempo || undefined,
     units,
     dropout,
+    dropoutMasks: settings.dropoutMasks,
     teacher: settings.teacher,
     mask: settings.mask,
     standardisedWith: scaler,

@@ -13,10 +13,15 @@
  *   updated frame by frame (running mean and max) when streaming.
  *
  * Every model is compiled with RMSProp and categorical cross-entropy, as published.
- * Initialisers are seeded, so a `--seed` reproduces a run.
+ * Initialisers are seeded, so a `--seed` reproduces a run. Dropout layers are
+ * {@link fusedDropout} (tfjs's seeded Dropout, bit for bit, unless `dropoutMasks` is "fresh")
+ * and the optimizer is {@link fusedRmsprop} (tfjs's RMSProp, bit for bit): both do in one
+ * typed-array loop what tfjs does in a dozen broadcasting ops.
  */
 import * as tf from "@tensorflow/tfjs";
 import { FusedLSTM, fusedLstm } from "./fused_lstm.ts";
+import { type DropoutMasks, fusedDropout } from "./fused_dropout.ts";
+import { fusedRmsprop } from "./fused_rmsprop.ts";
 import { gaussian, seededRandom } from "../train/rng.ts";
 
 /** Architecture names accepted by the CLIs. */
@@ -41,6 +46,11 @@ export interface ModelSpec {
    * `lstm` and each BiLSTM of `bilstm` (default 0, none: the published architectures).
    */
   dropout?: number;
+  /**
+   * How the Dropout layers draw their masks: "fixed" (default) as tfjs's seeded Dropout, one
+   * mask reused at every step, or "fresh", a new mask each step (see `fused_dropout.ts`).
+   */
+  dropoutMasks?: DropoutMasks;
 }
 
 function lstmArgs(units: number, returnSequences: boolean, seed: number): tf.LSTMLayerArgs {
@@ -124,6 +134,8 @@ export function buildModel(spec: ModelSpec): tf.LayersModel {
     kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 10 }),
     name: "emotion",
   });
+  const dropout = (rate: number, layerSeed: number) =>
+    fusedDropout({ rate, seed: layerSeed, masks: spec.dropoutMasks });
   switch (spec.architecture) {
     case "lstm":
     case "bilstm": {
@@ -135,15 +147,15 @@ export function buildModel(spec: ModelSpec): tf.LayersModel {
       };
       const rate = spec.dropout ?? 0;
       x = recurrent(true, seed).apply(input) as tf.SymbolicTensor;
-      if (rate > 0) x = tf.layers.dropout({ rate, seed: seed + 4 }).apply(x) as tf.SymbolicTensor;
+      if (rate > 0) x = dropout(rate, seed + 4).apply(x) as tf.SymbolicTensor;
       x = recurrent(false, seed + 2).apply(x) as tf.SymbolicTensor;
-      if (rate > 0) x = tf.layers.dropout({ rate, seed: seed + 5 }).apply(x) as tf.SymbolicTensor;
+      if (rate > 0) x = dropout(rate, seed + 5).apply(x) as tf.SymbolicTensor;
       break;
     }
     case "lstm-pool": {
       const rate = spec.dropout ?? 0.3;
       x = fusedLstm(lstmArgs(units, true, seed)).apply(input) as tf.SymbolicTensor;
-      x = tf.layers.dropout({ rate, seed: seed + 4 }).apply(x) as tf.SymbolicTensor;
+      x = dropout(rate, seed + 4).apply(x) as tf.SymbolicTensor;
       x = fusedLstm(lstmArgs(units, true, seed + 2)).apply(x) as tf.SymbolicTensor;
       const mean = tf.layers.globalAveragePooling1d({ name: "mean_pool" }).apply(x);
       const max = tf.layers.globalMaxPooling1d({ name: "max_pool" }).apply(x);
@@ -151,14 +163,14 @@ export function buildModel(spec: ModelSpec): tf.LayersModel {
         mean as tf.SymbolicTensor,
         max as tf.SymbolicTensor,
       ]) as tf.SymbolicTensor;
-      x = tf.layers.dropout({ rate, seed: seed + 5 }).apply(x) as tf.SymbolicTensor;
+      x = dropout(rate, seed + 5).apply(x) as tf.SymbolicTensor;
       break;
     }
   }
   const model = tf.model({ inputs: input, outputs: dense.apply(x) as tf.SymbolicTensor });
   initialiseRecurrentKernels(model, seed);
   model.compile({
-    optimizer: tf.train.rmsprop(spec.learningRate ?? 0.001),
+    optimizer: fusedRmsprop(spec.learningRate ?? 0.001),
     loss: "categoricalCrossentropy",
     metrics: ["accuracy"],
   });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
+import { setDropoutStep } from "./fused_dropout.ts";
 import { ARCHITECTURES, buildModel, orthogonal } from "./architectures.ts";
 import { classifierWeightsOf } from "./stepper_weights.ts";
 
@@ -124,9 +125,9 @@ function checkDropoutLayers(architecture: "lstm" | "bilstm", recurrent: string):
   assert.deepEqual(names(dropped), [
     "InputLayer",
     recurrent,
-    "Dropout",
+    "FusedDropout",
     recurrent,
-    "Dropout",
+    "FusedDropout",
     "Dense",
   ]);
   const flat = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
@@ -156,4 +157,23 @@ Deno.test("lstm with dropout: Dropout after each LSTM, same weights, identity at
   // The streaming classifier skips Dropout layers.
   assert.equal(classifierWeightsOf(dropped).lstms.length, 2);
   dropped.dispose();
+});
+
+Deno.test("dropout masks: fixed by default (tfjs's seeded Dropout), a new one each step if fresh", () => {
+  const spec = { architecture: "lstm", frames: 6, width: 15, classes: 8, seed: 7, dropout: 0.3 };
+  const x = tf.randomNormal([4, 6, 15], 0, 1, "float32", 3);
+  const twoSteps = (model: tf.LayersModel) =>
+    [0, 1].map((step) => {
+      setDropoutStep(model, step);
+      return Array.from((model.apply(x, { training: true }) as tf.Tensor).dataSync());
+    });
+  const fixed = buildModel({ ...spec, architecture: "lstm" });
+  const [a, b] = twoSteps(fixed);
+  assert.deepEqual(b, a);
+  const fresh = buildModel({ ...spec, architecture: "lstm", dropoutMasks: "fresh" });
+  const [c, d] = twoSteps(fresh);
+  assert.notDeepEqual(d, c);
+  assert.deepEqual(twoSteps(fresh), [c, d], "the same steps draw the same masks again");
+  fixed.dispose();
+  fresh.dispose();
 });

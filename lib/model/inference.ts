@@ -15,6 +15,8 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { withFusedLstm } from "./fused_lstm.ts";
+// Registers FusedDropout, which models trained here hold, for loading.
+import "./fused_dropout.ts";
 import { fileSystemLoadHandler } from "./fs_io.ts";
 import { type ClassifierStepper, createEnsembleStepper } from "./lstm_stepper.ts";
 import { memberWeightsOf } from "./stepper_weights.ts";

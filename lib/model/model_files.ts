@@ -38,6 +38,8 @@ export interface ModelConfig {
   units?: number;
   /** Dropout rate given with `--dropout`, when given. */
   dropout?: number;
+  /** Set when the dropout masks were fresh at every step (`--dropout-masks fresh`). */
+  dropoutMasks?: "fresh";
   /**
    * Test-time augmentation the model is used with (`lib/model/tta.ts`): how many augmented
    * copies of each window are classified with it. Unset: the window alone.

@@ -46,7 +46,7 @@ function chainWeights(layers: readonly tf.layers.Layer[]): ClassifierWeights {
     if (head !== null) {
       throw new RangeError(`Expected the Dense softmax layer last, but ${kind} follows it`);
     }
-    if (kind === "InputLayer" || kind === "Dropout") continue;
+    if (kind === "InputLayer" || kind === "Dropout" || kind === "FusedDropout") continue;
     if (kind === "Bidirectional") {
       throw new RangeError(
         `Expected forward LSTMs only, but "${layer.name}" is bidirectional and needs the whole clip`,

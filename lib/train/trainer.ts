@@ -8,6 +8,7 @@ import type { ArraySet } from "./dataset.ts";
 import { argMax } from "./metrics.ts";
 import { mixupBatch } from "./mixup.ts";
 import { type Random, seededRandom, shuffled } from "./rng.ts";
+import { setDropoutStep } from "../model/fused_dropout.ts";
 
 /** Figures of one epoch. */
 export interface EpochRecord {
@@ -181,6 +182,9 @@ export async function fit(
       const indices = order.slice(b * options.batchSize, (b + 1) * options.batchSize);
       let batch = gather(train, indices);
       options.augment?.(batch.x, indices.length, random);
+      // Fresh dropout masks are drawn from (seed, global batch number): a resumed run draws
+      // what an uninterrupted one would.
+      setDropoutStep(model, (epoch - 1) * batches + b);
       if (options.mixup !== undefined) {
         batch = mixupBatch(batch, options.classes, options.mixup, random);
       }
