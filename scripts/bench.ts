@@ -14,6 +14,10 @@
  *   one warm-up pass.
  * - `lstmInferMs`, `lstmInferSpeedup`, `lstmTrainBatchSpeedup`: the fused LSTM against
  *   `tf.layers.lstm` on the published model's shape, from one run of `benchLstm`.
+ * - `recipeTrainStepMs`, `recipeTrainStepSpeedup`: one training step of the shipped recipe
+ *   (batch 32 of 3 s clips, Dropout 0.3 after each fused LSTM, RMSProp) with `buildModel`'s fused
+ *   Dropout and RMSProp, and the same step with tfjs's Dropout and RMSProp / with the fused ones
+ *   (the same weights; bit-identical results, tested), alternated step by step; medians of 9.
  * - `chunkMsP50`, `chunkMsP99`, `incrementalVsWindowSpeedup`: live recording on the server
  *   (`lib/streaming/bench_recording.ts`), from one run over a 60 s recording.
  * - `segmentMs`, `segmentNetworkMs`: classifying one closed 3 s utterance with the shipped model
@@ -45,7 +49,11 @@ import {
   preprocess,
   speechLikeSignal,
 } from "../lib/audio/mod.ts";
+import { frameCount } from "../lib/audio/constants.ts";
+import * as tf from "@tensorflow/tfjs";
 import { benchLstm, type LstmBenchResult } from "../lib/model/bench_lstm.ts";
+import { buildModel } from "../lib/model/architectures.ts";
+import { FusedDropout } from "../lib/model/fused_dropout.ts";
 import { benchRecording, type RecordingBenchResult } from "../lib/streaming/bench_recording.ts";
 import {
   classifyRecording,
@@ -81,17 +89,17 @@ export interface FeaturesBenchOptions {
  * Runs `first` and `second` once each to warm up, then alternately `repeats` times, so both see
  * the same machine; returns the medians of what each returned.
  */
-function alternatedMedians(
-  first: () => number,
-  second: () => number,
+async function alternatedMedians(
+  first: () => number | Promise<number>,
+  second: () => number | Promise<number>,
   repeats: number,
-): [number, number] {
-  first();
-  second();
+): Promise<[number, number]> {
+  await first();
+  await second();
   const a: number[] = [], b: number[] = [];
   for (let i = 0; i < repeats; i++) {
-    a.push(first());
-    b.push(second());
+    a.push(await first());
+    b.push(await second());
   }
   return [median(a), median(b)];
 }
@@ -300,7 +308,7 @@ export async function measureStepperSimd(
     for (const x of inputs) checksum += stepper.advance(x, stepper.initialState())[0];
     return (performance.now() - started) / windows;
   };
-  const [scalarMs, simdMs] = alternatedMedians(() => pass(scalar), () => pass(simd), repeats);
+  const [scalarMs, simdMs] = await alternatedMedians(() => pass(scalar), () => pass(simd), repeats);
   if (!Number.isFinite(checksum)) throw new Error("classification was not finite");
   return { scalarMs, simdMs };
 }
@@ -330,7 +338,7 @@ export async function measureTtaCost(
     }
     return (performance.now() - started) / windows;
   };
-  const [plainMs, ttaMs] = alternatedMedians(() => pass(model), () => pass(tta), repeats);
+  const [plainMs, ttaMs] = await alternatedMedians(() => pass(model), () => pass(tta), repeats);
   if (!Number.isFinite(checksum)) throw new Error("classification was not finite");
   return { plainMs, ttaMs };
 }
@@ -353,9 +361,68 @@ export async function measureTtaCopies(
   };
   const training = (clip: Float32Array) => TTA_SPECS.map((spec) => augmentClip(clip, spec));
   const tta = (clip: Float32Array) => ttaCopiesOf(clip, MAX_TTA_COPIES);
-  const [trainingMs, ttaMs] = alternatedMedians(() => pass(training), () => pass(tta), repeats);
+  const [trainingMs, ttaMs] = await alternatedMedians(
+    () => pass(training),
+    () => pass(tta),
+    repeats,
+  );
   if (!Number.isFinite(checksum)) throw new Error("copies were not finite");
   return { trainingMs, ttaMs };
+}
+
+/** Options of {@link measureRecipeTrainStep}. */
+export interface TrainStepBenchOptions {
+  /** Timed steps of each model (medians are reported); default 9. */
+  repeats?: number;
+  /** Frames per clip; default the shipped model's 94 (3 s). */
+  frames?: number;
+}
+
+/**
+ * Milliseconds per training step (`trainOnBatch`, a batch of 32 clips) of the shipped recipe —
+ * LSTM(64) → Dropout(0.3) → LSTM(64) → Dropout(0.3) → Dense(8), RMSProp, both LSTMs fused —
+ * with tfjs's Dropout and RMSProp and with `buildModel`'s fused ones (`fused_dropout.ts`,
+ * `fused_rmsprop.ts`), the same weights and batch, alternated step by step.
+ */
+export async function measureRecipeTrainStep(
+  options: TrainStepBenchOptions = {},
+): Promise<{ tfjsMs: number; fusedMs: number }> {
+  const repeats = options.repeats ?? 9;
+  const frames = options.frames ?? frameCount(MODEL_INPUT_SAMPLES);
+  const spec = { architecture: "lstm", frames, width: 15, classes: 8, seed: 3, dropout: 0.3 };
+  const fused = buildModel({ ...spec, architecture: "lstm" });
+  // The same network with tfjs's own Dropout layers and optimizer in place of the fused ones.
+  const input = tf.input({ shape: [frames, 15] });
+  let x = input;
+  for (const layer of fused.layers.slice(1)) {
+    x = (layer instanceof FusedDropout
+      ? tf.layers.dropout({ rate: 0.3, seed: layer.maskSeed })
+      : layer).apply(x) as tf.SymbolicTensor;
+  }
+  const reference = tf.model({ inputs: input, outputs: x });
+  reference.compile({ optimizer: tf.train.rmsprop(0.001), loss: "categoricalCrossentropy" });
+  const batch = tf.randomNormal([32, frames, 15], 0, 1, "float32", 1);
+  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 8), "int32"), 8);
+  let checksum = 0;
+  const step = async (model: tf.LayersModel): Promise<number> => {
+    const started = performance.now();
+    const result = await model.trainOnBatch(batch, labels);
+    checksum += Array.isArray(result) ? result[0] : result;
+    return performance.now() - started;
+  };
+  try {
+    const [tfjsMs, fusedMs] = await alternatedMedians(
+      () => step(reference),
+      () => step(fused),
+      repeats,
+    );
+    if (!Number.isFinite(checksum)) throw new Error("training loss was not finite");
+    return { tfjsMs, fusedMs };
+  } finally {
+    tf.dispose([batch, labels]);
+    fused.dispose();
+    reference.optimizer.dispose();
+  }
 }
 
 let ttaRun: Promise<{ plainMs: number; ttaMs: number }> | null = null;
@@ -377,6 +444,12 @@ let lstmRun: Promise<LstmBenchResult> | null = null;
 /** One run of {@link benchLstm} shared by the LSTM figures, so their ratios come from it. */
 function lstmFigures(): Promise<LstmBenchResult> {
   return lstmRun ??= benchLstm();
+}
+
+let trainStepRun: Promise<{ tfjsMs: number; fusedMs: number }> | null = null;
+/** One run of {@link measureRecipeTrainStep} shared by the training-step figures. */
+function trainStepFigures(): Promise<{ tfjsMs: number; fusedMs: number }> {
+  return trainStepRun ??= measureRecipeTrainStep();
 }
 
 let recordingRun: Promise<RecordingBenchResult> | null = null;
@@ -409,6 +482,19 @@ export const MEASUREMENTS: Record<string, () => Measurement | Promise<Measuremen
       value: round2(r.tfjsTrainBatchMs / r.fusedTrainBatchMs),
       unit: "×",
       description: `tf.layers.lstm time / fused time, one RMSProp step on 23 clips, same run`,
+    };
+  },
+  recipeTrainStepMs: async () => ({
+    value: round2((await trainStepFigures()).fusedMs),
+    unit: "ms",
+    description: "one training step of the shipped recipe (batch 32, 3 s clips, dropout 0.3)",
+  }),
+  recipeTrainStepSpeedup: async () => {
+    const { tfjsMs, fusedMs } = await trainStepFigures();
+    return {
+      value: round2(tfjsMs / fusedMs),
+      unit: "×",
+      description: "that step with tfjs's Dropout and RMSProp / with the fused ones, same run",
     };
   },
   chunkMsP50: async () => ({

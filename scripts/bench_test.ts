@@ -4,6 +4,7 @@ import {
   measureFeaturesRealtimeFactor,
   measureHistoryRenderMs,
   MEASUREMENTS,
+  measureRecipeTrainStep,
   measureSegmentCost,
   measureStepperSimd,
   measureTtaCopies,
@@ -24,6 +25,8 @@ Deno.test("every figure is a named measurement; unknown names are refused", asyn
     "lstmInferMs",
     "lstmInferSpeedup",
     "lstmTrainBatchSpeedup",
+    "recipeTrainStepMs",
+    "recipeTrainStepSpeedup",
     "chunkMsP50",
     "chunkMsP99",
     "incrementalVsWindowSpeedup",
@@ -73,4 +76,9 @@ Deno.test("ttaCopiesSpeedup times training's copies and test-time augmentation's
   const { trainingMs, ttaMs } = await measureTtaCopies({ windows: 1, repeats: 1 });
   assert.ok(Number.isFinite(trainingMs) && trainingMs > 0, String(trainingMs));
   assert.ok(Number.isFinite(ttaMs) && ttaMs > 0, String(ttaMs));
+});
+
+Deno.test("recipeTrainStepSpeedup times a training step with tfjs's and the fused layers", async () => {
+  const { tfjsMs, fusedMs } = await measureRecipeTrainStep({ repeats: 1, frames: 8 });
+  assert.ok(tfjsMs > 0 && fusedMs > 0, `${tfjsMs} ${fusedMs}`);
 });
