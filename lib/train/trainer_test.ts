@@ -98,3 +98,34 @@ Deno.test("fit with mixup trains on blended batches: other losses, same seed →
   assert.notDeepEqual(mixed, plain);
   assert.deepEqual(await run(0.4), mixed);
 });
+
+Deno.test("fresh dropout masks follow the batch number: a resumed run trains as an unbroken one", async () => {
+  const freshModel = () =>
+    buildModel({
+      architecture: "lstm",
+      frames: FRAMES,
+      width: WIDTH,
+      classes: CLASSES,
+      seed: 2,
+      learningRate: 0.01,
+      dropout: 0.3,
+      dropoutMasks: "fresh",
+    });
+  const options = { batchSize: 8, seed: 3, classes: CLASSES };
+  const train = toySet(24, 1), val = toySet(9, 2);
+  const unbroken = freshModel();
+  const whole = await fit(unbroken, train, val, { ...options, epochs: 2 });
+  // A run stopped after epoch 1 and continued in a new model from its weights and optimizer
+  // state, as a checkpoint restores them.
+  const first = freshModel();
+  const part = await fit(first, train, val, { ...options, epochs: 1 });
+  const resumed = freshModel();
+  resumed.setWeights(first.getWeights());
+  await resumed.optimizer.setWeights(await first.optimizer.getWeights());
+  const rest = await fit(resumed, train, val, { ...options, epochs: 2, history: part.history });
+  assert.deepEqual(rest.history.map((r) => r.loss), whole.history.map((r) => r.loss));
+  resumed.getWeights().forEach((w, i) =>
+    assert.deepEqual(w.dataSync(), unbroken.getWeights()[i].dataSync())
+  );
+  [unbroken, first, resumed].forEach((m) => m.dispose());
+});
