@@ -49,10 +49,10 @@ import {
   preprocess,
   speechLikeSignal,
 } from "../lib/audio/mod.ts";
-import { frameCount } from "../lib/audio/constants.ts";
+import { MODEL_INPUT_FRAMES } from "../lib/audio/constants.ts";
 import * as tf from "@tensorflow/tfjs";
 import { benchLstm, type LstmBenchResult } from "../lib/model/bench_lstm.ts";
-import { buildModel } from "../lib/model/architectures.ts";
+import { buildModel, type ModelSpec } from "../lib/model/architectures.ts";
 import { FusedDropout } from "../lib/model/fused_dropout.ts";
 import { benchRecording, type RecordingBenchResult } from "../lib/streaming/bench_recording.ts";
 import {
@@ -388,21 +388,32 @@ export async function measureRecipeTrainStep(
   options: TrainStepBenchOptions = {},
 ): Promise<{ tfjsMs: number; fusedMs: number }> {
   const repeats = options.repeats ?? 9;
-  const frames = options.frames ?? frameCount(MODEL_INPUT_SAMPLES);
-  const spec = { architecture: "lstm", frames, width: 15, classes: 8, seed: 3, dropout: 0.3 };
-  const fused = buildModel({ ...spec, architecture: "lstm" });
-  // The same network with tfjs's own Dropout layers and optimizer in place of the fused ones.
-  const input = tf.input({ shape: [frames, 15] });
+  const frames = options.frames ?? MODEL_INPUT_FRAMES;
+  const spec: ModelSpec = {
+    architecture: "lstm",
+    frames,
+    width: 15,
+    classes: EMOTION_LABELS.length,
+    seed: 3,
+    dropout: 0.3,
+  };
+  const fused = buildModel(spec);
+  // The same network (its layers, so its weights) with tfjs's own Dropout layers and optimizer
+  // in place of the fused ones.
+  const input = tf.input({ shape: [frames, spec.width] });
   let x = input;
   for (const layer of fused.layers.slice(1)) {
     x = (layer instanceof FusedDropout
-      ? tf.layers.dropout({ rate: 0.3, seed: layer.maskSeed })
+      ? tf.layers.dropout({ rate: spec.dropout!, seed: layer.maskSeed })
       : layer).apply(x) as tf.SymbolicTensor;
   }
   const reference = tf.model({ inputs: input, outputs: x });
   reference.compile({ optimizer: tf.train.rmsprop(0.001), loss: "categoricalCrossentropy" });
-  const batch = tf.randomNormal([32, frames, 15], 0, 1, "float32", 1);
-  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 8), "int32"), 8);
+  const batch = tf.randomNormal([32, frames, spec.width], 0, 1, "float32", 1);
+  const labels = tf.oneHot(
+    tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % spec.classes), "int32"),
+    spec.classes,
+  );
   let checksum = 0;
   const step = async (model: tf.LayersModel): Promise<number> => {
     const started = performance.now();
