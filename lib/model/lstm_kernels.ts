@@ -11,6 +11,21 @@
  */
 
 import { dense, gemmNT, type MatrixView, prepareRight, transpose } from "./gemm.ts";
+import { backwardScratch, forwardScratch, simdGatesAvailable } from "./simd_gates.ts";
+
+let simdGates = true;
+
+/**
+ * Turns the WebAssembly gate loops of {@link lstmForward} and {@link lstmBackward}
+ * (`simd_gates.ts`) on or off for every later call that does not choose itself, and returns the
+ * previous setting. Both routes give the same results bit for bit; the switch is there to
+ * compare them (tests, `deno task bench`).
+ */
+export function setSimdGates(enabled: boolean): boolean {
+  const previous = simdGates;
+  simdGates = enabled;
+  return previous;
+}
 
 /** Gate nonlinearities the fused kernels implement (tfjs's default is `hardSigmoid`). */
 export type GateActivation = "hardSigmoid" | "sigmoid";
@@ -156,7 +171,11 @@ export interface LstmTrace {
  * frames; only `h·recurrentKernel` has to run step by step, for all sequences of the batch at
  * once.
  */
-export function lstmForward(p: PreparedLstm, batch: LstmSequenceBatch): LstmTrace {
+export function lstmForward(
+  p: PreparedLstm,
+  batch: LstmSequenceBatch,
+  useSimd = simdGates,
+): LstmTrace {
   const { batchSize, timeSteps } = batch;
   const { inputSize, units } = p;
   const gateSize = 4 * units;
@@ -186,9 +205,15 @@ export function lstmForward(p: PreparedLstm, batch: LstmSequenceBatch): LstmTrac
     : mask;
 
   const rowCount = batchSize * timeSteps;
-  const gates = new Float32Array(rowCount * gateSize);
-  const cells = new Float32Array(rowCount * units);
-  const hidden = new Float32Array(rowCount * units);
+  // The gate loops run in simd_gates.ts's kernels where they can (same results bit for bit),
+  // on arrays in its scratch memory that are copied out at the end.
+  const simd = useSimd && simdGatesAvailable(units, p.hardSigmoid)
+    ? forwardScratch({ batchSize, timeSteps, units }, maskProcessed !== null)
+    : null;
+  if (simd !== null && maskProcessed !== null) simd.mask!.set(maskProcessed);
+  const gates = simd?.gates ?? new Float32Array(rowCount * gateSize);
+  const cells = simd?.cells ?? new Float32Array(rowCount * units);
+  const hidden = simd?.hidden ?? new Float32Array(rowCount * units);
 
   gemmNT(
     rowCount,
@@ -229,6 +254,10 @@ export function lstmForward(p: PreparedLstm, batch: LstmSequenceBatch): LstmTrac
           true,
         );
       }
+      if (simd !== null) {
+        simd.step(s);
+        continue;
+      }
       for (let b = 0; b < batchSize; b++) {
         const row = b * timeSteps + s;
         const zo = row * gateSize, ho = row * units, prev = ho - units;
@@ -267,9 +296,9 @@ export function lstmForward(p: PreparedLstm, batch: LstmSequenceBatch): LstmTrac
     maskProcessed,
     inputDropoutMask,
     recurrentDropoutMask,
-    gates,
-    cells,
-    hidden,
+    gates: simd === null ? gates : gates.slice(),
+    cells: simd === null ? cells : cells.slice(),
+    hidden: simd === null ? hidden : hidden.slice(),
   };
 }
 
@@ -296,6 +325,7 @@ export function lstmBackward(
   trace: LstmTrace,
   dOutput: Float32Array,
   returnSequences: boolean,
+  useSimd = simdGates,
 ): LstmGradients {
   const { batchSize, timeSteps, gates, cells, hidden, maskProcessed } = trace;
   const { inputDropoutMask, recurrentDropoutMask } = trace;
@@ -307,16 +337,32 @@ export function lstmBackward(
     throw new RangeError(`Expected dOutput of length ${expected}, but got ${dOutput.length}`);
   }
   const hard = p.hardSigmoid;
-  const dZ = new Float32Array(rowCount * gateSize);
-  const dhNext = new Float32Array(batchSize * units);
-  const dcNext = new Float32Array(batchSize * units);
-  const dhCarried = new Float32Array(batchSize * units);
+  const simd = useSimd && simdGatesAvailable(units, hard)
+    ? backwardScratch(
+      { batchSize, timeSteps, units },
+      gates,
+      cells,
+      maskProcessed,
+      dOutput,
+      returnSequences,
+    )
+    : null;
+  const dZ = simd?.dZ ?? new Float32Array(rowCount * gateSize);
+  const dhNext = simd?.dhNext ?? new Float32Array(batchSize * units);
+  const dcNext = new Float32Array(simd === null ? batchSize * units : 0);
+  const dhCarried = simd?.dhCarried ?? new Float32Array(batchSize * units);
   const seqGateStride = timeSteps * gateSize;
   const recurrent = prepareRight(dense(p.recurrentKernel, gateSize), units, gateSize);
   try {
     for (let s = timeSteps - 1; s >= 0; s--) {
       let anyMasked = false;
-      for (let b = 0; b < batchSize; b++) {
+      if (simd !== null) {
+        simd.step(s);
+        if (maskProcessed !== null) {
+          for (let b = 0; b < batchSize; b++) anyMasked ||= maskProcessed[b * timeSteps + s] === 0;
+        }
+      }
+      for (let b = 0; simd === null && b < batchSize; b++) {
         const row = b * timeSteps + s;
         const zo = row * gateSize, ho = row * units, bo = b * units;
         const keep = maskProcessed === null || maskProcessed[row] !== 0;

@@ -186,6 +186,79 @@ export const storeLane = (address: Code, value: Code, lane: number, offset = 0):
   ...uleb(offset),
   lane,
 ];
+/** Two f32 at `address + offset` widened to an f64x2 (`v128.load64_zero`, `f64x2.promote_low_f32x4`). */
+export const loadF32Pair = (address: Code, offset = 0): Code => [
+  ...address,
+  0xfd,
+  0x5d,
+  3,
+  ...uleb(offset),
+  0xfd,
+  0x5f,
+];
+/**
+ * Both lanes of an f64x2 rounded to f32 (as a `Float32Array` store rounds) and stored as two
+ * f32 at `address + offset` (`f32x4.demote_f64x2_zero`, `v128.store64_lane`).
+ */
+export const storeF32Pair = (address: Code, value: Code, offset = 0): Code => [
+  ...address,
+  ...value,
+  0xfd,
+  0x5e,
+  0xfd,
+  0x5b,
+  3,
+  ...uleb(offset),
+  0,
+];
+/** `f64x2.abs`. */
+export const fabs = (x: Code): Code => [...x, 0xfd, ...uleb(0xec)];
+/** `v128.any_true`: i32 1 when any bit of x is set. */
+export const anyTrue = (x: Code): Code => [...x, 0xfd, 0x53];
+/** Lane `lane` of an f64x2 as an f64 (`f64x2.extract_lane`). */
+export const lane = (x: Code, index: number): Code => [...x, 0xfd, 0x21, index];
+/** x with lane `index` replaced by the f64 `value` (`f64x2.replace_lane`). */
+export const replaceLane = (x: Code, index: number, value: Code): Code => [
+  ...x,
+  ...value,
+  0xfd,
+  0x22,
+  index,
+];
+/** `f64.const`. */
+export const f64 = (value: number): Code => [
+  0x44,
+  ...new Uint8Array(new Float64Array([value]).buffer),
+];
+/** Scalar f64 arithmetic: `f64.add`, `f64.sub`, `f64.mul`, `f64.div`. */
+export const f64add = (x: Code, y: Code): Code => [...x, ...y, 0xa0];
+/** `f64.sub`. */
+export const f64sub = (x: Code, y: Code): Code => [...x, ...y, 0xa1];
+/** `f64.mul`. */
+export const f64mul = (x: Code, y: Code): Code => [...x, ...y, 0xa2];
+/** `f64.div`. */
+export const f64div = (x: Code, y: Code): Code => [...x, ...y, 0xa3];
+/** `f64.abs` and `f64.neg`. */
+export const f64abs = (x: Code): Code => [...x, 0x99];
+/** `f64.neg`. */
+export const f64neg = (x: Code): Code => [...x, 0x9a];
+/** `f64.lt` and `f64.gt`: i32 1 where true (false for NaN). */
+export const f64lt = (x: Code, y: Code): Code => [...x, ...y, 0x63];
+/** `f64.gt`. */
+export const f64gt = (x: Code, y: Code): Code => [...x, ...y, 0x64];
+/** `f32.load` from `address + offset`. */
+export const loadF32 = (address: Code, offset = 0): Code => [...address, 0x2a, 2, ...uleb(offset)];
+/** `f32.ne` against 0: i32 1 where the f32 is not zero. */
+export const f32NonZero = (x: Code): Code => [...x, 0x43, 0, 0, 0, 0, 0x5c];
+/** `call` of function `index` (an import's index when the module has imports) on its arguments. */
+export const call = (index: number, ...args: Code[]): Code => [
+  ...args.flat(),
+  0x10,
+  ...uleb(index),
+];
+/** `i32.ne`. */
+export const ne = (x: Code, y: Code): Code => [...x, ...y, 0x47];
+
 /** `[lane first, lane second]` of the four f64 lanes of x (0, 1) and y (2, 3). */
 export const shuffle = (x: Code, y: Code, first: number, second: number): Code => [
   ...x,
@@ -276,16 +349,54 @@ export class Kernel {
   }
 }
 
-/** The module bytes: one exported function per kernel, memory imported as `env.memory`. */
-export function assemble(kernels: Kernel[]): Uint8Array<ArrayBuffer> {
-  const types = kernels.map((k) => [0x60, ...uleb(k.params.length), ...k.params, 0]);
-  const exports = kernels.map((k, i) => [...name(k.exportName), 0x00, ...uleb(i)]);
+/**
+ * A function the module imports as `env.<name>`, with f64 parameters and results: kernels call
+ * the `index`-th import with {@link call}`(index, …)`. It lets a kernel reach a JavaScript
+ * builtin (`Math.exp`) where it must return exactly what JavaScript returns.
+ */
+export interface FunctionImport {
+  /** The import's field name under `env`. */
+  name: string;
+  /** Number of f64 parameters. */
+  params: number;
+  /** Number of f64 results (0 or 1). */
+  results: number;
+}
+
+/**
+ * The module bytes: one exported function per kernel, memory imported as `env.memory`, and the
+ * `imports` as functions `0…imports.length − 1` (kernels follow them in the function index
+ * space).
+ */
+export function assemble(
+  kernels: Kernel[],
+  imports: readonly FunctionImport[] = [],
+): Uint8Array<ArrayBuffer> {
+  const types = [
+    ...kernels.map((k) => [0x60, ...uleb(k.params.length), ...k.params, 0]),
+    ...imports.map((f) => [
+      0x60,
+      ...uleb(f.params),
+      ...new Array(f.params).fill(F64),
+      ...uleb(f.results),
+      ...new Array(f.results).fill(F64),
+    ]),
+  ];
+  const importEntries = [
+    // The memory is imported, so that each user can own one and keep its views valid.
+    [...name("env"), ...name("memory"), 0x02, 0x00, ...uleb(1)],
+    ...imports.map((f, i) => [...name("env"), ...name(f.name), 0x00, ...uleb(kernels.length + i)]),
+  ];
+  const exports = kernels.map((k, i) => [
+    ...name(k.exportName),
+    0x00,
+    ...uleb(imports.length + i),
+  ]);
   return new Uint8Array([
     ...MODULE_HEADER,
     ...section(1, [...uleb(types.length), ...types.flat()]),
-    // The memory is imported, so that each user can own one and keep its views valid.
-    ...section(2, [...uleb(1), ...name("env"), ...name("memory"), 0x02, 0x00, ...uleb(1)]),
-    ...section(3, [...uleb(kernels.length), ...kernels.map((_, i) => i)]),
+    ...section(2, [...uleb(importEntries.length), ...importEntries.flat()]),
+    ...section(3, [...uleb(kernels.length), ...kernels.flatMap((_, i) => uleb(i))]),
     ...section(7, [...uleb(exports.length), ...exports.flat()]),
     ...section(10, [...uleb(kernels.length), ...kernels.flatMap((k) => k.body())]),
   ]);
@@ -293,23 +404,31 @@ export function assemble(kernels: Kernel[]): Uint8Array<ArrayBuffer> {
 
 /**
  * Compiles the kernels into a module, or returns null where the runtime rejects it (no
- * WebAssembly, or no SIMD); callers then use their scalar route.
+ * WebAssembly, or no SIMD); callers then use their scalar route. Modules with `imports` need
+ * them under `env` when instantiated ({@link instantiate}'s `functions`).
  */
-export function compileKernels(kernels: () => Kernel[]): WebAssembly.Module | null {
+export function compileKernels(
+  kernels: () => Kernel[],
+  imports: readonly FunctionImport[] = [],
+): WebAssembly.Module | null {
   try {
-    const bytes = assemble(kernels());
+    const bytes = assemble(kernels(), imports);
     return WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   } catch {
     return null;
   }
 }
 
-/** An instance of `module` on a fresh memory of at least `bytes` bytes, and that memory. */
+/**
+ * An instance of `module` on a fresh memory of at least `bytes` bytes, and that memory;
+ * `functions` supplies the module's function imports by name.
+ */
 export function instantiate(
   module: WebAssembly.Module,
   bytes: number,
+  functions: Record<string, (...args: number[]) => number> = {},
 ): { memory: WebAssembly.Memory; exports: WebAssembly.Exports } {
   const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-  const { exports } = new WebAssembly.Instance(module, { env: { memory } });
+  const { exports } = new WebAssembly.Instance(module, { env: { memory, ...functions } });
   return { memory, exports };
 }
