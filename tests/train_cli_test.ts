@@ -544,3 +544,73 @@ Deno.test("train refuses a wrong command line with a one-line reason", async () 
   assert.equal(alone.code, 2);
   assert.match(alone.stderr, /^train: --keep-tempo needs --augment K\n$/);
 });
+
+corpusTest(
+  "train-default trains the shipped ensemble's three networks and combines them",
+  async (dir) => {
+    const { stdout } = await run(
+      "train_default.ts",
+      ["--ravdess", `${dir}/ravdess`, "--epochs", "1", "--jobs", "2", "--out", "models/ens"],
+      dir,
+    );
+    const summary = JSON.parse(stdout.trim().split("\n").at(-1)!);
+    assert.equal(summary.model, "models/ens");
+    assert.equal(summary.jobs, 2);
+    assert.deepEqual(
+      summary.members.map((m: { name: string; seed: number; epochs: number }) => [
+        m.name,
+        m.seed,
+        m.epochs,
+      ]),
+      [
+        ["lstm-aug6-drop03-s3-speakers", 3, 1],
+        ["lstm-aug6-drop03-speakers", 1, 1],
+        ["lstm-aug6-drop03-s5-speakers", 5, 1],
+      ],
+    );
+    assert.ok(summary.wallMinutes > 0);
+    for (const m of summary.members) {
+      const config = JSON.parse(await Deno.readTextFile(`${dir}/models/${m.name}/config.json`));
+      assert.equal(config.augmentCopies, 6);
+      assert.equal(config.augmentCorpus, "ravdess");
+      assert.equal(config.dropout, 0.3);
+      assert.equal(config.protocol, "speakers");
+      assert.match(await Deno.readTextFile(`${dir}/.cache/train-logs/${m.name}.log`), /epoch/i);
+    }
+    const ensemble = JSON.parse(await Deno.readTextFile(`${dir}/models/ens/config.json`));
+    assert.deepEqual(
+      ensemble.members.map((m: { name: string }) => m.name),
+      summary.members.map((m: { name: string }) => m.name),
+    );
+    // The ensemble's weights are its members' weights in that order.
+    const parts = await Promise.all(
+      summary.members.map((m: { name: string }) =>
+        Deno.readFile(`${dir}/models/${m.name}/weights.bin`)
+      ),
+    );
+    const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) joined.set(p, (at += p.length) - p.length);
+    assert.deepEqual(await Deno.readFile(`${dir}/models/ens/weights.bin`), joined);
+  },
+);
+
+Deno.test("train-default refuses a missing corpus with a one-line reason and writes nothing", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${root}scripts/train_default.ts`, "--ravdess", `${dir}/nowhere`],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 2);
+    assert.equal(
+      new TextDecoder().decode(out.stderr),
+      `train-default: --ravdess ${dir}/nowhere is not a folder\n`,
+    );
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
