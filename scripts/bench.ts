@@ -18,6 +18,9 @@
  *   (batch 32 of 3 s clips, Dropout 0.3 after each fused LSTM, RMSProp) with `buildModel`'s fused
  *   Dropout and RMSProp, and the same step with tfjs's Dropout and RMSProp / with the fused ones
  *   (the same weights; bit-identical results, tested), alternated step by step; medians of 9.
+ * - `recipeTrainStepGateSpeedup`: that fused step with the LSTM gate loops in scalar JavaScript /
+ *   in the WebAssembly kernels of `lib/model/simd_gates.ts` (bit-identical results, tested),
+ *   alternated step by step in the same run; medians of 9.
  * - `chunkMsP50`, `chunkMsP99`, `incrementalVsWindowSpeedup`: live recording on the server
  *   (`lib/streaming/bench_recording.ts`), from one run over a 60 s recording.
  * - `segmentMs`, `segmentNetworkMs`: classifying one closed 3 s utterance with the shipped model
@@ -54,6 +57,7 @@ import * as tf from "@tensorflow/tfjs";
 import { benchLstm, type LstmBenchResult } from "../lib/model/bench_lstm.ts";
 import { buildModel, type ModelSpec } from "../lib/model/architectures.ts";
 import { FusedDropout } from "../lib/model/fused_dropout.ts";
+import { setSimdGates } from "../lib/model/lstm_kernels.ts";
 import { benchRecording, type RecordingBenchResult } from "../lib/streaming/bench_recording.ts";
 import {
   classifyRecording,
@@ -386,7 +390,7 @@ export interface TrainStepBenchOptions {
  */
 export async function measureRecipeTrainStep(
   options: TrainStepBenchOptions = {},
-): Promise<{ tfjsMs: number; fusedMs: number }> {
+): Promise<{ tfjsMs: number; fusedMs: number; scalarGatesMs: number; simdGatesMs: number }> {
   const repeats = options.repeats ?? 9;
   const frames = options.frames ?? MODEL_INPUT_FRAMES;
   const spec: ModelSpec = {
@@ -427,9 +431,19 @@ export async function measureRecipeTrainStep(
       () => step(fused),
       repeats,
     );
+    const withGates = (simd: boolean) => () => {
+      setSimdGates(simd);
+      return step(fused);
+    };
+    const [scalarGatesMs, simdGatesMs] = await alternatedMedians(
+      withGates(false),
+      withGates(true),
+      repeats,
+    );
     if (!Number.isFinite(checksum)) throw new Error("training loss was not finite");
-    return { tfjsMs, fusedMs };
+    return { tfjsMs, fusedMs, scalarGatesMs, simdGatesMs };
   } finally {
+    setSimdGates(true);
     tf.dispose([batch, labels]);
     fused.dispose();
     reference.optimizer.dispose();
@@ -457,9 +471,9 @@ function lstmFigures(): Promise<LstmBenchResult> {
   return lstmRun ??= benchLstm();
 }
 
-let trainStepRun: Promise<{ tfjsMs: number; fusedMs: number }> | null = null;
+let trainStepRun: ReturnType<typeof measureRecipeTrainStep> | null = null;
 /** One run of {@link measureRecipeTrainStep} shared by the training-step figures. */
-function trainStepFigures(): Promise<{ tfjsMs: number; fusedMs: number }> {
+function trainStepFigures(): ReturnType<typeof measureRecipeTrainStep> {
   return trainStepRun ??= measureRecipeTrainStep();
 }
 
@@ -506,6 +520,14 @@ export const MEASUREMENTS: Record<string, () => Measurement | Promise<Measuremen
       value: round2(tfjsMs / fusedMs),
       unit: "×",
       description: "that step with tfjs's Dropout and RMSProp / with the fused ones, same run",
+    };
+  },
+  recipeTrainStepGateSpeedup: async () => {
+    const { scalarGatesMs, simdGatesMs } = await trainStepFigures();
+    return {
+      value: round2(scalarGatesMs / simdGatesMs),
+      unit: "×",
+      description: "the fused step with scalar LSTM gate loops / with the SIMD ones, same run",
     };
   },
   chunkMsP50: async () => ({
