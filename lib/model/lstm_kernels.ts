@@ -12,6 +12,7 @@
 
 import { dense, gemmNT, type MatrixView, prepareRight, transpose } from "./gemm.ts";
 import { backwardScratch, forwardScratch, simdGatesAvailable } from "./simd_gates.ts";
+import { TANH_DENOMINATOR, TANH_NUMERATOR } from "./tanh_coefficients.ts";
 
 let simdGates = true;
 
@@ -485,11 +486,8 @@ export function hardSigmoid(x: number): number {
 
 // Odd numerator and even denominator of the rational minimax approximation that Eigen uses for
 // float32 tanh; accurate to below float32 rounding on |x| ≤ 7.9 (lstm_kernels_test.ts).
-const T1 = 4.89352455891786e-03, T3 = 6.37261928875436e-04, T5 = 1.48572235717979e-05;
-const T7 = 5.12229709037114e-08, T9 = -8.60467152213735e-11, T11 = 2.00018790482477e-13;
-const T13 = -2.76076847742355e-16;
-const U0 = 4.89352518554385e-03, U2 = 2.26843463243900e-03, U4 = 1.18534705686654e-04;
-const U6 = 1.19825839466702e-06;
+const [T1, T3, T5, T7, T9, T11, T13] = TANH_NUMERATOR;
+const [U0, U2, U4, U6] = TANH_DENOMINATOR;
 
 /**
  * tanh within 3e-8 of `Math.tanh` (less than float32 rounding, which is all the kernels keep),

@@ -61,18 +61,11 @@ import {
   storeF32Pair,
   V128,
 } from "../wasm/encoder.ts";
+import { TANH_DENOMINATOR, TANH_NUMERATOR } from "./tanh_coefficients.ts";
 
 // fastTanh's coefficients (lstm_kernels.ts), in the same order of evaluation.
-const TN = [
-  4.89352455891786e-03,
-  6.37261928875436e-04,
-  1.48572235717979e-05,
-  5.12229709037114e-08,
-  -8.60467152213735e-11,
-  2.00018790482477e-13,
-  -2.76076847742355e-16,
-];
-const TD = [4.89352518554385e-03, 2.26843463243900e-03, 1.18534705686654e-04, 1.19825839466702e-06];
+const TN = TANH_NUMERATOR;
+const TD = TANH_DENOMINATOR;
 const TANH_RATIONAL_LIMIT = 7.9;
 const TINY = 1e-30;
 const EXP = 0; // function index of the imported Math.exp

@@ -19,6 +19,7 @@
 import { I32, MODULE_HEADER, name, section, uleb, V128 } from "../wasm/encoder.ts";
 import { horizontalSums, op } from "../wasm/simd_f32.ts";
 import type { PreparedLstm } from "./lstm_kernels.ts";
+import { TANH_DENOMINATOR, TANH_NUMERATOR } from "./tanh_coefficients.ts";
 
 // Parameters (all i32): steps, unitBytes (4·units), recurrentT ([4u, u] row-major), bias ([4u]),
 // h0 ([u], the state before the first step), c ([u], updated in place), gates ([steps, 4u],
@@ -48,16 +49,8 @@ const V128_LOCALS = 14;
 
 // Odd numerator and even denominator of the float32 tanh approximation (as fastTanh), and the
 // point beyond which float32 tanh is ±1.
-const TN = [
-  4.89352455891786e-03,
-  6.37261928875436e-04,
-  1.48572235717979e-05,
-  5.12229709037114e-08,
-  -8.60467152213735e-11,
-  2.00018790482477e-13,
-  -2.76076847742355e-16,
-];
-const TD = [4.89352518554385e-03, 2.26843463243900e-03, 1.18534705686654e-04, 1.19825839466702e-06];
+const TN = TANH_NUMERATOR;
+const TD = TANH_DENOMINATOR;
 const TANH_CLAMP = 7.90531110763549805;
 
 /** Code leaving tanh of `x` (code leaving a v128) on the stack; uses TX, TX2 and TP. */
