@@ -1,9 +1,9 @@
 /**
  * The per-step gate loops of the training kernels (`lstmForward` and `lstmBackward` in
  * `lstm_kernels.ts`) as WebAssembly SIMD, two units per instruction, for layers with tfjs's
- * `hardSigmoid` gates and an even width. Between the recurrent products, a training step spends
- * most of its LSTM time in these loops; in scalar JavaScript they cost about as much as all the
- * matrix products together.
+ * `hardSigmoid` gates and an even width. In scalar JavaScript these loops took about 20 ms of a
+ * recipe layer's forward and backward pass (batch 32 × 94 steps × 64 units), about a quarter of
+ * it; here about 9 ms.
  *
  * The kernels are the scalar loops' arithmetic operation for operation, in float64 (`f64x2`)
  * with each value rounded to float32 where the scalar code stores it in a `Float32Array`, so
