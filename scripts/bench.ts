@@ -425,6 +425,7 @@ export async function measureRecipeTrainStep(
     checksum += Array.isArray(result) ? result[0] : result;
     return performance.now() - started;
   };
+  const previousGates = setSimdGates(true);
   try {
     const [tfjsMs, fusedMs] = await alternatedMedians(
       () => step(reference),
@@ -443,7 +444,7 @@ export async function measureRecipeTrainStep(
     if (!Number.isFinite(checksum)) throw new Error("training loss was not finite");
     return { tfjsMs, fusedMs, scalarGatesMs, simdGatesMs };
   } finally {
-    setSimdGates(true);
+    setSimdGates(previousGates);
     tf.dispose([batch, labels]);
     fused.dispose();
     reference.optimizer.dispose();

@@ -9,7 +9,7 @@
  *
  * Each network goes to `models/<its name>` (next to `--out`), its `train.ts` output to
  * `.cache/train-logs/<its name>.log`. `--jobs` defaults to the number of cores (at most 3): on
- * this project's 2-core machine, the 50-epoch network beside the two 30-epoch ones. `--epochs N`
+ * two cores, the 50-epoch network beside the two 30-epoch ones, one after the other. `--epochs N`
  * trains every network N epochs instead of its own (for trials; the result is not the shipped
  * model). Runs are seeded, so on the same machine the ensemble's `weights.bin` is the shipped
  * one byte for byte. The last stdout line is JSON: the ensemble, each network's minutes and best
@@ -19,6 +19,7 @@
  * Features come from `.cache/features`; with a cold cache every network computes the ones it
  * misses, so a first run is faster with `--jobs 1` or after one `train.ts` run has filled it.
  */
+import { dirname } from "node:path";
 import { failAndExit, intFlag, parseCli, UsageError } from "../lib/cli/args.ts";
 import { readModelConfig } from "../lib/model/model_files.ts";
 
@@ -48,7 +49,7 @@ const root = new URL("..", import.meta.url).pathname;
 const CHILD_PERMISSIONS = ["--allow-read", "--allow-write", "--allow-env", "--allow-sys"];
 const minutes = (ms: number) => Math.round(ms / 600) / 100;
 
-/** Runs `scripts/<script>` in a child Deno with its output appended to `log` (or inherited). */
+/** Runs `scripts/<script>` in a child Deno with its output written to `log` (or inherited). */
 async function runScript(script: string, args: string[], log: string | null): Promise<void> {
   const file = log === null
     ? null
@@ -123,7 +124,7 @@ async function main(argv: string[]) {
   if (jobs < 1) throw new UsageError(`Expected --jobs to be at least 1, but got ${jobs}`);
   const epochsOverride = values.epochs === undefined ? null : intFlag("epochs", values.epochs, 0);
   if (epochsOverride === 0) throw new UsageError("Expected --epochs to be at least 1, but got 0");
-  const modelsDir = out.includes("/") ? out.slice(0, out.lastIndexOf("/")) : ".";
+  const modelsDir = dirname(out);
   const corpora = ["--ravdess", values.ravdess, ...(values.tess ? ["--tess", values.tess] : [])];
   await Deno.mkdir(".cache/train-logs", { recursive: true });
 

@@ -209,9 +209,8 @@ export function lstmForward(
   // The gate loops run in simd_gates.ts's kernels where they can (same results bit for bit),
   // on arrays in its scratch memory that are copied out at the end.
   const simd = useSimd && simdGatesAvailable(units, p.hardSigmoid)
-    ? forwardScratch({ batchSize, timeSteps, units }, maskProcessed !== null)
+    ? forwardScratch({ batchSize, timeSteps, units }, maskProcessed)
     : null;
-  if (simd !== null && maskProcessed !== null) simd.mask!.set(maskProcessed);
   const gates = simd?.gates ?? new Float32Array(rowCount * gateSize);
   const cells = simd?.cells ?? new Float32Array(rowCount * units);
   const hidden = simd?.hidden ?? new Float32Array(rowCount * units);
@@ -350,6 +349,7 @@ export function lstmBackward(
     : null;
   const dZ = simd?.dZ ?? new Float32Array(rowCount * gateSize);
   const dhNext = simd?.dhNext ?? new Float32Array(batchSize * units);
+  // The kernels keep dcNext in the scratch.
   const dcNext = new Float32Array(simd === null ? batchSize * units : 0);
   const dhCarried = simd?.dhCarried ?? new Float32Array(batchSize * units);
   const seqGateStride = timeSteps * gateSize;
@@ -358,36 +358,34 @@ export function lstmBackward(
     for (let s = timeSteps - 1; s >= 0; s--) {
       let anyMasked = false;
       if (simd !== null) {
-        simd.step(s);
-        if (maskProcessed !== null) {
-          for (let b = 0; b < batchSize; b++) anyMasked ||= maskProcessed[b * timeSteps + s] === 0;
-        }
-      }
-      for (let b = 0; simd === null && b < batchSize; b++) {
-        const row = b * timeSteps + s;
-        const zo = row * gateSize, ho = row * units, bo = b * units;
-        const keep = maskProcessed === null || maskProcessed[row] !== 0;
-        const dyOffset = returnSequences ? ho : (s === timeSteps - 1 ? bo : -1);
-        if (!keep) {
-          anyMasked = true;
-          for (let k = 0; k < units; k++) {
-            dhCarried[bo + k] = dhNext[bo + k] + (dyOffset >= 0 ? dOutput[dyOffset + k] : 0);
+        anyMasked = simd.step(s);
+      } else {
+        for (let b = 0; b < batchSize; b++) {
+          const row = b * timeSteps + s;
+          const zo = row * gateSize, ho = row * units, bo = b * units;
+          const keep = maskProcessed === null || maskProcessed[row] !== 0;
+          const dyOffset = returnSequences ? ho : (s === timeSteps - 1 ? bo : -1);
+          if (!keep) {
+            anyMasked = true;
+            for (let k = 0; k < units; k++) {
+              dhCarried[bo + k] = dhNext[bo + k] + (dyOffset >= 0 ? dOutput[dyOffset + k] : 0);
+            }
+            continue;
           }
-          continue;
-        }
-        for (let k = 0; k < units; k++) {
-          const dh = dhNext[bo + k] + (dyOffset >= 0 ? dOutput[dyOffset + k] : 0);
-          const i = gates[zo + k], f = gates[zo + units + k];
-          const g = gates[zo + 2 * units + k], o = gates[zo + 3 * units + k];
-          const cPrev = s > 0 ? cells[ho - units + k] : 0;
-          const tc = fastTanh(cells[ho + k]);
-          const dc = dcNext[bo + k] + dh * o * (1 - tc * tc);
-          dcNext[bo + k] = flushTiny(dc * f);
-          const dI = dc * g, dF = dc * cPrev, dG = dc * i, dO = dh * tc;
-          dZ[zo + k] = flushTiny(dI * (hard ? hardSigmoidSlope(i) : i * (1 - i)));
-          dZ[zo + units + k] = flushTiny(dF * (hard ? hardSigmoidSlope(f) : f * (1 - f)));
-          dZ[zo + 2 * units + k] = flushTiny(dG * (1 - g * g));
-          dZ[zo + 3 * units + k] = flushTiny(dO * (hard ? hardSigmoidSlope(o) : o * (1 - o)));
+          for (let k = 0; k < units; k++) {
+            const dh = dhNext[bo + k] + (dyOffset >= 0 ? dOutput[dyOffset + k] : 0);
+            const i = gates[zo + k], f = gates[zo + units + k];
+            const g = gates[zo + 2 * units + k], o = gates[zo + 3 * units + k];
+            const cPrev = s > 0 ? cells[ho - units + k] : 0;
+            const tc = fastTanh(cells[ho + k]);
+            const dc = dcNext[bo + k] + dh * o * (1 - tc * tc);
+            dcNext[bo + k] = flushTiny(dc * f);
+            const dI = dc * g, dF = dc * cPrev, dG = dc * i, dO = dh * tc;
+            dZ[zo + k] = flushTiny(dI * (hard ? hardSigmoidSlope(i) : i * (1 - i)));
+            dZ[zo + units + k] = flushTiny(dF * (hard ? hardSigmoidSlope(f) : f * (1 - f)));
+            dZ[zo + 2 * units + k] = flushTiny(dG * (1 - g * g));
+            dZ[zo + 3 * units + k] = flushTiny(dO * (hard ? hardSigmoidSlope(o) : o * (1 - o)));
+          }
         }
       }
       if (s > 0) {

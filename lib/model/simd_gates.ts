@@ -1,9 +1,9 @@
 /**
  * The per-step gate loops of the training kernels (`lstmForward` and `lstmBackward` in
  * `lstm_kernels.ts`) as WebAssembly SIMD, two units per instruction, for layers with tfjs's
- * `hardSigmoid` gates and an even width. In scalar JavaScript these loops took about 20 ms of a
- * recipe layer's forward and backward pass (batch 32 × 94 steps × 64 units), about a quarter of
- * it; here about 9 ms.
+ * `hardSigmoid` gates and an even width. A forward and backward pass of the recipe's first layer
+ * (batch 32 × 94 steps × 64 units) took 57–59 ms with the scalar loops and 38–40 ms with these,
+ * the second layer 62–73 and 48–52 ms (medians of 20, the routes alternated, two runs).
  *
  * The kernels are the scalar loops' arithmetic operation for operation, in float64 (`f64x2`)
  * with each value rounded to float32 where the scalar code stores it in a `Float32Array`, so
@@ -339,37 +339,42 @@ export interface GateGeometry {
 
 /**
  * Scratch arrays for one forward pass: `gates` (`[batch, time, 4u]`), `cells` and `hidden`
- * (`[batch, time, u]`), `mask` (`[batch, time]`, only when the batch has one), and `step(s)`,
- * which runs step `s`'s gate loop once `gates` holds the step's pre-activations. Valid until the
- * next call into this module.
+ * (`[batch, time, u]`), and `step(s)`, which runs step `s`'s gate loop once `gates` holds the
+ * step's pre-activations. Valid until the next call into this module.
  */
 export interface ForwardScratch {
   gates: Float32Array;
   cells: Float32Array;
   hidden: Float32Array;
-  mask: Float32Array | null;
   step(s: number): void;
 }
 
-/** Prepares the scratch for a forward pass; null where {@link simdGatesAvailable} is false. */
-export function forwardScratch(g: GateGeometry, masked: boolean): ForwardScratch | null {
+/**
+ * Prepares the scratch for a forward pass over a batch with `mask` (`[batch, time]` in
+ * processing order, copied in) or none; null where the kernels cannot run.
+ */
+export function forwardScratch(
+  g: GateGeometry,
+  mask: Float32Array | null,
+): ForwardScratch | null {
   const s = kernels();
   if (s === null) return null;
   const { batchSize, timeSteps, units } = g;
   const rows = batchSize * timeSteps;
+  const masked = mask !== null;
   const { views, addresses } = layout(s, units, [
     rows * 4 * units,
     rows * units,
     rows * units,
     masked ? rows : 0,
   ]);
+  if (masked) views[3].set(mask);
   const [zA, cA, hA, mA] = addresses;
   const unitBytes = 4 * units, seqUnit = timeSteps * unitBytes, seqGate = 4 * seqUnit;
   return {
     gates: views[0],
     cells: views[1],
     hidden: views[2],
-    mask: masked ? views[3] : null,
     step(t) {
       const row = t * unitBytes;
       s.forward(
@@ -393,14 +398,14 @@ export function forwardScratch(g: GateGeometry, masked: boolean): ForwardScratch
 /**
  * Scratch arrays for one backward pass: copies of the trace's `gates` and `cells`, the gate
  * gradients `dZ` (zero), the `[batch, u]` arrays `dhNext`, `dcNext` and `dhCarried` (zero), the
- * mask (when given) and `dOutput`; `step(s)` runs step `s`'s gate loop. Valid until the next call
- * into this module.
+ * mask (when given) and `dOutput`; `step(s)` runs step `s`'s gate loop and returns whether any
+ * sequence is masked at that step. Valid until the next call into this module.
  */
 export interface BackwardScratch {
   dZ: Float32Array;
   dhNext: Float32Array;
   dhCarried: Float32Array;
-  step(s: number): void;
+  step(s: number): boolean;
 }
 
 /** Prepares the scratch for a backward pass; null where the kernels cannot run. */
@@ -458,6 +463,9 @@ export function backwardScratch(
         seqGate,
         seqUnit,
       );
+      if (mask === null) return false;
+      for (let b = 0; b < batchSize; b++) if (mask[b * timeSteps + t] === 0) return true;
+      return false;
     },
   };
 }

@@ -230,7 +230,7 @@ export const f64 = (value: number): Code => [
   0x44,
   ...new Uint8Array(new Float64Array([value]).buffer),
 ];
-/** Scalar f64 arithmetic: `f64.add`, `f64.sub`, `f64.mul`, `f64.div`. */
+/** `f64.add`. */
 export const f64add = (x: Code, y: Code): Code => [...x, ...y, 0xa0];
 /** `f64.sub`. */
 export const f64sub = (x: Code, y: Code): Code => [...x, ...y, 0xa1];
@@ -238,13 +238,13 @@ export const f64sub = (x: Code, y: Code): Code => [...x, ...y, 0xa1];
 export const f64mul = (x: Code, y: Code): Code => [...x, ...y, 0xa2];
 /** `f64.div`. */
 export const f64div = (x: Code, y: Code): Code => [...x, ...y, 0xa3];
-/** `f64.abs` and `f64.neg`. */
+/** `f64.abs`. */
 export const f64abs = (x: Code): Code => [...x, 0x99];
 /** `f64.neg`. */
 export const f64neg = (x: Code): Code => [...x, 0x9a];
-/** `f64.lt` and `f64.gt`: i32 1 where true (false for NaN). */
+/** `f64.lt`: i32 1 where x < y (0 when either is NaN). */
 export const f64lt = (x: Code, y: Code): Code => [...x, ...y, 0x63];
-/** `f64.gt`. */
+/** `f64.gt`: i32 1 where x > y (0 when either is NaN). */
 export const f64gt = (x: Code, y: Code): Code => [...x, ...y, 0x64];
 /** `f32.load` from `address + offset`. */
 export const loadF32 = (address: Code, offset = 0): Code => [...address, 0x2a, 2, ...uleb(offset)];
@@ -256,8 +256,6 @@ export const call = (index: number, ...args: Code[]): Code => [
   0x10,
   ...uleb(index),
 ];
-/** `i32.ne`. */
-export const ne = (x: Code, y: Code): Code => [...x, ...y, 0x47];
 
 /** `[lane first, lane second]` of the four f64 lanes of x (0, 1) and y (2, 3). */
 export const shuffle = (x: Code, y: Code, first: number, second: number): Code => [
