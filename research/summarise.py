@@ -33,6 +33,8 @@ def recipe(r):
     name = r["input"]
     if r.get("bidirectional"):
         name += ", BiLSTM"
+    if r.get("pool", "last") != "last":
+        name += f", {r['pool']} pooling"
     if r.get("smooth"):
         name += f", label smoothing {r['smooth']}"
     if r.get("adversary"):

@@ -23,6 +23,7 @@ Usage: python3 research/sweep.py --data DIR --out FILE [--plan NAME] [--only GRO
 import argparse
 import json
 import math
+import os
 import sys
 import time
 
@@ -44,6 +45,8 @@ FOLDS = [
 VOICED_RMS = 5e-4
 CLASSES = 8
 RECIPE_AUGMENTATION = "speed 0.9-1.1"
+DELTA_WIDTH = 9  # librosa.feature.delta's default
+POOLS = ("last", "mean", "attention")
 
 
 def load(data_dir):
@@ -103,6 +106,7 @@ class Inputs:
     """Each slot's input transform of a batch of raw features (on the device)."""
 
     def __init__(self, x, spk, actor, aug, n_spk, device):
+        self.base = x.shape[2]
         mean, std = speaker_stats(x, spk, aug, n_spk)
         self.spk_mean = torch.tensor(mean, device=device)
         self.spk_std = torch.tensor(std, device=device)
@@ -117,9 +121,18 @@ class Inputs:
 
     @staticmethod
     def width(kind, base):
+        if kind == "delta":
+            return 3 * base
         return base + 1 if kind == "speaker+flag" else base
 
     def apply(self, kind, fold, xb, sb):
+        """`xb` holds each row's raw features, or the raw features and their deltas (as
+        `run_group` precomputes them for a block with "delta" slots)."""
+        if kind == "delta":
+            if xb.shape[2] == 3 * self.base:
+                return xb
+            return torch.cat([xb, delta(xb, 1), delta(xb, 2)], dim=2)
+        xb = xb[:, :, :self.base]
         if kind == "raw":
             return xb
         if kind == "standard":
@@ -132,6 +145,36 @@ class Inputs:
         if kind == "speaker+flag":
             return torch.cat([z * voiced, voiced], dim=2)
         raise ValueError(kind)
+
+
+def delta_coefficients(order, width=DELTA_WIDTH):
+    """The filter of `librosa.feature.delta(width=width, order=order)` away from the edges:
+    the `order`-th derivative at the window's centre of the least-squares polynomial of degree
+    `order` through the window (`scipy.signal.savgol_coeffs(width, order, deriv=order,
+    use="dot")`), written out so that the check needs no scipy."""
+    n = np.arange(width, dtype=np.float64) - width // 2
+    basis = np.vander(n, order + 1, increasing=True)  # width x (order + 1)
+    # Row `order` of the pseudo-inverse gives the fitted coefficient of n**order.
+    coeff = np.linalg.pinv(basis)[order]
+    return coeff * math.factorial(order)
+
+
+def delta(xb, order, width=DELTA_WIDTH):
+    """`librosa.feature.delta(x, width, order, axis=time, mode="interp")` of a batch of frames
+    (batch x frames x features). With mode "interp" the edge frames get the derivative of the
+    polynomial fitted to the first (last) `width` frames, which for these fits (degree =
+    derivative order) is constant: the value of the first (last) full window."""
+    b, t, f = xb.shape
+    if t < width:
+        raise ValueError(f"delta needs at least {width} frames, got {t}")
+    k = torch.tensor(delta_coefficients(order, width), dtype=xb.dtype, device=xb.device)
+    cols = xb.transpose(1, 2).reshape(b * f, 1, t)
+    inner = F.conv1d(cols, k.view(1, 1, width)).view(b, f, t - width + 1)
+    half = width // 2
+    out = torch.cat(
+        [inner[:, :, :1].expand(b, f, half), inner, inner[:, :, -1:].expand(b, f, half)], dim=2
+    )
+    return out.transpose(1, 2)
 
 
 class GradReverse(torch.autograd.Function):
@@ -155,11 +198,19 @@ class BlockNet(nn.Module):
     the forward direction's last state and the backward direction's state after the whole
     sequence, at the first frame)."""
 
-    def __init__(self, widths, hidden, n_spk, seeds, bidirectional=False):
+    def __init__(self, widths, hidden, n_spk, seeds, bidirectional=False, pool="last"):
         super().__init__()
         m = len(widths)
         self.m, self.h, self.widths = m, hidden, widths
         self.dirs = 2 if bidirectional else 1
+        if pool not in POOLS:
+            raise ValueError(f"pool must be one of {POOLS}, got {pool}")
+        if pool != "last" and bidirectional:
+            raise ValueError("pooling over the sequence is only built for the LSTM")
+        self.pool = pool
+        # Attention pooling: each slot scores its own second-layer outputs with its own vector
+        # (zero at start: the mean over frames), softmax over frames, weighted sum.
+        self.att = nn.Parameter(torch.zeros(m, hidden)) if pool == "attention" else None
         self.offsets = np.concatenate([[0], np.cumsum(widths)])
         mh = m * hidden
         self.l1 = nn.LSTM(int(sum(widths)), mh, batch_first=True, bidirectional=bidirectional)
@@ -241,12 +292,25 @@ class BlockNet(nn.Module):
             if p.grad is not None and name in self.masks:
                 p.grad.mul_(self.masks[name])
 
+    def _pooled(self, out2):
+        """Each slot's summary of its second layer's outputs (batch x M*H)."""
+        mh = self.m * self.h
+        if self.pool == "last":
+            if self.dirs == 1:
+                return out2[:, -1]
+            return torch.cat([out2[:, -1, :mh], out2[:, 0, mh:]], 1)
+        b, t, _ = out2.shape
+        seq = out2.view(b, t, self.m, self.h)
+        if self.pool == "mean":
+            return seq.mean(1).reshape(b, mh)
+        weights = torch.softmax(torch.einsum("btmh,mh->btm", seq, self.att), dim=1)
+        return torch.einsum("btm,btmh->bmh", weights, seq).reshape(b, mh)
+
     def forward(self, x, dropout, adv_scale=None):
         out1, _ = self.l1(x)
         out1 = dropout_slots(out1, dropout, self.m, self.h, self.training)
         out2, _ = self.l2(out1)
-        mh = self.m * self.h
-        last = out2[:, -1] if self.dirs == 1 else torch.cat([out2[:, -1, :mh], out2[:, 0, mh:]], 1)
+        last = self._pooled(out2)
         last = dropout_slots(last, dropout, self.m, self.h, self.training)
         logits = self.fc(last).view(-1, self.m, CLASSES)
         adv = None
@@ -267,9 +331,10 @@ def dropout_slots(x, rates, m, h, training):
     return (x.view(shape) * mask).view(x.shape)
 
 
-def run_group(data, inputs, group, device, log):
+def run_group(data, inputs, group, device, log, on_epoch=None):
     """Trains every slot of `group` together on `inputs` (an `Inputs` of `data`); returns one
-    result per slot."""
+    result per slot. `on_epoch(results)`, if given, gets the results so far (each slot's best
+    epoch yet) after every epoch."""
     x, spk, actor, label, aug, speakers, _ = data
     slots = group["slots"]
     hidden = group.get("hidden", 64)
@@ -282,8 +347,13 @@ def run_group(data, inputs, group, device, log):
     bidirectional = {bool(s.get("bidirectional")) for s in slots}
     if len(bidirectional) > 1:
         raise ValueError("a block cannot mix LSTM and BiLSTM slots: give them their own groups")
+    pools = {s.get("pool", "last") for s in slots}
+    if len(pools) > 1:
+        raise ValueError("a block cannot mix poolings: give them their own groups")
     seeds = [s["seed"] * 1000 + 7 for s in slots]
-    net = BlockNet(widths, hidden, len(speakers), seeds, bidirectional.pop()).to(device)
+    net = BlockNet(
+        widths, hidden, len(speakers), seeds, bidirectional.pop(), pools.pop()
+    ).to(device)
     opt = torch.optim.RMSprop(net.parameters(), lr=lr, alpha=0.9, eps=1e-7)
     m = len(slots)
     rates = torch.tensor([s.get("dropout", 0.3) for s in slots], device=device)
@@ -292,6 +362,12 @@ def run_group(data, inputs, group, device, log):
     use_adv = bool((adv_w > 0).any())
 
     xt = torch.tensor(x, device=device)
+    if any(s["input"] == "delta" for s in slots):
+        # Each row's deltas once, beside its raw features (the "delta" input reads all three,
+        # the others the raw features only): per batch they cost more than the networks.
+        xt = torch.cat(
+            [torch.cat([c, delta(c, 1), delta(c, 2)], dim=2) for c in xt.split(1000)], dim=0
+        )
     st = torch.tensor(spk, device=device)
     yt = torch.tensor(label, device=device)
     train_rows = np.zeros((len(x), m), bool)
@@ -364,12 +440,22 @@ def run_group(data, inputs, group, device, log):
                 np.add.at(mean, at, copy_probs[j])
                 mean /= np.bincount(at, minlength=len(eval_rows)).clip(min=1)[:, None]
                 best[j]["copies"] = mean[tmask]
+        if on_epoch is not None:
+            on_epoch(slot_results(group, slots, best, history, trained_actors, eval_y, eval_actor,
+                                  copies is not None, hidden))
         if epoch == 1 or epoch % 10 == 0:
             log(
                 f"  epoch {epoch}/{epochs}: {time.time() - started:.1f}s, "
                 f"mean loss {float(total.mean()) / math.ceil(len(order) / batch):.3f}, "
                 f"mean val {np.mean([h[-1][0] for h in history]):.3f}"
             )
+    results = slot_results(group, slots, best, history, trained_actors, eval_y, eval_actor,
+                           copies is not None, hidden)
+    return results, time.time() - started
+
+
+def slot_results(group, slots, best, history, trained_actors, eval_y, eval_actor, tta, hidden):
+    """One result per slot, at its best epoch so far."""
     results = []
     for j, s in enumerate(slots):
         test, _ = FOLDS[s["fold"]]
@@ -387,11 +473,11 @@ def run_group(data, inputs, group, device, log):
             "history": history[j],
             **(
                 {"test_copies_probs": np.round(best[j]["copies"], 5).tolist()}
-                if copies is not None
+                if tta
                 else {}
             ),
         })
-    return results, time.time() - started
+    return results
 
 
 def copy_rows(aug, actor, spk, label, eval_rows):
@@ -439,10 +525,65 @@ def predict(net, inputs, slots, xs, ss, chunk=600):
 
 def check_blocks(device):
     """A slot of a block network equals a separate network with that slot's weights, for the
-    LSTM and the BiLSTM."""
+    LSTM and the BiLSTM; a pooled slot reads only its own inputs; the deltas are librosa's."""
     for bidirectional in (False, True):
         check_block(device, bidirectional)
+    for pool in ("mean", "attention"):
+        check_pooled(device, pool)
+    check_delta(device)
     return True
+
+
+def check_pooled(device, pool):
+    """After a few training steps, changing one slot's inputs moves that slot's logits and
+    no other slot's, and mean pooling is the mean of the outputs over frames."""
+    torch.manual_seed(0)
+    widths, h = [3, 4, 3], 5
+    net = BlockNet(widths, h, 2, [1, 2, 3], pool=pool).to(device)
+    x = torch.randn(4, 6, sum(widths), device=device)
+    opt = torch.optim.RMSprop(net.parameters(), lr=1e-2, alpha=0.9, eps=1e-7)
+    for _ in range(3):
+        logits, _ = net(x, torch.full((3,), 0.2, device=device))
+        loss = logits.logsumexp(2).sum()
+        opt.zero_grad()
+        loss.backward()
+        net.mask_grads()
+        opt.step()
+    if pool == "attention":
+        assert float(net.att.detach().abs().max()) > 0, "attention weights did not train"
+    net.eval()
+    with torch.no_grad():
+        base, _ = net(x, None)
+        for i in range(3):
+            c0, c1 = int(net.offsets[i]), int(net.offsets[i + 1])
+            moved = x.clone()
+            moved[:, :, c0:c1] += torch.randn_like(moved[:, :, c0:c1])
+            out, _ = net(moved, None)
+            for j in range(3):
+                change = float((out[:, j] - base[:, j]).abs().max())
+                if j == i:
+                    assert change > 1e-4, f"{pool} slot {i} ignores its own inputs"
+                else:
+                    assert change < 1e-6, f"{pool} slot {j} moved by {change} with slot {i}'s inputs"
+        if pool == "mean":
+            out2, _ = net.l2(net.l1(x)[0])
+            want = net.fc(out2.mean(1)).view(-1, 3, CLASSES)
+            err = float((want - base).abs().max())
+            assert err < 1e-4, f"mean pooling differs from the mean over frames by {err}"
+
+
+def check_delta(device):
+    """`delta` against scipy's Savitzky-Golay filter, which `librosa.feature.delta` calls."""
+    try:
+        from scipy.signal import savgol_filter
+    except ImportError:
+        return
+    x = np.random.default_rng(0).normal(size=(2, 30, 3)) * 50
+    xt = torch.tensor(x, dtype=torch.float64, device=device)
+    for order in (1, 2):
+        ref = savgol_filter(x, DELTA_WIDTH, order, deriv=order, mode="interp", axis=1)
+        err = float(np.abs(delta(xt, order).cpu().numpy() - ref).max())
+        assert err < 1e-9, f"delta of order {order} differs from librosa's by {err}"
 
 
 def check_block(device, bidirectional):
@@ -586,6 +727,30 @@ PLANS = {
             "slots": slots_of(["raw"], ALL_FOLDS, [9, 10, 11, 12, 13, 14, 15, 16]),
         },
     ],
+    # The issue's levers not yet ranked on five folds: first- and second-order deltas
+    # (librosa's, width 9) beside the raw features, and pooling the second layer's outputs over
+    # the frames (their mean, or attention: a learned score per frame) instead of its last
+    # state, alone and with the deltas; with the recipe itself in the same batch order. Four
+    # seeds each. Run as five processes of one block each (`--block 20 --part K/5`).
+    "levers": [
+        {"name": "recipe", "seed": 21, "slots": slots_of(["raw"], ALL_FOLDS, [1, 2, 3, 4])},
+        {"name": "delta", "seed": 21, "slots": slots_of(["delta"], ALL_FOLDS, [1, 2, 3, 4])},
+        {
+            "name": "attention",
+            "seed": 21,
+            "slots": slots_of(["raw"], ALL_FOLDS, [1, 2, 3, 4], pool="attention"),
+        },
+        {
+            "name": "mean",
+            "seed": 21,
+            "slots": slots_of(["raw"], ALL_FOLDS, [1, 2, 3, 4], pool="mean"),
+        },
+        {
+            "name": "delta-attention",
+            "seed": 21,
+            "slots": slots_of(["delta"], ALL_FOLDS, [1, 2, 3, 4], pool="attention"),
+        },
+    ],
     # More seeds of the recipe on every fold (with "main"'s two: eight), for the accuracy of an
     # ensemble against its number of networks. Batches in another order than "main"'s.
     "seeds": [
@@ -607,6 +772,10 @@ def main():
     )
     ap.add_argument("--tf32", action="store_true", help="let matrix products use TF32")
     ap.add_argument("--check", action="store_true", help="check the block network and stop")
+    ap.add_argument(
+        "--save-every-epoch", action="store_true",
+        help="write the results so far (each slot's best epoch yet) after every epoch",
+    )
     args = ap.parse_args()
     device = "cuda" if torch.cuda.is_available() else "cpu"
     torch.backends.cuda.matmul.allow_tf32 = args.tf32
@@ -642,11 +811,19 @@ def main():
                 continue
             chunk = {**group, "slots": group["slots"][b:b + block]}
             log(f"group {group['name']}: slots {b + 1}-{b + len(chunk['slots'])}")
-            res, seconds = run_group(data, inputs, chunk, device, log)
+            def save(res, partial):
+                # Written whole, then renamed: a run stopped mid-write leaves the last file.
+                with open(args.out + ".tmp", "w") as f:
+                    json.dump({"device": device, "results": results + res, "partial": partial}, f)
+                os.replace(args.out + ".tmp", args.out)
+
+            res, seconds = run_group(
+                data, inputs, chunk, device, log,
+                on_epoch=(lambda r: save(r, True)) if args.save_every_epoch else None,
+            )
             results.extend(res)
             log(f"  done in {seconds:.0f}s")
-            with open(args.out, "w") as f:
-                json.dump({"device": device, "results": results}, f)
+            save([], False)
         table(results, log)
 
 
