@@ -129,9 +129,9 @@ class Inputs:
         """`xb` holds each row's raw features, or the raw features and their deltas (as
         `run_group` precomputes them for a block with "delta" slots)."""
         if kind == "delta":
-            if xb.shape[2] == 3 * self.base:
-                return xb
-            return torch.cat([xb, delta(xb, 1), delta(xb, 2)], dim=2)
+            if xb.shape[2] != 3 * self.base:
+                raise ValueError("delta slots read the deltas that run_group precomputes")
+            return xb
         xb = xb[:, :, :self.base]
         if kind == "raw":
             return xb

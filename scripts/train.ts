@@ -355,7 +355,7 @@ async function main(argv: string[]) {
     learningRate,
     units,
     dropout,
-    dropoutMasks: dropoutMasks === "fresh" ? "fresh" : undefined,
+    dropoutMasks: settings.dropoutMasks,
   });
   let resumed = null;
   if (values.resume) {

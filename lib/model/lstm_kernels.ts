@@ -12,7 +12,12 @@
 
 import { dense, gemmNT, type MatrixView, prepareRight, transpose } from "./gemm.ts";
 import { backwardScratch, forwardScratch, simdGatesAvailable } from "./simd_gates.ts";
-import { TANH_DENOMINATOR, TANH_NUMERATOR } from "./tanh_coefficients.ts";
+import {
+  FLUSH_BELOW,
+  TANH_DENOMINATOR,
+  TANH_NUMERATOR,
+  TANH_RATIONAL_LIMIT,
+} from "./kernel_constants.ts";
 
 let simdGates = true;
 
@@ -483,7 +488,7 @@ export function hardSigmoid(x: number): number {
 }
 
 // Odd numerator and even denominator of the rational minimax approximation that Eigen uses for
-// float32 tanh; accurate to below float32 rounding on |x| ≤ 7.9 (lstm_kernels_test.ts).
+// float32 tanh; accurate to below float32 rounding on |x| ≤ TANH_RATIONAL_LIMIT (lstm_kernels_test.ts).
 const [T1, T3, T5, T7, T9, T11, T13] = TANH_NUMERATOR;
 const [U0, U2, U4, U6] = TANH_DENOMINATOR;
 
@@ -493,7 +498,7 @@ const [U0, U2, U4, U6] = TANH_DENOMINATOR;
  * `Math.tanh` took about a third of the kernels' time in a training step.
  */
 export function fastTanh(x: number): number {
-  if (x > 7.9 || x < -7.9) {
+  if (x > TANH_RATIONAL_LIMIT || x < -TANH_RATIONAL_LIMIT) {
     const e = Math.exp(-2 * Math.abs(x));
     const t = (1 - e) / (1 + e);
     return x < 0 ? -t : t;
@@ -512,7 +517,7 @@ export function sigmoid(x: number): number {
 // arithmetic instruction that touches them takes a slow microcode path (measured: a training
 // step ran 5× slower). Values this small cannot change a weight update, so they become zero.
 function flushTiny(x: number): number {
-  return x > -1e-30 && x < 1e-30 ? 0 : x;
+  return x > -FLUSH_BELOW && x < FLUSH_BELOW ? 0 : x;
 }
 
 // Slope of hardSigmoid recovered from its output: only the clipped ends are flat. tfjs lets the

@@ -61,13 +61,16 @@ import {
   storeF32Pair,
   V128,
 } from "../wasm/encoder.ts";
-import { TANH_DENOMINATOR, TANH_NUMERATOR } from "./tanh_coefficients.ts";
+import {
+  FLUSH_BELOW,
+  TANH_DENOMINATOR,
+  TANH_NUMERATOR,
+  TANH_RATIONAL_LIMIT,
+} from "./kernel_constants.ts";
 
 // fastTanh's coefficients (lstm_kernels.ts), in the same order of evaluation.
 const TN = TANH_NUMERATOR;
 const TD = TANH_DENOMINATOR;
-const TANH_RATIONAL_LIMIT = 7.9;
-const TINY = 1e-30;
 const EXP = 0; // function index of the imported Math.exp
 
 /** Locals that {@link tanhInto} needs besides its input and output. */
@@ -76,6 +79,22 @@ interface TanhScratch {
   xl: number;
   e: number;
   t: number;
+}
+
+/** Allocates the locals of {@link tanhInto} in `k`. */
+function tanhScratch(k: Kernel): TanhScratch {
+  return { x2: k.local(V128), xl: k.local(F64), e: k.local(F64), t: k.local(F64) };
+}
+
+/**
+ * The address of gate `gate`'s pair of units at byte `kb` of a step's gate row starting at
+ * local `base` (gates i, f, c, o, each `unitBytes` long).
+ */
+function gateAddress(unitBytes: number, kb: number): (base: number, gate: number) => Code {
+  return (base, gate) =>
+    gate === 0
+      ? add(get(base), get(kb))
+      : add(add(get(base), mul(get(unitBytes), i32(gate))), get(kb));
 }
 
 /**
@@ -124,9 +143,9 @@ function hardSigmoid(x: Code, y: number): Code {
 const hardSigmoidSlope = (y: Code): Code =>
   and(f64x2(0.2), and(fgt(y, f64x2(0)), flt(y, f64x2(1))));
 
-/** `flushTiny`: values within ±1e-30 become +0. */
+/** `flushTiny`: values within ±{@link FLUSH_BELOW} become +0. */
 const flushTiny = (x: number): Code =>
-  select(f64x2(0), get(x), and(fgt(get(x), f64x2(-TINY)), flt(get(x), f64x2(TINY))));
+  select(f64x2(0), get(x), and(fgt(get(x), f64x2(-FLUSH_BELOW)), flt(get(x), f64x2(FLUSH_BELOW))));
 
 /**
  * One forward step for every sequence of the batch. Parameters (i32 byte addresses and
@@ -142,11 +161,8 @@ function forwardKernel(): Kernel {
     Array.from({ length: 12 }, () => k.param(I32));
   const [b, kb, zo, co, ho, po, qo] = Array.from({ length: 7 }, () => k.local(I32));
   const [gi, gf, gg, go, cp, cn, th, y] = Array.from({ length: 8 }, () => k.local(V128));
-  const s: TanhScratch = { x2: k.local(V128), xl: k.local(F64), e: k.local(F64), t: k.local(F64) };
-  const at = (base: number, gate: number) =>
-    gate === 0
-      ? add(get(base), get(kb))
-      : add(add(get(base), mul(get(unitBytes), i32(gate))), get(kb));
+  const s = tanhScratch(k);
+  const at = gateAddress(unitBytes, kb);
   const activate = (v: number, gate: number): Code =>
     set(v, hardSigmoid(loadF32Pair(at(zo, gate)), y));
   const gatesAndStore: Code = [
@@ -208,11 +224,8 @@ function backwardKernel(): Kernel {
   const [batch, unitBytes, seqGate, seqUnit] = Array.from({ length: 4 }, () => k.param(I32));
   const [b, kb, zo, co, dzo, bo, po, yo] = Array.from({ length: 8 }, () => k.local(I32));
   const [gi, gf, gg, go, cp, hd, cd, tc, t, v] = Array.from({ length: 10 }, () => k.local(V128));
-  const s: TanhScratch = { x2: k.local(V128), xl: k.local(F64), e: k.local(F64), t: k.local(F64) };
-  const at = (base: number, gate: number) =>
-    gate === 0
-      ? add(get(base), get(kb))
-      : add(add(get(base), mul(get(unitBytes), i32(gate))), get(kb));
+  const s = tanhScratch(k);
+  const at = gateAddress(unitBytes, kb);
   const rowAt = (base: number) => add(add(get(base), get(bo)), get(kb));
   const dhPlusDy = set(hd, fadd(loadF32Pair(rowAt(dh)), loadF32Pair(add(get(yo), get(kb)))));
   const storeFlushed = (address: Code, value: Code): Code => [

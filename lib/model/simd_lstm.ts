@@ -19,7 +19,7 @@
 import { I32, MODULE_HEADER, name, section, uleb, V128 } from "../wasm/encoder.ts";
 import { horizontalSums, op } from "../wasm/simd_f32.ts";
 import type { PreparedLstm } from "./lstm_kernels.ts";
-import { TANH_DENOMINATOR, TANH_NUMERATOR } from "./tanh_coefficients.ts";
+import { TANH_DENOMINATOR, TANH_NUMERATOR } from "./kernel_constants.ts";
 
 // Parameters (all i32): steps, unitBytes (4·units), recurrentT ([4u, u] row-major), bias ([4u]),
 // h0 ([u], the state before the first step), c ([u], updated in place), gates ([steps, 4u],
