@@ -49,6 +49,13 @@ async function main(argv: string[]) {
   });
   const copies = TTA_SPECS.slice(0, ttaCopies);
   const split: SplitFile = JSON.parse(await Deno.readTextFile(files.split));
+  if (split.val.length === 0 || split.test.length === 0) {
+    throw new UsageError(
+      `${values.model} holds out no ${
+        split.test.length === 0 ? "test" : "validation"
+      } clips (it trained on every voice), so it cannot be evaluated; evaluate the same recipe trained on a fold (train --test-actors … --val-actors …)`,
+    );
+  }
   const history = JSON.parse(await Deno.readTextFile(files.history));
   const roots = { ravdess: values.ravdess, tess: values.tess };
   const store = new FeatureStore(featureSetOf(config.input));

@@ -40,7 +40,9 @@
  * `--lr-schedule cosine` lowers the learning rate from `--lr` along half a cosine over the
  * `--epochs` (default `constant`, as published). `--test-actors 1-4 --val-actors 5-6` (with
  * `--split speakers`) holds out other RAVDESS actors than 17–20 and 15–16: one fold of a speaker
- * cross-validation; `config.json` records them (`heldOutActors`). After every epoch a
+ * cross-validation; `config.json` records them (`heldOutActors`). `--test-actors none
+ * --val-actors none` holds out nobody: every voice trains, no epoch can be chosen by validation,
+ * and the last epoch is kept (how the shipped networks are trained). After every epoch a
  * checkpoint goes to `.cache/checkpoints/NAME` (`--resume` continues from it, also to more
  * `--epochs` than first asked for) and, when validation accuracy improved, the model is written to
  * `--out` with `labels.json`, `config.json`, `history.json` and `split.json` (the
@@ -94,7 +96,13 @@ import {
   type Protocol,
   splitBy,
 } from "../lib/train/split.ts";
-import { cosineLearningRate, fit, lossAndAccuracy, predictAll } from "../lib/train/trainer.ts";
+import {
+  cosineLearningRate,
+  type EpochRecord,
+  fit,
+  lossAndAccuracy,
+  predictAll,
+} from "../lib/train/trainer.ts";
 import { argMax } from "../lib/train/metrics.ts";
 import { loadEmotionModel } from "../lib/model/emotion_model.ts";
 import {
@@ -218,6 +226,9 @@ async function main(argv: string[]) {
     : intFlag("average-from", values["average-from"], 1);
   if (values.standardise && values.normalise !== "none") {
     throw new UsageError("--standardise works on raw features: leave out --normalise");
+  }
+  if (averageFrom !== undefined && heldOutActors?.val.length === 0) {
+    throw new UsageError("--average-from needs validation actors to score the average");
   }
   if (averageFrom !== undefined && values.resume) {
     throw new UsageError("--average-from cannot be resumed: run it from the start");
@@ -426,9 +437,9 @@ async function main(argv: string[]) {
       console.error(
         `epoch ${record.epoch}/${epochs}  loss ${record.loss.toFixed(4)}  acc ${
           record.accuracy.toFixed(4)
-        }  val_loss ${record.valLoss.toFixed(4)}  val_acc ${record.valAccuracy.toFixed(4)}  ${
-          record.seconds.toFixed(1)
-        }s${improved ? "  (best, saved)" : ""}`,
+        }  ${validationText(record)}  ${record.seconds.toFixed(1)}s${
+          improved ? (record.valAccuracy === null ? "  (saved)" : "  (best, saved)") : ""
+        }`,
       );
       if (improved) {
         config.bestEpoch = record.epoch;
@@ -482,6 +493,12 @@ async function main(argv: string[]) {
     valAccuracy: bestRecord?.valAccuracy ?? null,
   }));
   tf.disposeVariables();
+}
+
+/** An epoch's validation figures for the log, or what stands in for them. */
+function validationText(record: EpochRecord): string {
+  if (record.valLoss === null || record.valAccuracy === null) return "no validation clips";
+  return `val_loss ${record.valLoss.toFixed(4)}  val_acc ${record.valAccuracy.toFixed(4)}`;
 }
 
 /**

@@ -6,14 +6,14 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { fileSystemLoadHandler, fileSystemSaveHandler } from "../model/fs_io.ts";
-import type { EpochRecord } from "./trainer.ts";
+import type { EpochRecord, FitBest } from "./trainer.ts";
 
 /** What `state.json` holds. */
 export interface CheckpointState {
   /** Arguments of the run, to refuse resuming with different settings. */
   settings: Record<string, unknown>;
   history: EpochRecord[];
-  best: { epoch: number; valAccuracy: number; valLoss: number };
+  best: FitBest;
   optimizerSpecs: tf.io.WeightsManifestEntry[];
 }
 

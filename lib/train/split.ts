@@ -8,7 +8,9 @@
  *   the validation set; every other speaker (RAVDESS 1–14 and both TESS speakers) trains.
  *   This measures what a new user meets: a voice never heard in training. Other folds hold
  *   out other actors (`train --test-actors 1-4 --val-actors 5-6`), so that every RAVDESS
- *   voice can be a test voice once (speaker cross-validation).
+ *   voice can be a test voice once (speaker cross-validation). Both sets may be empty
+ *   (`--test-actors none --val-actors none`): every voice trains, as the shipped networks do
+ *   once the recipe has been measured on the folds.
  */
 import { type Random, shuffled } from "./rng.ts";
 
@@ -38,14 +40,17 @@ export const VAL_ACTORS = ["15", "16"];
 
 /**
  * Parses a list of RAVDESS actor numbers as given on a command line: numbers and ranges
- * separated by commas ("1-4", "5,6", "1-2,9"), each from 1 to 24. Returns them without leading
- * zeros, in order, or throws a `RangeError` saying what is wrong.
+ * separated by commas ("1-4", "5,6", "1-2,9"), each from 1 to 24, or "none" for no actor.
+ * Returns them without leading zeros, in order, or throws a `RangeError` saying what is wrong.
  */
 export function parseActors(text: string): string[] {
+  if (text.trim() === "none") return [];
   const actors: number[] = [];
   for (const part of text.split(",")) {
     const m = part.trim().match(/^(\d+)(?:-(\d+))?$/);
-    if (!m) throw new RangeError(`Expected actor numbers like "1-4" or "5,6", but got "${text}"`);
+    if (!m) {
+      throw new RangeError(`Expected actor numbers like "1-4", "5,6" or none, but got "${text}"`);
+    }
     const from = Number(m[1]);
     const to = m[2] === undefined ? from : Number(m[2]);
     if (from < 1 || to > 24 || from > to) {

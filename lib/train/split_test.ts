@@ -59,7 +59,9 @@ Deno.test("seeded shuffles are permutations and repeat for the same seed", () =>
 Deno.test("parseActors reads numbers and ranges, and names what is wrong", () => {
   assert.deepEqual(parseActors("1-4"), ["1", "2", "3", "4"]);
   assert.deepEqual(parseActors("09, 5,1-2"), ["1", "2", "5", "9"]);
-  assert.throws(() => parseActors("a-b"), /actor numbers like "1-4" or "5,6", but got "a-b"/);
+  assert.deepEqual(parseActors("none"), []);
+  assert.throws(() => parseActors("a-b"), /actor numbers like "1-4", "5,6" or none, but got "a-b"/);
+  assert.throws(() => parseActors("none,1"), /but got "none,1"/);
   assert.throws(() => parseActors("3-1"), /from 1 to 24 in increasing ranges, but got "3-1"/);
   assert.throws(() => parseActors("20-25"), /from 1 to 24/);
   assert.throws(() => parseActors("0"), /from 1 to 24/);
@@ -86,4 +88,13 @@ Deno.test("splitBy holds out another fold's actors, and refuses an actor on both
     () => splitBy("speakers", clips(), seededRandom(1), { test: ["1", "2"], val: ["2", "3"] }),
     /Expected test and validation actors apart, but both have 2/,
   );
+});
+
+Deno.test("splitBy with no held-out actors trains on every clip", () => {
+  const items = clips();
+  const s = splitBy("speakers", items, seededRandom(1), { test: [], val: [] });
+  assert.equal(s.val.length, 0);
+  assert.equal(s.test.length, 0);
+  assert.equal(s.train.length, items.length);
+  assert.deepEqual(s.train.map((x) => x.id).sort(), items.map((x) => x.id).sort());
 });

@@ -1,7 +1,8 @@
 /**
  * The training loop: seeded shuffling, mini-batches through `trainOnBatch`, validation
  * after every epoch, and the best-validation weights kept (highest validation accuracy,
- * lower loss on ties) — the published recipe's checkpoint rule.
+ * lower loss on ties) — the published recipe's checkpoint rule. Without validation clips
+ * (every voice trains) there is nothing to choose by, and the last epoch is kept.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ArraySet } from "./dataset.ts";
@@ -15,8 +16,9 @@ export interface EpochRecord {
   epoch: number;
   loss: number;
   accuracy: number;
-  valLoss: number;
-  valAccuracy: number;
+  /** Validation figures; null when there are no validation clips. */
+  valLoss: number | null;
+  valAccuracy: number | null;
   seconds: number;
   /** The learning rate of this epoch, when a schedule ({@link FitOptions.learningRate}) set it. */
   learningRate?: number;
@@ -25,8 +27,9 @@ export interface EpochRecord {
 /** The best epoch so far and its validation figures. */
 export interface FitBest {
   epoch: number;
-  valAccuracy: number;
-  valLoss: number;
+  /** Null when there are no validation clips (the last epoch is the best). */
+  valAccuracy: number | null;
+  valLoss: number | null;
 }
 
 /** Options of {@link fit}. */
@@ -154,7 +157,8 @@ export function lossAndAccuracy(probs: Float32Array, set: ArraySet, classes: num
 
 /**
  * Trains `model` on `train`, validating on `val` after every epoch, and leaves the model
- * holding the best epoch's weights.
+ * holding the best epoch's weights; with an empty `val`, every epoch is the best so far and
+ * the model ends with the last epoch's weights.
  */
 export async function fit(
   model: tf.LayersModel,
@@ -200,8 +204,9 @@ export async function fit(
         accuracy: accSum / seen,
       });
     }
-    const valProbs = predictAll(model, val);
-    const v = lossAndAccuracy(valProbs, val, options.classes);
+    const v = val.count > 0
+      ? lossAndAccuracy(predictAll(model, val), val, options.classes)
+      : { loss: null, accuracy: null };
     const record: EpochRecord = {
       epoch,
       loss: lossSum / seen,
@@ -215,12 +220,12 @@ export async function fit(
     if (options.averageFrom !== undefined && epoch >= options.averageFrom) {
       average = runningMean(average, model.getWeights());
     }
-    const improved = v.accuracy > best.valAccuracy ||
-      (v.accuracy === best.valAccuracy && v.loss < best.valLoss);
+    const improved = isBetter(v, best);
     if (improved) {
       best = { epoch, valAccuracy: v.accuracy, valLoss: v.loss };
+      // The last epoch needs no copy: the model ends holding it.
       bestWeights?.forEach((t) => t.dispose());
-      bestWeights = model.getWeights().map((w) => w.clone());
+      bestWeights = v.accuracy === null ? null : model.getWeights().map((w) => w.clone());
     }
     await options.onEpoch?.(record, improved, { history, best });
   }
@@ -229,6 +234,17 @@ export async function fit(
     bestWeights.forEach((t) => t.dispose());
   }
   return { history, bestEpoch: best.epoch, average };
+}
+
+/**
+ * Whether an epoch's validation figures beat the best so far: higher accuracy, or the same
+ * accuracy with lower loss. Without validation figures every epoch does (the last is kept).
+ */
+function isBetter(v: { loss: number | null; accuracy: number | null }, best: FitBest): boolean {
+  if (v.accuracy === null || v.loss === null) return true;
+  const bestAccuracy = best.valAccuracy ?? -1;
+  return v.accuracy > bestAccuracy ||
+    (v.accuracy === bestAccuracy && v.loss < (best.valLoss ?? Infinity));
 }
 
 /** Adds one more set of weights to a running mean (disposing the previous mean). */

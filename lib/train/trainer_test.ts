@@ -129,3 +129,36 @@ Deno.test("fresh dropout masks follow the batch number: a resumed run trains as 
   );
   [unbroken, first, resumed].forEach((m) => m.dispose());
 });
+
+Deno.test("fit without validation clips keeps the last epoch and records no validation figures", async () => {
+  const empty: ArraySet = {
+    x: new Float32Array(0),
+    y: new Int32Array(0),
+    count: 0,
+    frames: FRAMES,
+    width: WIDTH,
+  };
+  const m = model();
+  const weightsAfter: Float32Array[][] = [];
+  const improvedAt: boolean[] = [];
+  const result = await fit(m, toySet(24, 1), empty, {
+    epochs: 3,
+    batchSize: 8,
+    seed: 1,
+    classes: CLASSES,
+    onEpoch(_record, improved) {
+      improvedAt.push(improved);
+      weightsAfter.push(m.getWeights().map((w) => w.dataSync().slice() as Float32Array));
+    },
+  });
+  assert.equal(result.bestEpoch, 3);
+  assert.deepEqual(improvedAt, [true, true, true]);
+  assert.deepEqual(result.history.map((r) => [r.valLoss, r.valAccuracy]), [
+    [null, null],
+    [null, null],
+    [null, null],
+  ]);
+  assert.notDeepEqual(weightsAfter[2], weightsAfter[1], "the epochs train");
+  m.getWeights().forEach((w, i) => assert.deepEqual(w.dataSync(), weightsAfter[2][i]));
+  m.dispose();
+});
