@@ -22,7 +22,12 @@ import type { DatasetItem } from "../lib/data/types.ts";
 import { loadEmotionModel } from "../lib/model/emotion_model.ts";
 import { memberChainsOf } from "../lib/model/ensemble.ts";
 import { featureSetOf } from "../lib/model/input.ts";
-import { modelFiles, resolveSplitEntries, type SplitFile } from "../lib/model/model_files.ts";
+import {
+  modelFiles,
+  notEvaluable,
+  resolveSplitEntries,
+  type SplitFile,
+} from "../lib/model/model_files.ts";
 import { type AugmentSpec, augmentSpecs } from "../lib/train/augment.ts";
 import {
   type FeatureJob,
@@ -76,6 +81,8 @@ async function main(argv: string[]) {
   const chains = memberChainsOf(classifier.model);
   const classes = config.labels.length;
   const split: SplitFile = JSON.parse(await Deno.readTextFile(modelFiles(values.model).split));
+  const unusable = notEvaluable(values.model, split);
+  if (unusable) throw new UsageError(unusable);
   const roots = { ravdess: values.ravdess, tess: values.tess };
   const featureSet = featureSetOf(config.input);
   const store = new FeatureStore(featureSet);

@@ -1,18 +1,23 @@
 /**
- * Chooses when the journal says "uncertain" instead of an emotion: runs the shipped model
- * (`models/default`) over its validation clips (from the model's `split.json`; for the
- * speakers split these are RAVDESS actors 15 and 16), then picks the thresholds on top-1
- * probability and on the margin between the top two with the rule in
- * `lib/journal/calibration.ts` — the pair that keeps the most clips while the kept predictions
- * are at least `--target` (default 0.7) correct, or, when no pair gets there, the pair with the
- * best accepted accuracy that still keeps half of the clips. Writes
- * `models/default/uncertainty.json`.
+ * Chooses when the journal says "uncertain" instead of an emotion: runs a model over its
+ * validation clips (from the model's `split.json`; for the speakers split these are RAVDESS
+ * actors 15 and 16), then picks the thresholds on top-1 probability and on the margin between
+ * the top two with the rule in `lib/journal/calibration.ts` — the pair that keeps the most clips
+ * while the kept predictions are at least `--target` (default 0.7) correct, or, when no pair
+ * gets there, the pair with the best accepted accuracy that still keeps half of the clips.
+ * Writes `models/default/uncertainty.json`.
+ *
+ * The shipped model trained on every voice, so it has no validation clips of its own: its
+ * thresholds are chosen on `--model models/ens3-speakers` (`deno task train-default
+ * --hold-out`), the same recipe and seeds trained without actors 15–20. A model without
+ * validation clips is refused with that advice.
  *
  * Features come from the feature cache (`.cache/features`), so a second run only runs the
  * model; a missing entry is computed on this one thread.
  *
  * Usage: deno run --allow-read --allow-write --allow-env --allow-sys
- *   scripts/calibrate_uncertainty.ts [--ravdess DIR] [--tess DIR] [--target 0.7] [--out FILE]
+ *   scripts/calibrate_uncertainty.ts [--model DIR] [--ravdess DIR] [--tess DIR] [--target 0.7]
+ *   [--out FILE]
  */
 import * as tf from "@tensorflow/tfjs";
 import { failAndExit, parseCli, UsageError } from "../lib/cli/args.ts";
@@ -40,6 +45,11 @@ export interface UncertaintyFile {
   };
 }
 
+/** Why the shipped model may take thresholds chosen with another model (`--model`). */
+const HELD_OUT_NOTE = "The shipped model trained on those voices too, so it takes the " +
+  "thresholds of this version of its recipe and seeds, which held them out; its own " +
+  "probabilities on new voices are assumed to spread alike.";
+
 /** When the target cannot be met, the fallback still shows at least this share of clips. */
 const MIN_SHARE = 0.5;
 
@@ -52,13 +62,20 @@ async function main(argv: string[]) {
     ravdess: { type: "string", default: `${home}/.cache/ser-data/ravdess` },
     tess: { type: "string", default: `${home}/.cache/ser-data/tess` },
     target: { type: "string", default: "0.7" },
+    model: { type: "string" },
     out: { type: "string" },
   });
   const target = Number(values.target);
   if (!(target > 0 && target <= 1)) throw new UsageError("--target must be in (0, 1]");
-  const dir = DEFAULT_MODEL_DIR.pathname;
+  const shipped = DEFAULT_MODEL_DIR.pathname.replace(/\/$/, "");
+  const dir = values.model ?? shipped;
   const model = await loadEmotionModel(dir);
   const split: SplitFile = JSON.parse(await Deno.readTextFile(modelFiles(dir).split));
+  if (split.val.length === 0) {
+    throw new UsageError(
+      `${dir} has no validation clips (it trained on every voice); give --model with the same recipe trained on a fold, such as models/ens3-speakers from train-default --hold-out`,
+    );
+  }
   const items = resolveSplitEntries(split.val, { ravdess: values.ravdess, tess: values.tess });
   const store = new FeatureStore(featureSetOf(model.config.input));
   const features = await loadFeatures(items, store);
@@ -82,7 +99,8 @@ async function main(argv: string[]) {
     rule: `A prediction is shown as its emotion when its top-1 probability is at least ` +
       `minConfidence and the top-1 minus top-2 probability is at least minMargin; otherwise ` +
       `it is shown as "uncertain". Both were searched on a 0.01 grid over the ` +
-      `${clips.length} validation clips of the ${model.config.protocol} split, keeping the ` +
+      `${clips.length} validation clips of ${model.config.name} (${model.config.protocol} ` +
+      `split), keeping the ` +
       `pair that accepts the most clips while the accepted ones are at least ${
         pct(target, 0)
       } correct (ties: smaller minConfidence, then smaller minMargin). ` +
@@ -92,7 +110,8 @@ async function main(argv: string[]) {
           pct(target, 0)
         }, so the pair with the best accepted accuracy among those accepting at least ${
           pct(MIN_SHARE, 0)
-        } of the clips was kept (ties: more clips, then smaller thresholds).`),
+        } of the clips was kept (ties: more clips, then smaller thresholds).`) +
+      (dir === shipped ? "" : ` ${HELD_OUT_NOTE}`),
     validation: {
       model: model.config.name,
       clips: chosen.stats.clips,
@@ -104,7 +123,7 @@ async function main(argv: string[]) {
       targetMet: chosen.targetMet,
     },
   };
-  const out = values.out ?? `${dir.replace(/\/$/, "")}/uncertainty.json`;
+  const out = values.out ?? `${shipped}/uncertainty.json`;
   await Deno.writeTextFile(out, JSON.stringify(result, null, 2) + "\n");
   console.log(
     `${clips.length} validation clips (${store.stats.hits} features cached, ` +

@@ -1,13 +1,16 @@
 /**
- * `scripts/calibrate_uncertainty.ts` run as a person would: on the RAVDESS validation
- * actors it must reproduce the committed `models/default/uncertainty.json`. Skipped where the
- * corpora are not unpacked (`~/.cache/ser-data/ravdess`); a bad `--target` is a usage error.
+ * `scripts/calibrate_uncertainty.ts` run as a person would: with the shipped recipe's held-out
+ * version (`models/ens3-speakers`) on its RAVDESS validation actors it must reproduce the
+ * committed `models/default/uncertainty.json`. Skipped where the corpora are not unpacked
+ * (`~/.cache/ser-data/ravdess`); a bad `--target` is a usage error, and the shipped model,
+ * which trained on every voice, is refused for having no validation clips.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 
 const SCRIPT = fileURLToPath(new URL("calibrate_uncertainty.ts", import.meta.url));
 const COMMITTED = new URL("../models/default/uncertainty.json", import.meta.url);
+const HELD_OUT = fileURLToPath(new URL("../models/ens3-speakers", import.meta.url));
 const RAVDESS = `${Deno.env.get("HOME") ?? ""}/.cache/ser-data/ravdess`;
 
 function hasCorpus(): boolean {
@@ -40,13 +43,24 @@ Deno.test("calibrate_uncertainty rejects a target outside (0, 1]", async () => {
   assert.match(stderr, /--target must be in \(0, 1\]/);
 });
 
+Deno.test("calibrate_uncertainty refuses a model without validation clips, saying what to give", async () => {
+  const { code, stdout, stderr } = await run();
+  assert.equal(code, 2);
+  assert.equal(stdout, "");
+  assert.match(
+    stderr,
+    /^calibrate_uncertainty: .*models\/default has no validation clips \(it trained on every voice\); give --model .*models\/ens3-speakers/,
+  );
+  assert.equal(stderr.trim().split("\n").length, 1, "one line");
+});
+
 Deno.test({
   name: "calibrate_uncertainty reproduces the committed thresholds",
   ignore: !hasCorpus(),
   async fn() {
     const out = await Deno.makeTempFile({ suffix: ".json" });
     try {
-      const { code, stdout, stderr } = await run("--out", out);
+      const { code, stdout, stderr } = await run("--model", HELD_OUT, "--out", out);
       assert.equal(code, 0, stderr);
       assert.match(stdout, /minConfidence [\d.]+, minMargin [\d.]+: accepts \d+/);
       const fresh = JSON.parse(await Deno.readTextFile(out));

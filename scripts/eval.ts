@@ -18,7 +18,12 @@ import { failAndExit, parseCli, parsedFlag, UsageError } from "../lib/cli/args.t
 import { FeatureStore } from "../lib/data/feature_store.ts";
 import { loadEmotionModel } from "../lib/model/emotion_model.ts";
 import { featureSetOf } from "../lib/model/input.ts";
-import { modelFiles, resolveSplitEntries, type SplitFile } from "../lib/model/model_files.ts";
+import {
+  modelFiles,
+  notEvaluable,
+  resolveSplitEntries,
+  type SplitFile,
+} from "../lib/model/model_files.ts";
 import { parseTtaCopies, TTA_SPECS } from "../lib/model/tta.ts";
 import {
   type FeatureJob,
@@ -49,13 +54,8 @@ async function main(argv: string[]) {
   });
   const copies = TTA_SPECS.slice(0, ttaCopies);
   const split: SplitFile = JSON.parse(await Deno.readTextFile(files.split));
-  if (split.val.length === 0 || split.test.length === 0) {
-    throw new UsageError(
-      `${values.model} holds out no ${
-        split.test.length === 0 ? "test" : "validation"
-      } clips (it trained on every voice), so it cannot be evaluated; evaluate the same recipe trained on a fold (train --test-actors … --val-actors …)`,
-    );
-  }
+  const unusable = notEvaluable(values.model, split);
+  if (unusable) throw new UsageError(unusable);
   const history = JSON.parse(await Deno.readTextFile(files.history));
   const roots = { ravdess: values.ravdess, tess: values.tess };
   const store = new FeatureStore(featureSetOf(config.input));

@@ -430,6 +430,49 @@ corpusTest("train --test-actors --val-actors: another fold of unseen speakers", 
   }
 });
 
+corpusTest(
+  "train --test-actors none --val-actors none: every voice trains, the last epoch is kept",
+  async (dir) => {
+    const args = ["--ravdess", `${dir}/ravdess`, "--split", "speakers", "--seed", "3"];
+    const all = ["--test-actors", "none", "--val-actors", "none"];
+    const first = await run(
+      "train.ts",
+      [...args, "--epochs", "1", ...all, "--out", "models/all"],
+      dir,
+    );
+    assert.match(first.stderr, /160 clips: 160 train, 0 validation, 0 test/);
+    assert.match(first.stderr, /epoch 1\/1 .* no validation clips .*\(saved\)/);
+    await run(
+      "train.ts",
+      [...args, "--epochs", "2", ...all, "--out", "models/all", "--resume"],
+      dir,
+    );
+    const read = async (f: string) => JSON.parse(await Deno.readTextFile(`${dir}/models/all/${f}`));
+    const config = await read("config.json");
+    assert.deepEqual(config.heldOutActors, { test: [], val: [] });
+    assert.deepEqual(config.counts, { train: 160, val: 0, test: 0 });
+    assert.equal(config.bestEpoch, 2, "the last epoch is kept");
+    const history = await read("history.json");
+    assert.deepEqual(history.map((r: { valAccuracy: number | null }) => r.valAccuracy), [
+      null,
+      null,
+    ]);
+    assert.deepEqual(await read("split.json"), { roots: ["ravdess"], val: [], test: [] });
+    // The saved model is the last epoch's: the same weights as the checkpoint of epoch 2.
+    const saved = await Deno.readFile(`${dir}/models/all/weights.bin`);
+    const checkpoint = await Deno.readFile(`${dir}/.cache/checkpoints/all/weights.bin`);
+    assert.deepEqual(saved, checkpoint);
+    await assert.rejects(
+      evalReport("models/all", dir),
+      /holds out no test clips \(it trained on every voice\), so it cannot be evaluated/,
+    );
+    await assert.rejects(
+      run("train.ts", [...args, "--epochs", "1", ...all, "--average-from", "1"], dir),
+      /--average-from needs validation actors/,
+    );
+  },
+);
+
 /**
  * Trains one epoch with `flags` into `models/NAME` and checks that the model reads `columns`
  * features per frame and that eval and file classification take it; returns its config.
@@ -563,9 +606,9 @@ corpusTest(
         m.epochs,
       ]),
       [
-        ["lstm-aug6-drop03-s3-speakers", 3, 1],
-        ["lstm-aug6-drop03-speakers", 1, 1],
-        ["lstm-aug6-drop03-s5-speakers", 5, 1],
+        ["lstm-aug6-drop03-s3-all", 3, 1],
+        ["lstm-aug6-drop03-s1-all", 1, 1],
+        ["lstm-aug6-drop03-s5-all", 5, 1],
       ],
     );
     assert.ok(summary.wallMinutes > 0);
@@ -575,6 +618,8 @@ corpusTest(
       assert.equal(config.augmentCorpus, "ravdess");
       assert.equal(config.dropout, 0.3);
       assert.equal(config.protocol, "speakers");
+      assert.deepEqual(config.heldOutActors, { test: [], val: [] }, "every voice trains");
+      assert.deepEqual(config.counts, { train: 160, val: 0, test: 0 });
       assert.match(await Deno.readTextFile(`${dir}/.cache/train-logs/${m.name}.log`), /epoch/i);
     }
     const ensemble = JSON.parse(await Deno.readTextFile(`${dir}/models/ens/config.json`));
@@ -592,6 +637,23 @@ corpusTest(
     let at = 0;
     for (const p of parts) joined.set(p, (at += p.length) - p.length);
     assert.deepEqual(await Deno.readFile(`${dir}/models/ens/weights.bin`), joined);
+
+    // --hold-out: the same seeds on the published fold, whose test voices stay unheard.
+    const held = await run(
+      "train_default.ts",
+      ["--ravdess", `${dir}/ravdess`, "--epochs", "1", "--jobs", "3", "--hold-out"],
+      dir,
+    );
+    const heldSummary = JSON.parse(held.stdout.trim().split("\n").at(-1)!);
+    assert.equal(heldSummary.model, "models/ens3-speakers");
+    assert.deepEqual(
+      heldSummary.members.map((m: { name: string }) => m.name),
+      ["lstm-aug6-drop03-s3-speakers", "lstm-aug6-drop03-speakers", "lstm-aug6-drop03-s5-speakers"],
+    );
+    const heldConfig = JSON.parse(
+      await Deno.readTextFile(`${dir}/models/ens3-speakers/config.json`),
+    );
+    assert.deepEqual(heldConfig.counts, { train: 112, val: 16, test: 32 });
   },
 );
 

@@ -91,6 +91,17 @@ export interface SplitFile {
 }
 
 /**
+ * Why a model's held-out clips cannot evaluate it (it has no validation or no test clips: it
+ * trained on every voice), or null when it has both.
+ */
+export function notEvaluable(dir: string, split: Pick<SplitFile, "val" | "test">): string | null {
+  if (split.val.length > 0 && split.test.length > 0) return null;
+  const missing = split.test.length === 0 ? "test" : "validation";
+  return `${dir} holds out no ${missing} clips (it trained on every voice), so it cannot be ` +
+    "evaluated; evaluate the same recipe trained on a fold (train --test-actors … --val-actors …)";
+}
+
+/**
  * The first of `"val"` and `"test"` whose clips differ between two splits (as sets of corpus
  * paths, in any order), or null when both hold out the same clips — the check that a model
  * used with another (an ensemble member, a teacher) never trained on the other's held-out clips.

@@ -64,6 +64,15 @@ export function scoreSet(
   };
 }
 
+/** Every epoch's `metric`, or null when an epoch has none (no validation clips). */
+function validated(
+  history: readonly EpochRecord[],
+  metric: "valLoss" | "valAccuracy",
+): number[] | null {
+  const values = history.map((h) => h[metric]);
+  return values.every((v): v is number => v !== null) ? values : null;
+}
+
 /** SVG documents (file name → text) for a model's evaluation. */
 export function reportPictures(
   name: string,
@@ -76,8 +85,10 @@ export function reportPictures(
   const files: Record<string, string> = {};
   // An ensemble has no training history of its own (its members' are in their folders).
   if (history.length > 0) {
-    const curves = (metric: "loss" | "accuracy", valMetric: "valLoss" | "valAccuracy") =>
-      svg(
+    const curves = (metric: "loss" | "accuracy", valMetric: "valLoss" | "valAccuracy") => {
+      // A run without validation clips (every voice trained) has no validation curve.
+      const validation = validated(history, valMetric);
+      return svg(
         <LineChart
           title={`${name}: ${metric}`}
           description={metric === "loss"
@@ -88,15 +99,13 @@ export function reportPictures(
           yDomain={metric === "accuracy" ? [0, 1] : undefined}
           series={[
             { name: "training", colour: "#4f46e5", values: history.map((h) => h[metric]) },
-            {
-              name: "validation",
-              colour: "#dc2626",
-              values: history.map((h) => h[valMetric]),
-              dashed: true,
-            },
+            ...(validation
+              ? [{ name: "validation", colour: "#dc2626", values: validation, dashed: true }]
+              : []),
           ]}
         />,
       );
+    };
     files["loss.svg"] = curves("loss", "valLoss");
     files["accuracy.svg"] = curves("accuracy", "valAccuracy");
   }
