@@ -1,6 +1,6 @@
 /**
  * The whole product in real headless Chromium: the app with the shipped model, a fake
- * microphone playing an angry RAVDESS clip of a held-out actor (decoded with the `flac`
+ * microphone playing an angry RAVDESS clip of actor 19 (decoded with the `flac`
  * program), sign up, record, see a live label soon after the speech starts, stop, and find
  * the saved entry with dominant emotion angry.
  */

@@ -1,9 +1,9 @@
 /**
- * Streaming parity: a held-out clip sent in 1 s chunks at 16 kHz (as the recorder sends it)
+ * Streaming parity: a clip sent in 1 s chunks at 16 kHz (as the recorder sends it)
  * ends as an entry whose dominant label is the label `classifyRecording` gives the whole file
  * (what `deno task classify` prints), for at least 95 % of clips. The clips are the espeak
- * speech fixtures and every RAVDESS recording of the held-out test actors 17–20, decoded
- * with the `flac` program.
+ * speech fixtures and every RAVDESS recording of actors 17–20 (the published fold's test
+ * actors), decoded with the `flac` program.
  */
 import assert from "node:assert/strict";
 import { decodeAudio } from "../lib/audio/wav.ts";

@@ -126,9 +126,11 @@ export default function EntryPage({ data, user }: PageProps<Entry>) {
         />
       </Card>
       <p class="text-sm text-gray-600 dark:text-gray-400">
-        About the readings: on voices it never heard in training, the model was sure enough to name
-        an emotion for {percent(VALIDATION.acceptedShare)} of held-out clips and was right for{" "}
-        {percent(VALIDATION.acceptedAccuracy)} of those; the rest show as uncertain.
+        About the readings: on voices it had never heard in training (tested with those voices held
+        out), the model was sure enough to name an emotion for {percent(VALIDATION.acceptedShare)}
+        {" "}
+        of held-out clips and was right for {percent(VALIDATION.acceptedAccuracy)}{" "}
+        of those; the rest show as uncertain.
       </p>
       <a href="/entries" class="underline">Back to the journal</a>
     </>
