@@ -7,13 +7,14 @@ summarises each clip into fixed-length statistics ("functionals": mean, spread a
 percentiles over the voiced frames) and classifies them with an RBF support-vector machine,
 on the same five folds of RAVDESS actors as `sweep.py` (TESS always trains), for
 
-- `recipe`: the functionals of the recipe's own 15 features (the model inputs `deno task
-  export-features` wrote, original clips only): is a different classifier on the same inputs
-  any better than the LSTM?
+- `recipe`: the functionals of the recipe's own 15 features and of their frame-to-frame changes
+  (the model inputs `deno task export-features` wrote, original clips only), 90 numbers a clip:
+  is a different classifier on the same inputs any better than the LSTM?
 - `rich`: a wider set computed here with librosa from the clip (16 kHz, peak-normalised,
   trimmed at 60 dB): 40 log-mel bands, 20 MFCCs and their deltas, RMS in dB, spectral centroid,
-  bandwidth, flatness, roll-off, ZCR, spectral contrast (frame 512, hop 160), and YIN pitch
-  statistics (log f0 level, range and movement, voiced share), 378 numbers a clip;
+  bandwidth, flatness, roll-off, ZCR, spectral contrast (frame 512, hop 160), and ten clip-wide
+  numbers (log f0 level, range and movement from YIN, voiced and pitched shares, duration,
+  loudness movement), 378 numbers a clip;
 
 each as is and standardised per speaker (every feature centred and scaled with the mean and
 spread of that speaker's clips; no labels used). For new voices the product could only take
@@ -40,6 +41,7 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import summarise  # noqa: E402
 from sweep import FOLDS, VOICED_RMS  # noqa: E402
 
 LABELS = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"]
@@ -227,27 +229,37 @@ def paired_gain(a, b, y, actor, draws=2000):
             round(float(np.percentile(diffs, 97.5)), 4)]
 
 
-def mlp_rows(name, x, y, actor, sweep):
-    """One network per seed, their ensemble, and the ensemble mixed with the recipe's LSTMs."""
+def recipe_ensemble(paths, y, actor):
+    """Test probabilities per fold of the sweep's recipe networks (`summarise.py`'s "raw"),
+    seeds `MLP_SEEDS`, averaged: the LSTMs the MLPs are mixed with."""
+    runs = [r for r in summarise.load(paths)
+            if summarise.recipe(r) == "raw" and r["seed"] in MLP_SEEDS]
+    out = []
+    for f, (test, _) in enumerate(FOLDS):
+        fold = [r for r in runs if r["fold"] == f]
+        if len(fold) != len(MLP_SEEDS):
+            raise SystemExit(f"functionals: the sweep results hold {len(fold)} recipe networks "
+                             f"of seeds {MLP_SEEDS} for fold {f}")
+        if any(r["test_labels"] != y[np.isin(actor, test)].tolist() for r in fold):
+            raise SystemExit("functionals: the sweep's test clips do not line up")
+        out.append(np.mean([r["test_probs"] for r in fold], 0))
+    return out
+
+
+def mlp_rows(name, x, y, actor, lstm):
+    """The MLP seeds' mean accuracy, their ensemble's, and that ensemble averaged with the
+    recipe's LSTMs (`lstm`, from `recipe_ensemble`) with its gain over them."""
     seeds = [mlp_probs(x, y, actor, s) for s in MLP_SEEDS]
     ens = [np.mean([s[f] for s in seeds], 0) for f in range(len(FOLDS))]
     singles = [pooled(s, y, actor)["accuracy"] for s in seeds]
-    rows = [(f"{name}, MLP ({len(seeds)} seeds, mean)", {"accuracy": round(float(np.mean(singles)), 4),
-                                                          "seeds": singles}),
-            (f"{name}, MLP ensemble of {len(seeds)}", pooled(ens, y, actor))]
-    if sweep:
-        lstm = []
-        for f, (test, _) in enumerate(FOLDS):
-            runs = sorted((r for r in sweep if r["fold"] == f), key=lambda r: r["seed"])
-            runs = runs[: len(MLP_SEEDS)]
-            if runs[0]["test_labels"] != y[np.isin(actor, test)].tolist():
-                raise SystemExit("functionals: the sweep's test clips do not line up")
-            lstm.append(np.mean([np.array(r["test_probs"]) for r in runs], 0))
-        rows.append((f"recipe LSTM ensemble of {len(MLP_SEEDS)} (sweep)", pooled(lstm, y, actor)))
-        mixed = [(a + b) / 2 for a, b in zip(lstm, ens)]
-        rows.append((f"that and the {name} MLP ensemble, averaged", {
-            **pooled(mixed, y, actor), "gain_over_lstm": paired_gain(lstm, mixed, y, actor)}))
-    return rows
+    mixed = [(a + b) / 2 for a, b in zip(lstm, ens)]
+    return [
+        (f"{name}, MLP ({len(seeds)} seeds, mean)",
+         {"accuracy": round(float(np.mean(singles)), 4), "seeds": singles}),
+        (f"{name}, MLP ensemble of {len(seeds)}", pooled(ens, y, actor)),
+        (f"that and the {name} MLP ensemble, averaged",
+         {**pooled(mixed, y, actor), "gain_over_lstm": paired_gain(lstm, mixed, y, actor)}),
+    ]
 
 
 def k_clip_accuracy(x, y, actor, speaker, k, draws=3, moods=None):
@@ -314,11 +326,13 @@ def main():
             (f"{name}, per speaker", folds_accuracy(per_speaker(x, speaker), y, actor)),
         ]
         if name == "rich":
-            sweep = [r for path in args.sweep for r in json.load(open(path))["results"]
-                     if r["input"] == "raw" and r["group"] == "inputs"]
-            rows += mlp_rows(name, x, y, actor, sweep)
-            rows += [r for r in mlp_rows(f"{name}, per speaker", per_speaker(x, speaker), y, actor,
-                                         sweep)[1:] if not r[0].startswith("recipe LSTM")]
+            lstm = recipe_ensemble(args.sweep, y, actor)
+            plain = mlp_rows(name, x, y, actor, lstm)
+            speaker_rows = mlp_rows(f"{name}, per speaker", per_speaker(x, speaker), y, actor, lstm)
+            rows += plain[:2] + [
+                (f"recipe LSTM ensemble of {len(MLP_SEEDS)} (sweep)", pooled(lstm, y, actor)),
+                plain[2],
+            ] + speaker_rows[1:]
             rows += [(f"{name}, per speaker from {k} clips", k_clip_accuracy(x, y, actor, speaker, k))
                      for k in K_CLIPS]
             rows += [(f"{name}, per speaker from {k} clips"
