@@ -3,6 +3,8 @@
  * command: its three networks trained by `train.ts` with the shipped recipe and seeds on every
  * voice (RAVDESS actors 1–20 and TESS, none held out, each network's last epoch kept), at most
  * `--jobs` at a time (longest first), then combined by `ensemble.ts`, with the wall time.
+ * Last, the dense member over utterance functionals (`train_functionals.ts`, seeds 1–3, with the
+ * same voices held out) goes to `<out>/functionals`.
  * `--hold-out` trains the same recipe on the published speakers fold instead (actors 15–16
  * validation, 17–20 test, best-validation epochs; seed 1 ran 50 epochs there): `ens3-speakers`,
  * the ensemble whose accuracy on unseen voices the model card reports and whose validation
@@ -17,14 +19,14 @@
  * `.cache/train-logs/<its name>.log`. `--jobs` defaults to the number of cores (at most 3).
  * `--epochs N` trains every network N epochs instead of its own (for trials; the result is not
  * the shipped model). Runs are seeded, so on the same machine the ensemble's `weights.bin` is
- * the shipped one byte for byte. The last stdout line is JSON: the ensemble, each network's
+ * the shipped one byte for byte. `--epochs` also sets the dense member's epochs. The last stdout line is JSON: the ensemble, each network's
  * minutes and best epoch, and the wall time. A network that fails stops the command (exit 1, its
  * log named) and no ensemble is written; networks already trained are kept.
  *
  * Features come from `.cache/features`; with a cold cache every network computes the ones it
  * misses, so a first run is faster with `--jobs 1` or after one `train.ts` run has filled it.
  */
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import { failAndExit, intFlag, parseCli, UsageError } from "../lib/cli/args.ts";
 import { readModelConfig } from "../lib/model/model_files.ts";
 
@@ -196,6 +198,18 @@ async function main(argv: string[]) {
     ["--out", out, ...recipe.members.map((m) => `${modelsDir}/${m.name}`)],
     null,
   );
+  // The dense member, trained with the same voices held out (`train_functionals.ts`).
+  const heldOut = recipe === DEFAULT_RECIPE ? ["none", "none"] : ["17-20", "15-16"];
+  await runScript("train_functionals.ts", [
+    ...corpora,
+    "--test-actors",
+    heldOut[0],
+    "--val-actors",
+    heldOut[1],
+    ...(epochsOverride === null ? [] : ["--epochs", String(epochsOverride)]),
+    "--out",
+    `${out}/functionals`,
+  ], `.cache/train-logs/${basename(out)}-functionals.log`);
   const wallMs = performance.now() - started;
   const members = [];
   for (const m of recipe.members) {

@@ -637,6 +637,11 @@ corpusTest(
     let at = 0;
     for (const p of parts) joined.set(p, (at += p.length) - p.length);
     assert.deepEqual(await Deno.readFile(`${dir}/models/ens/weights.bin`), joined);
+    // The dense member, on every voice too, loaded with the ensemble.
+    const dense = JSON.parse(await Deno.readTextFile(`${dir}/models/ens/functionals/config.json`));
+    assert.deepEqual(dense.heldOutActors, { test: [], val: [] });
+    assert.deepEqual([dense.epochs, dense.seeds, dense.trainClips], [1, [1, 2, 3], 160]);
+    assert.ok((await loadEmotionModel(`${dir}/models/ens`)).functionals);
 
     // --hold-out: the same seeds on the published fold, whose test voices stay unheard.
     const held = await run(
@@ -654,6 +659,105 @@ corpusTest(
       await Deno.readTextFile(`${dir}/models/ens3-speakers/config.json`),
     );
     assert.deepEqual(heldConfig.counts, { train: 112, val: 16, test: 32 });
+    const heldDense = JSON.parse(
+      await Deno.readTextFile(`${dir}/models/ens3-speakers/functionals/config.json`),
+    );
+    assert.deepEqual(heldDense.heldOutActors, {
+      test: ["17", "18", "19", "20"],
+      val: ["15", "16"],
+    });
+    assert.equal(heldDense.trainClips, 112);
+  },
+);
+
+corpusTest(
+  "train-functionals: folds report, a dense member eval mixes in, mismatched voices refused",
+  async (dir) => {
+    const corpus = ["--ravdess", `${dir}/ravdess`];
+    const folds = async (report: string) => {
+      await run("train_functionals.ts", [
+        ...corpus,
+        "--folds",
+        "--epochs",
+        "20",
+        "--units",
+        "16",
+        "--report",
+        report,
+      ], dir);
+      return await Deno.readTextFile(`${dir}/${report}`);
+    };
+    const text = await folds("a.json");
+    assert.equal(await folds("b.json"), text, "seeded: the same report twice");
+    const report = JSON.parse(text);
+    assert.equal(report.folds.length, 5);
+    assert.equal(report.testClips, 5 * 4 * 8);
+    assert.ok([10, 20].includes(report.chosenEpochs));
+    assert.deepEqual(report.folds[1].test, ["1", "2", "3", "4"]);
+    assert.equal(report.folds[1].clips.length, 32);
+    assert.ok(
+      report.folds[1].clips.every((c: { probs: number[] }) =>
+        Math.abs(c.probs.reduce((a, b) => a + b, 0) - 1) < 1e-4
+      ),
+    );
+    // The tones' pitch follows the emotion, so the functionals separate them well.
+    assert.ok(report.pooledTestAccuracy > 0.5, `pooled ${report.pooledTestAccuracy}`);
+
+    await run(
+      "train.ts",
+      [...corpus, "--split", "speakers", "--epochs", "1", "--out", "models/m"],
+      dir,
+    );
+    const alone = await evalReport("models/m", dir);
+    await run("train_functionals.ts", [
+      ...corpus,
+      "--epochs",
+      "30",
+      "--units",
+      "16",
+      "--out",
+      "models/m/functionals",
+    ], dir);
+    const mixed = await evalReport("models/m", dir);
+    assert.equal(mixed.testAccuracyWithoutFunctionals, alone.testAccuracy);
+    assert.notEqual(mixed.testAccuracy, alone.testAccuracy);
+    const metrics = JSON.parse(await Deno.readTextFile(`${dir}/${mixed.report}/metrics.json`));
+    assert.deepEqual(metrics.functionals, { weight: 0.5, seeds: [1, 2, 3] });
+
+    await run("train_functionals.ts", [
+      ...corpus,
+      "--epochs",
+      "1",
+      "--units",
+      "16",
+      "--test-actors",
+      "none",
+      "--val-actors",
+      "none",
+      "--out",
+      "models/m/functionals",
+    ], dir);
+    const refused = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--config",
+        `${root}deno.json`,
+        `${root}scripts/eval.ts`,
+        "--model",
+        "models/m",
+        "--ravdess",
+        `${dir}/ravdess`,
+      ],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(refused.code, 2);
+    assert.match(
+      new TextDecoder().decode(refused.stderr),
+      /^eval: models\/m: its dense member held out actors test none, validation none, but its LSTMs \(speakers split\) test 17,18,19,20, validation 15,16: the scores would include clips one of them trained on\n$/,
+    );
   },
 );
 

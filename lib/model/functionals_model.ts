@@ -1,0 +1,161 @@
+/**
+ * The dense member: a one-hidden-layer network over a clip's utterance functionals
+ * (`lib/audio/functionals.ts`), whose probabilities are averaged with the LSTMs'.
+ *
+ * It lives in a `functionals/` folder inside a model folder (`model.json`, `weights.bin`,
+ * `config.json`). The network reads raw functionals: the training set's standardisation is
+ * folded into its first layer (`standardise.ts`), and several seeds are one tfjs model whose
+ * output averages theirs (`ensemble.ts`). A model folder without that sub-folder is the LSTMs
+ * alone, as before.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import { FUNCTIONAL_COUNT, FUNCTIONALS_VERSION } from "../audio/functionals.ts";
+import { fileSystemLoadHandler } from "./fs_io.ts";
+
+/** Sub-folder of a model folder that holds its dense member. */
+export const FUNCTIONALS_DIR = "functionals";
+
+/** Settings of a dense member (`functionals/config.json`). */
+export interface FunctionalsConfig {
+  /** {@link FUNCTIONALS_VERSION} of the functionals it was trained on. */
+  version: string;
+  labels: string[];
+  /** Units of the hidden layer. */
+  units: number;
+  /** L2 penalty per weight (`l2 · Σ w²` added to the loss per batch). */
+  l2: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** One network per seed; the saved model averages them. */
+  seeds: number[];
+  /** Share of the dense member in the mix: `(1 − weight) · LSTMs + weight · dense`. */
+  weight: number;
+  /** RAVDESS actors held out of its training (`[]`: every voice trained). */
+  heldOutActors: { test: string[]; val: string[] };
+  /** Training clips. */
+  trainClips: number;
+}
+
+/** A loaded dense member. */
+export interface FunctionalsModel {
+  model: tf.LayersModel;
+  config: FunctionalsConfig;
+}
+
+/** Hyper-parameters of {@link buildFunctionalsNet}. */
+export interface FunctionalsNetOptions {
+  units: number;
+  l2: number;
+  seed: number;
+  classes: number;
+}
+
+/**
+ * `Dense(units, relu) → Dense(classes, softmax)` over {@link FUNCTIONAL_COUNT} inputs, L2 on
+ * both kernels, Glorot-uniform weights drawn from `seed`.
+ */
+export function buildFunctionalsNet(options: FunctionalsNetOptions): tf.LayersModel {
+  // No layer names: tfjs keeps variable names unique per process by suffixing repeated ones,
+  // which would hide `…/kernel` from foldedWeights for every network after the first.
+  const input = tf.input({ shape: [FUNCTIONAL_COUNT] });
+  const regularizer = () => tf.regularizers.l2({ l2: options.l2 });
+  const hidden = tf.layers.dense({
+    units: options.units,
+    activation: "relu",
+    kernelInitializer: tf.initializers.glorotUniform({ seed: options.seed }),
+    kernelRegularizer: regularizer(),
+  }).apply(input) as tf.SymbolicTensor;
+  const output = tf.layers.dense({
+    units: options.classes,
+    activation: "softmax",
+    kernelInitializer: tf.initializers.glorotUniform({ seed: options.seed + 1000 }),
+    kernelRegularizer: regularizer(),
+  }).apply(hidden) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: output });
+}
+
+/** Whether `modelDir` holds a dense member. */
+export async function hasFunctionals(modelDir: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(join(modelDir, FUNCTIONALS_DIR, "config.json"))).isFile;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/**
+ * Loads the dense member of `modelDir`, or null when it has none. Throws when it was trained on
+ * other functionals, for other labels, or when its network does not read
+ * {@link FUNCTIONAL_COUNT} numbers and give one probability per label.
+ */
+export async function loadFunctionalsModel(
+  modelDir: string,
+  labels: readonly string[],
+): Promise<FunctionalsModel | null> {
+  if (!await hasFunctionals(modelDir)) return null;
+  const dir = join(modelDir, FUNCTIONALS_DIR);
+  const config: FunctionalsConfig = JSON.parse(await Deno.readTextFile(join(dir, "config.json")));
+  if (config.version !== FUNCTIONALS_VERSION) {
+    throw new RangeError(
+      `Expected a dense member for ${FUNCTIONALS_VERSION} but got ${config.version} (${dir})`,
+    );
+  }
+  if (config.labels.join() !== labels.join()) {
+    throw new RangeError(
+      `Expected the dense member's labels ${labels.join(", ")} but got ${
+        config.labels.join(", ")
+      } (${dir})`,
+    );
+  }
+  if (!(config.weight >= 0 && config.weight <= 1)) {
+    throw new RangeError(`Expected a mixing weight in [0, 1] but got ${config.weight} (${dir})`);
+  }
+  const model = await tf.loadLayersModel(fileSystemLoadHandler(dir));
+  const [, width] = model.inputs[0].shape;
+  const [, classes] = model.outputs[0].shape;
+  if (width !== FUNCTIONAL_COUNT || classes !== labels.length) {
+    throw new RangeError(
+      `Expected a dense member reading ${FUNCTIONAL_COUNT} numbers into ${labels.length} ` +
+        `probabilities but got ${width} into ${classes} (${dir})`,
+    );
+  }
+  return { model, config };
+}
+
+/** Probabilities of each functionals vector, in one batched call inside `tf.tidy`. */
+export function predictFunctionals(
+  model: tf.LayersModel,
+  vectors: readonly Float32Array[],
+): Float32Array[] {
+  if (vectors.length === 0) return [];
+  for (const v of vectors) {
+    if (v.length !== FUNCTIONAL_COUNT) {
+      throw new RangeError(`Expected ${FUNCTIONAL_COUNT} functionals but got ${v.length}`);
+    }
+  }
+  const flat = tf.tidy(() => {
+    const batch = new Float32Array(vectors.length * FUNCTIONAL_COUNT);
+    vectors.forEach((v, i) => batch.set(v, i * FUNCTIONAL_COUNT));
+    const y = model.predict(tf.tensor2d(batch, [vectors.length, FUNCTIONAL_COUNT])) as tf.Tensor;
+    return (y.dataSync() as Float32Array).slice();
+  });
+  const classes = flat.length / vectors.length;
+  return vectors.map((_, i) => flat.slice(i * classes, (i + 1) * classes));
+}
+
+/** `(1 − weight) · a + weight · b`, element by element. */
+export function mixProbabilities(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  weight: number,
+): Float32Array {
+  if (a.length !== b.length) {
+    throw new RangeError(`Expected ${a.length} probabilities but got ${b.length}`);
+  }
+  return Float32Array.from(a, (p, i) => (1 - weight) * p + weight * b[i]);
+}

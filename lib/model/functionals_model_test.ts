@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import { FUNCTIONAL_COUNT, FUNCTIONALS_VERSION } from "../audio/functionals.ts";
+import { decodeAudio } from "../audio/wav.ts";
+import { EMOTION_LABELS } from "../data/labels.ts";
+import { assertAllClose } from "../testing/all_close.ts";
+import { classifyRecording, type EmotionModel, loadEmotionModel } from "./emotion_model.ts";
+import { fileSystemSaveHandler } from "./fs_io.ts";
+import {
+  buildFunctionalsNet,
+  type FunctionalsConfig,
+  type FunctionalsModel,
+  loadFunctionalsModel,
+  mixProbabilities,
+  predictFunctionals,
+} from "./functionals_model.ts";
+
+const AUDIO = new URL("../../../shared/fixtures/golden/audio/", import.meta.url);
+const ANGRY = EMOTION_LABELS.indexOf("angry");
+
+/** A dense member that answers "angry" with probability ~1 whatever it reads. */
+function alwaysAngry(): tf.LayersModel {
+  const net = buildFunctionalsNet({ units: 4, l2: 0, seed: 1, classes: EMOTION_LABELS.length });
+  const bias2 = new Float32Array(EMOTION_LABELS.length);
+  bias2[ANGRY] = 40;
+  net.setWeights([
+    tf.zeros([FUNCTIONAL_COUNT, 4]),
+    tf.zeros([4]),
+    tf.zeros([4, EMOTION_LABELS.length]),
+    tf.tensor1d(bias2),
+  ]);
+  return net;
+}
+
+function configOf(overrides: Partial<FunctionalsConfig> = {}): FunctionalsConfig {
+  return {
+    version: FUNCTIONALS_VERSION,
+    labels: [...EMOTION_LABELS],
+    units: 4,
+    l2: 0,
+    epochs: 1,
+    batchSize: 1,
+    learningRate: 0.001,
+    seeds: [1],
+    weight: 0.5,
+    heldOutActors: { test: [], val: [] },
+    trainClips: 1,
+    ...overrides,
+  };
+}
+
+async function writeMember(modelDir: string, config: FunctionalsConfig, net = alwaysAngry()) {
+  const dir = join(modelDir, "functionals");
+  await Deno.mkdir(dir, { recursive: true });
+  await net.save(fileSystemSaveHandler(dir));
+  await Deno.writeTextFile(join(dir, "config.json"), JSON.stringify(config));
+}
+
+Deno.test("predictFunctionals checks lengths and leaks no tensor; mixProbabilities weighs", () => {
+  const net = alwaysAngry();
+  const before = tf.memory().numTensors;
+  const [p, q] = predictFunctionals(net, [
+    new Float32Array(FUNCTIONAL_COUNT),
+    new Float32Array(FUNCTIONAL_COUNT).fill(3),
+  ]);
+  assert.ok(p[ANGRY] > 0.999 && q[ANGRY] > 0.999);
+  assert.equal(tf.memory().numTensors, before);
+  assert.deepEqual(predictFunctionals(net, []), []);
+  assert.throws(
+    () => predictFunctionals(net, [new Float32Array(10)]),
+    /Expected 378 functionals but got 10/,
+  );
+  assertAllClose(mixProbabilities([1, 0], [0, 1], 0.25), [0.75, 0.25], { atol: 1e-7 });
+  assert.throws(() => mixProbabilities([1, 0], [1], 0.5), /Expected 2 probabilities but got 1/);
+  net.dispose();
+});
+
+Deno.test("loadFunctionalsModel: none, a good one, and refusals with the reason", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    assert.equal(await loadFunctionalsModel(dir, EMOTION_LABELS), null);
+    await writeMember(dir, configOf());
+    const loaded = await loadFunctionalsModel(dir, EMOTION_LABELS);
+    assert.ok(loaded);
+    assert.equal(loaded.config.weight, 0.5);
+    loaded.model.dispose();
+    await writeMember(dir, configOf({ version: "functionals-v0" }));
+    await assert.rejects(
+      loadFunctionalsModel(dir, EMOTION_LABELS),
+      /Expected a dense member for functionals-v1 but got functionals-v0/,
+    );
+    await writeMember(dir, configOf({ labels: ["a", "b"] }));
+    await assert.rejects(loadFunctionalsModel(dir, EMOTION_LABELS), /labels/);
+    await writeMember(dir, configOf({ weight: 1.5 }));
+    await assert.rejects(loadFunctionalsModel(dir, EMOTION_LABELS), /mixing weight in \[0, 1\]/);
+    const narrow = tf.sequential({
+      layers: [tf.layers.dense({ inputShape: [12], units: EMOTION_LABELS.length })],
+    });
+    await writeMember(dir, configOf(), narrow as unknown as tf.LayersModel);
+    await assert.rejects(
+      loadFunctionalsModel(dir, EMOTION_LABELS),
+      /reading 378 numbers into 8 probabilities but got 12 into 8/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("classifyRecording mixes the dense member into clips and segments", async () => {
+  const lstm = await loadEmotionModel(undefined, { functionals: false });
+  assert.equal(lstm.functionals, null);
+  const functionals: FunctionalsModel = {
+    model: alwaysAngry(),
+    config: configOf({ weight: 0.25 }),
+  };
+  const mixed: EmotionModel = { ...lstm, functionals };
+  const clip = decodeAudio(await Deno.readFile(new URL("speech_c_f3_16k.wav", AUDIO)));
+  const long = new Float32Array(clip.samples.length * 4);
+  for (let i = 0; i < 4; i++) long.set(clip.samples, i * clip.samples.length);
+  for (const samples of [clip.samples, long]) {
+    const alone = classifyRecording(lstm, samples, clip.sampleRateHz);
+    const both = classifyRecording(mixed, samples, clip.sampleRateHz);
+    const expected = EMOTION_LABELS.map((l, i) =>
+      0.75 * alone.probabilities[l] + (i === ANGRY ? 0.25 : 0)
+    );
+    assertAllClose(EMOTION_LABELS.map((l) => both.probabilities[l]), expected, {
+      atol: 1e-6,
+      label: `${samples.length} samples`,
+    });
+    assert.equal(both.segments?.length, alone.segments?.length);
+    if (samples === long) assert.ok((alone.segments?.length ?? 0) >= 2, "segments exercised");
+  }
+  functionals.model.dispose();
+});

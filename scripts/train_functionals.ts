@@ -1,0 +1,433 @@
+/**
+ * Trains the dense member over utterance functionals (`lib/model/functionals_model.ts`).
+ * `deno task train-default` runs it for the shipped model; run it alone for other folds.
+ *
+ * Usage:
+ *   deno task train-functionals --ravdess DIR [--tess DIR] --out models/NAME/functionals
+ *     [--test-actors LIST --val-actors LIST] [--seeds 1,2,3] [--epochs N] [--units N]
+ *     [--l2 X] [--batch N] [--lr X] [--weight W]
+ *   deno task train-functionals --ravdess DIR [--tess DIR] --folds [--report FILE] [...]
+ *
+ * The first form trains one network per seed on every clip but the held-out RAVDESS actors
+ * (default test 17–20, validation 15–16; `none` for both trains on every voice), folds the
+ * training set's standardisation into each, and saves their average as one tfjs model with
+ * `config.json` into `--out`, the `functionals/` folder of the model folder whose LSTMs it is
+ * mixed with (`--weight`, default 0.5, is its share of the mix). Put it beside LSTMs trained
+ * with the same held-out actors: `deno task eval` refuses a mix whose held-out actors differ.
+ *
+ * `--folds` instead runs the five folds of RAVDESS actors of `research/sweep.py` (TESS always
+ * trains), records every seed's validation and test accuracy every 10 epochs, and writes to
+ * `--report` (default `reports/functionals/dense-folds.json`) the accuracies, the epoch count
+ * whose seed ensemble has the best mean validation accuracy over the folds, and at that count
+ * each fold's test clips with the ensemble's probabilities (for `research/functionals.py
+ * --dense`). Nothing is saved to `models/`.
+ *
+ * Functionals are cached in `.cache/functionals` (computed on every core when missing).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import { FUNCTIONAL_COUNT, FUNCTIONALS_VERSION } from "../lib/audio/functionals.ts";
+import { failAndExit, intFlag, parseCli, parsedFlag, UsageError } from "../lib/cli/args.ts";
+import { ProgressBar } from "../lib/cli/progress.ts";
+import { EMOTION_LABELS, labelIndex } from "../lib/data/labels.ts";
+import { listRavdess } from "../lib/data/ravdess.ts";
+import { listTess } from "../lib/data/tess.ts";
+import type { DatasetItem } from "../lib/data/types.ts";
+import { ensembleArtifacts } from "../lib/model/ensemble.ts";
+import { fileSystemSaveHandler } from "../lib/model/fs_io.ts";
+import { buildFunctionalsNet, type FunctionalsConfig } from "../lib/model/functionals_model.ts";
+import {
+  type FeatureScaler,
+  featureScaler,
+  foldedWeights,
+  standardiseInPlace,
+} from "../lib/model/standardise.ts";
+import { denseForward, type DenseWeights, trainDense } from "../lib/train/dense_trainer.ts";
+import { loadFunctionals } from "../lib/train/functionals_store.ts";
+import { augmentSpecs, DEFAULT_SPEED_RANGE } from "../lib/train/augment.ts";
+import { argMax } from "../lib/train/metrics.ts";
+import { parseActors, speakerSplit } from "../lib/train/split.ts";
+import { seededRandom } from "../lib/train/rng.ts";
+
+/** The five folds of `research/sweep.py`: (test actors, validation actors). */
+export const FOLDS: readonly [string[], string[]][] = [
+  [["17", "18", "19", "20"], ["15", "16"]],
+  [["1", "2", "3", "4"], ["5", "6"]],
+  [["5", "6", "7", "8"], ["9", "10"]],
+  [["9", "10", "11", "12"], ["13", "14"]],
+  [["13", "14", "15", "16"], ["17", "18"]],
+];
+
+interface Clip {
+  item: DatasetItem;
+  x: Float32Array;
+  y: number;
+  /** Functionals of the clip's augmented copies (RAVDESS clips with `--augment K`). */
+  copies: Float32Array[];
+}
+
+/** `--augment K`: K copies of every RAVDESS clip, for training only. */
+interface Augmentation {
+  copies: number;
+  noise: boolean;
+  keepTempo: boolean;
+}
+
+interface Hyper {
+  units: number;
+  l2: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  seeds: number[];
+}
+
+function parseSeeds(text: string): number[] {
+  const seeds = text.split(",").map((s) => Number(s.trim()));
+  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) {
+    throw new RangeError(`Expected seeds like "1,2,3", but got "${text}"`);
+  }
+  return seeds;
+}
+
+function parseRate(text: string): number {
+  const v = Number(text);
+  if (!(v >= 0 && Number.isFinite(v))) throw new RangeError(`Expected a number ≥ 0, got "${text}"`);
+  return v;
+}
+
+function stack(clips: readonly Clip[]): Float32Array {
+  const x = new Float32Array(clips.length * FUNCTIONAL_COUNT);
+  clips.forEach((c, i) => x.set(c.x, i * FUNCTIONAL_COUNT));
+  return x;
+}
+
+/** Trains one network per seed on `train`; calls `onEpoch` with the seed's index. */
+function trainSeeds(
+  train: readonly Clip[],
+  hyper: Hyper,
+  onEpoch?: (seedIndex: number, epoch: number, w: DenseWeights, scaler: FeatureScaler) => void,
+) {
+  const rows = train.flatMap((c) => [c, ...c.copies.map((x) => ({ ...c, x }))]);
+  const x = stack(rows);
+  const scaler = featureScaler(x, FUNCTIONAL_COUNT);
+  standardiseInPlace(x, scaler);
+  const y = rows.map((c) => c.y);
+  const weights = hyper.seeds.map((seed, s) =>
+    trainDense(x, y, FUNCTIONAL_COUNT, {
+      units: hyper.units,
+      classes: EMOTION_LABELS.length,
+      l2: hyper.l2,
+      epochs: hyper.epochs,
+      batchSize: hyper.batchSize,
+      learningRate: hyper.learningRate,
+      seed,
+      onEpoch: onEpoch ? (epoch, w) => onEpoch(s, epoch, w, scaler) : undefined,
+    })
+  );
+  return { scaler, weights };
+}
+
+function probabilities(
+  w: DenseWeights,
+  clips: readonly Clip[],
+  scaler: FeatureScaler,
+) {
+  const x = stack(clips);
+  standardiseInPlace(x, scaler);
+  return denseForward(w, x, clips.length);
+}
+
+function accuracyOf(probs: Float32Array, clips: readonly Clip[]): number {
+  const classes = EMOTION_LABELS.length;
+  let right = 0;
+  clips.forEach((c, i) => {
+    if (argMax(probs.subarray(i * classes, (i + 1) * classes)) === c.y) right++;
+  });
+  return clips.length ? right / clips.length : NaN;
+}
+
+async function loadClips(
+  ravdess: string,
+  tess: string | undefined,
+  augmentation: Augmentation,
+): Promise<Clip[]> {
+  const items = [
+    ...(await listRavdess(ravdess)).items,
+    ...(tess === undefined ? [] : (await listTess(tess)).items),
+  ];
+  if (items.length === 0) {
+    throw new UsageError(`no labelled clips under ${ravdess}${tess ? ` and ${tess}` : ""}`);
+  }
+  // Copies as `train --augment` draws them (seed 17), with noise only when asked.
+  const specs = items.map((item, i) =>
+    item.corpus !== "ravdess" ? [] : augmentSpecs(
+      i,
+      augmentation.copies,
+      AUGMENT_SEED,
+      DEFAULT_SPEED_RANGE,
+      augmentation.keepTempo,
+    ).map((spec) => (augmentation.noise ? spec : { ...spec, snrDb: null }))
+  );
+  const jobs = items.flatMap((item, i) => [
+    { path: item.path },
+    ...specs[i].map((augment) => ({ path: item.path, augment })),
+  ]);
+  const bar = new ProgressBar({ total: jobs.length, label: "functionals" });
+  const vectors = await loadFunctionals(jobs, {
+    workers: Math.max(1, navigator.hardwareConcurrency),
+    onProgress: (n) => bar.tick(n),
+  });
+  bar.done();
+  const clips: Clip[] = [];
+  let at = 0;
+  items.forEach((item, i) => {
+    const x = vectors[at];
+    const copies = vectors.slice(at + 1, at + 1 + specs[i].length).filter((v) => v !== null);
+    at += 1 + specs[i].length;
+    if (x) clips.push({ item, x, y: labelIndex(item.label), copies });
+  });
+  return clips;
+}
+
+const EVERY = 10;
+/** Seed of the copies' specs, as `export-features` draws them. */
+const AUGMENT_SEED = 17;
+/**
+ * Epochs of the shipped dense member: the count whose three-seed ensemble had the best mean
+ * validation accuracy over the five folds (`--folds --epochs 200`, models/MODEL_CARD.md).
+ */
+export const DEFAULT_EPOCHS = 140;
+
+async function runFolds(clips: Clip[], hyper: Hyper, report: string) {
+  const checkpoints = Array.from(
+    { length: Math.floor(hyper.epochs / EVERY) },
+    (_, i) => (i + 1) * EVERY,
+  );
+  const classes = EMOTION_LABELS.length;
+  const folds: {
+    test: string[];
+    val: string[];
+    seeds: { seed: number; epoch: number; val: number; test: number }[];
+    ensemble: { epoch: number; val: number; test: number }[];
+    testSum: Float32Array[];
+    testClips: Clip[];
+  }[] = [];
+  for (const [f, [test, val]] of FOLDS.entries()) {
+    const split = speakerSplit(
+      clips.map((c) => ({ ...c, speaker: c.item.speaker, corpus: c.item.corpus })),
+      seededRandom(f),
+      test,
+      val,
+    );
+    // Per checkpoint epoch: the sum of the seeds' probabilities on validation and test clips.
+    const valSum = checkpoints.map(() => new Float32Array(split.val.length * classes));
+    const testSum = checkpoints.map(() => new Float32Array(split.test.length * classes));
+    const seedRows: { seed: number; epoch: number; val: number; test: number }[] = [];
+    const started = performance.now();
+    trainSeeds(split.train, hyper, (s, epoch, w, scaler) => {
+      const at = checkpoints.indexOf(epoch);
+      if (at < 0) return;
+      const pv = probabilities(w, split.val, scaler);
+      const pt = probabilities(w, split.test, scaler);
+      pv.forEach((p, i) => valSum[at][i] += p / hyper.seeds.length);
+      pt.forEach((p, i) => testSum[at][i] += p / hyper.seeds.length);
+      seedRows.push({
+        seed: hyper.seeds[s],
+        epoch,
+        val: accuracyOf(pv, split.val),
+        test: accuracyOf(pt, split.test),
+      });
+    });
+    const ensemble = checkpoints.map((epoch, i) => ({
+      epoch,
+      val: accuracyOf(valSum[i], split.val),
+      test: accuracyOf(testSum[i], split.test),
+    }));
+    console.log(
+      `fold ${f} (test ${test.join(",")}): ${
+        ((performance.now() - started) / 1000).toFixed(0)
+      } s; ensemble test ` +
+        ensemble.map((e) => `${e.epoch}: ${(100 * e.test).toFixed(1)}`).join(", "),
+    );
+    folds.push({ test, val, seeds: seedRows, ensemble, testSum, testClips: split.test });
+  }
+  const meanVal = checkpoints.map((_, i) =>
+    folds.reduce((s, f) => s + f.ensemble[i].val, 0) / folds.length
+  );
+  const best = meanVal.indexOf(Math.max(...meanVal));
+  let right = 0, total = 0;
+  for (const fold of folds) {
+    right += Math.round(fold.ensemble[best].test * fold.testClips.length);
+    total += fold.testClips.length;
+  }
+  const out = {
+    version: FUNCTIONALS_VERSION,
+    hyper,
+    chosenEpochs: checkpoints[best],
+    meanValAccuracy: Object.fromEntries(
+      checkpoints.map((e, i) => [e, Number(meanVal[i].toFixed(4))]),
+    ),
+    pooledTestAccuracy: Number((right / total).toFixed(4)),
+    testClips: total,
+    folds: folds.map((fold) => ({
+      test: fold.test,
+      val: fold.val,
+      seeds: fold.seeds,
+      ensemble: fold.ensemble,
+      clips: fold.testClips.map((c, i) => ({
+        path: c.item.path,
+        label: c.y,
+        probs: Array.from(
+          fold.testSum[best].subarray(i * classes, (i + 1) * classes),
+          (p) => Number(p.toFixed(6)),
+        ),
+      })),
+    })),
+  };
+  await Deno.mkdir(join(report, ".."), { recursive: true });
+  await Deno.writeTextFile(report, JSON.stringify(out) + "\n");
+  console.log(
+    `chosen by mean validation accuracy: ${checkpoints[best]} epochs; pooled test accuracy ` +
+      `${(100 * out.pooledTestAccuracy).toFixed(1)} % over ${total} clips → ${report}`,
+  );
+}
+
+async function trainAndSave(
+  clips: Clip[],
+  hyper: Hyper,
+  test: string[],
+  val: string[],
+  out: string,
+  weight: number,
+) {
+  const split = speakerSplit(
+    clips.map((c) => ({ ...c, speaker: c.item.speaker, corpus: c.item.corpus })),
+    seededRandom(0),
+    test,
+    val,
+  );
+  const started = performance.now();
+  const { scaler, weights } = trainSeeds(split.train, hyper);
+  const seconds = (performance.now() - started) / 1000;
+  const members: tf.io.ModelArtifacts[] = [];
+  for (const [s, w] of weights.entries()) {
+    const net = buildFunctionalsNet({
+      units: hyper.units,
+      l2: hyper.l2,
+      seed: hyper.seeds[s],
+      classes: EMOTION_LABELS.length,
+    });
+    net.setWeights([
+      tf.tensor2d(w.kernel1, [w.inputs, w.units]),
+      tf.tensor1d(w.bias1),
+      tf.tensor2d(w.kernel2, [w.units, w.classes]),
+      tf.tensor1d(w.bias2),
+    ]);
+    const folded = foldedWeights(net, scaler);
+    net.setWeights(folded);
+    tf.dispose(folded);
+    let saved: tf.io.ModelArtifacts | undefined;
+    await net.save(tf.io.withSaveHandler((artifacts) => {
+      saved = artifacts;
+      return Promise.resolve({
+        modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" },
+      });
+    }));
+    members.push(saved!);
+    net.dispose();
+  }
+  const artifacts = members.length === 1 ? members[0] : ensembleArtifacts(members, "functionals");
+  await Deno.mkdir(out, { recursive: true });
+  await fileSystemSaveHandler(out).save!(artifacts);
+  const config: FunctionalsConfig = {
+    version: FUNCTIONALS_VERSION,
+    labels: [...EMOTION_LABELS],
+    units: hyper.units,
+    l2: hyper.l2,
+    epochs: hyper.epochs,
+    batchSize: hyper.batchSize,
+    learningRate: hyper.learningRate,
+    seeds: hyper.seeds,
+    weight,
+    heldOutActors: { test, val },
+    trainClips: split.train.length,
+  };
+  await Deno.writeTextFile(join(out, "config.json"), JSON.stringify(config, null, 2) + "\n");
+  const ens = (set: Clip[]) => {
+    if (set.length === 0) return null;
+    const sum = new Float32Array(set.length * EMOTION_LABELS.length);
+    for (const w of weights) probabilities(w, set, scaler).forEach((p, i) => sum[i] += p);
+    return accuracyOf(sum, set);
+  };
+  const pct = (v: number | null) => (v === null ? "—" : `${(100 * v).toFixed(1)} %`);
+  console.log(
+    `trained ${weights.length} networks on ${split.train.length} clips in ${
+      seconds.toFixed(0)
+    } s; ` +
+      `validation ${pct(ens(split.val))}, test ${
+        pct(ens(split.test))
+      } (dense member alone) → ${out}`,
+  );
+}
+
+async function main(argv: string[]) {
+  const { values } = parseCli(argv, {
+    ravdess: { type: "string" },
+    tess: { type: "string" },
+    out: { type: "string" },
+    folds: { type: "boolean", default: false },
+    report: { type: "string" },
+    "test-actors": { type: "string" },
+    "val-actors": { type: "string" },
+    seeds: { type: "string" },
+    epochs: { type: "string" },
+    units: { type: "string" },
+    l2: { type: "string" },
+    batch: { type: "string" },
+    lr: { type: "string" },
+    weight: { type: "string" },
+    augment: { type: "string" },
+    "augment-noise": { type: "boolean", default: false },
+    "keep-tempo": { type: "boolean", default: false },
+  });
+  if (!values.ravdess) throw new UsageError("Give --ravdess DIR (and --tess DIR)");
+  if (!values.folds && !values.out) {
+    throw new UsageError("Give --out models/NAME/functionals or --folds");
+  }
+  const hyper: Hyper = {
+    units: intFlag("units", values.units, 256),
+    l2: parsedFlag("l2", values.l2, parseRate, 2.5e-5),
+    epochs: intFlag("epochs", values.epochs, DEFAULT_EPOCHS),
+    batchSize: intFlag("batch", values.batch, 200),
+    learningRate: parsedFlag("lr", values.lr, parseRate, 1e-3),
+    seeds: parsedFlag("seeds", values.seeds, parseSeeds, [1, 2, 3]),
+  };
+  if (hyper.units < 1 || hyper.epochs < 1 || hyper.batchSize < 1) {
+    throw new UsageError("Expected --units, --epochs and --batch of at least 1");
+  }
+  const weight = parsedFlag("weight", values.weight, parseRate, 0.5);
+  if (weight > 1) throw new UsageError(`Expected --weight between 0 and 1, but got ${weight}`);
+  const augmentation: Augmentation = {
+    copies: intFlag("augment", values.augment, 0),
+    noise: values["augment-noise"],
+    keepTempo: values["keep-tempo"],
+  };
+  const clips = await loadClips(values.ravdess, values.tess, augmentation);
+  if (values.folds) {
+    await runFolds(clips, hyper, values.report ?? "reports/functionals/dense-folds.json");
+  } else {
+    const test = parsedFlag("test-actors", values["test-actors"], parseActors, [
+      "17",
+      "18",
+      "19",
+      "20",
+    ]);
+    const val = parsedFlag("val-actors", values["val-actors"], parseActors, ["15", "16"]);
+    await trainAndSave(clips, hyper, test, val, values.out!, weight);
+  }
+}
+
+if (import.meta.main) {
+  await main(Deno.args).catch((err) => failAndExit("train-functionals", err));
+}
