@@ -5,7 +5,8 @@
  * the top two with the rule in `lib/journal/calibration.ts` — the pair that keeps the most clips
  * while the kept predictions are at least `--target` (default 0.7) correct, or, when no pair
  * gets there, the pair with the best accepted accuracy that still keeps half of the clips.
- * Writes `models/default/uncertainty.json`.
+ * Writes `models/default/uncertainty.json`. A model with a dense member is scored as it
+ * classifies: the LSTMs' probabilities mixed with the dense member's.
  *
  * The shipped model trained on every voice, so it has no validation clips of its own: its
  * thresholds are chosen on `--model models/ens3-speakers` (`deno task train-default
@@ -27,6 +28,12 @@ import { DEFAULT_MODEL_DIR, loadEmotionModel } from "../lib/model/emotion_model.
 import { featureSetOf, modelInput } from "../lib/model/input.ts";
 import { modelFiles, resolveSplitEntries, type SplitFile } from "../lib/model/model_files.ts";
 import { loadFeatures } from "../lib/train/dataset.ts";
+import { loadFunctionals } from "../lib/train/functionals_store.ts";
+import {
+  type FunctionalsModel,
+  mixProbabilities,
+  predictFunctionals,
+} from "../lib/model/functionals_model.ts";
 
 /** Contents of `uncertainty.json` next to the model. */
 export interface UncertaintyFile {
@@ -49,6 +56,21 @@ export interface UncertaintyFile {
 const HELD_OUT_NOTE = "The shipped model trained on those voices too, so it takes the " +
   "thresholds of this version of its recipe and seeds, which held them out; its own " +
   "probabilities on new voices are assumed to spread alike.";
+
+/** `lstm`'s probabilities of `items` mixed with the dense member's over their functionals. */
+async function mixDense(
+  dense: FunctionalsModel,
+  items: readonly { path: string }[],
+  lstm: Float32Array[],
+): Promise<Float32Array[]> {
+  const vectors = await loadFunctionals(items.map((item) => item.path), { workers: 1 });
+  return lstm.map((p, k) => {
+    const v = vectors[k];
+    return v
+      ? mixProbabilities(p, predictFunctionals(dense.model, [v])[0], dense.config.weight)
+      : p;
+  });
+}
 
 /** When the target cannot be met, the fallback still shows at least this share of clips. */
 const MIN_SHARE = 0.5;
@@ -84,7 +106,12 @@ async function main(argv: string[]) {
     const inputs = features.slice(start, start + BATCH).map((f) =>
       modelInput(f, model.config.input)
     );
-    model.classifier.predict(inputs).forEach((probs, k) => {
+    const lstm = model.classifier.predict(inputs);
+    // The journal's probabilities: the LSTMs' mixed with the dense member's, as classified.
+    const mixed = model.functionals
+      ? await mixDense(model.functionals, items.slice(start, start + BATCH), lstm)
+      : lstm;
+    mixed.forEach((probs, k) => {
       const labels = model.config.labels;
       clips.push({
         label: items[start + k].label,

@@ -5,6 +5,11 @@
  *
  * Usage: deno task eval --model models/NAME --ravdess DIR --tess DIR [--tta K] [--out DIR] [--json]
  *
+ * A model folder with a dense member (`functionals/`, `lib/model/functionals_model.ts`) is scored
+ * as it classifies: the LSTMs' probabilities mixed with the dense member's over each clip's
+ * functionals; `metrics.json` also holds the LSTMs' own scores (`withoutFunctionals`). The dense
+ * member must hold out the same actors as the LSTMs.
+ *
  * With test-time augmentation (`--tta K`, 0–6, default the model's own setting; see
  * `lib/model/tta.ts`) each clip's probabilities are the mean over the clip and its first K
  * augmented copies, whose features are cached as training's copies are; the report goes to
@@ -34,6 +39,34 @@ import {
 } from "../lib/train/dataset.ts";
 import { reportPictures, scoreSet, type SetReport } from "../lib/train/report.tsx";
 import { predictAll } from "../lib/train/trainer.ts";
+import { loadFunctionals } from "../lib/train/functionals_store.ts";
+import { mixProbabilities, predictFunctionals } from "../lib/model/functionals_model.ts";
+import type { ModelConfig } from "../lib/model/model_files.ts";
+
+/**
+ * Throws a {@link UsageError} unless the dense member held out the same RAVDESS actors as the
+ * LSTMs (and they were split by speakers), so no clip scored was trained on by either.
+ */
+function checkHeldOut(
+  config: ModelConfig,
+  dense: { test: readonly string[]; val: readonly string[] },
+  dir: string,
+): void {
+  const lstm = config.heldOutActors ?? { test: ["17", "18", "19", "20"], val: ["15", "16"] };
+  const same = (a: readonly string[], b: readonly string[]) =>
+    [...a].map(Number).sort((x, y) => x - y).join() ===
+      [...b].map(Number).sort((x, y) => x - y).join();
+  if (
+    config.protocol !== "speakers" || !same(lstm.test, dense.test) || !same(lstm.val, dense.val)
+  ) {
+    throw new UsageError(
+      `${dir}: its dense member held out actors test ${dense.test.join(",") || "none"}, ` +
+        `validation ${dense.val.join(",") || "none"}, but its LSTMs (${config.protocol} split) ` +
+        `test ${lstm.test.join(",") || "none"}, validation ${lstm.val.join(",") || "none"}: ` +
+        "the scores would include clips one of them trained on",
+    );
+  }
+}
 
 async function main(argv: string[]) {
   const { values } = parseCli(argv, {
@@ -46,13 +79,15 @@ async function main(argv: string[]) {
   });
   if (!values.model) throw new UsageError("Give --model models/NAME");
   const files = modelFiles(values.model);
-  const { classifier, config, ttaCopies = 0 } = await loadEmotionModel(values.model, {
+  const { classifier, config, ttaCopies = 0, functionals } = await loadEmotionModel(values.model, {
     speakerNormalisation: true,
     ttaCopies: values.tta === undefined
       ? undefined
       : parsedFlag("tta", values.tta, parseTtaCopies, 0),
   });
   const copies = TTA_SPECS.slice(0, ttaCopies);
+  if (functionals) checkHeldOut(config, functionals.config.heldOutActors, values.model);
+  const lstmOnly: Record<string, SetReport> = {};
   const split: SplitFile = JSON.parse(await Deno.readTextFile(files.split));
   const unusable = notEvaluable(values.model, split);
   if (unusable) throw new UsageError(unusable);
@@ -86,7 +121,25 @@ async function main(argv: string[]) {
       }
       probs.forEach((p, j) => probs[j] = p / (copies.length + 1));
     }
-    sets[name] = scoreSet(probs, arrays.y, config.labels, items.map((item) => item.corpus));
+    const corpora = items.map((item) => item.corpus);
+    if (functionals) {
+      lstmOnly[name] = scoreSet(probs, arrays.y, config.labels, corpora);
+      const vectors = await loadFunctionals(items.map((item) => item.path), {
+        workers: Math.max(1, navigator.hardwareConcurrency),
+      });
+      const k = config.labels.length;
+      vectors.forEach((v, j) => {
+        if (!v) return;
+        const [dense] = predictFunctionals(functionals.model, [v]);
+        const mixed = mixProbabilities(
+          probs.subarray(j * k, (j + 1) * k),
+          dense,
+          functionals.config.weight,
+        );
+        probs.set(mixed, j * k);
+      });
+    }
+    sets[name] = scoreSet(probs, arrays.y, config.labels, corpora);
   }
   const outDir = values.out ??
     `reports/${config.name}${copies.length ? `-tta${copies.length}` : ""}`;
@@ -97,6 +150,14 @@ async function main(argv: string[]) {
     protocol: config.protocol,
     input: config.input,
     ttaCopies: copies.length,
+    ...(functionals
+      ? {
+        functionals: { weight: functionals.config.weight, seeds: functionals.config.seeds },
+        withoutFunctionals: Object.fromEntries(
+          Object.entries(lstmOnly).map(([name, r]) => [name, { accuracy: r.accuracy, uar: r.uar }]),
+        ),
+      }
+      : {}),
     // An ensemble has no epochs of its own: its members' are listed instead.
     ...(config.members
       ? { members: config.members }
@@ -116,6 +177,7 @@ async function main(argv: string[]) {
       valAccuracy: sets.val.accuracy,
       ttaCopies: copies.length,
       testAccuracy: sets.test.accuracy,
+      ...(functionals ? { testAccuracyWithoutFunctionals: lstmOnly.test.accuracy } : {}),
       testAccuracyCi95: sets.test.accuracyCi95,
       testUar: sets.test.uar,
       testByCorpus: sets.test.byCorpus,
@@ -136,6 +198,14 @@ async function main(argv: string[]) {
         `${name.padEnd(5)} ${String(r.clips).padStart(5)}  ${percent(r.accuracy).padStart(7)} %  (${
           percent(lo)
         }–${percent(hi)} %)  ${percent(r.uar)} %`,
+      );
+    }
+    if (functionals) {
+      console.log(
+        `mixed with the dense member (weight ${functionals.config.weight}); the LSTMs alone: ` +
+          Object.entries(lstmOnly).map(([name, r]) => `${name} ${percent(r.accuracy)} %`).join(
+            ", ",
+          ),
       );
     }
     for (const [name, r] of Object.entries(sets)) {

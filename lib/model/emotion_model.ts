@@ -10,10 +10,17 @@ import {
   MODEL_SAMPLE_RATE_HZ,
   PIPELINE_VERSION,
 } from "../audio/constants.ts";
+import { utteranceFunctionals } from "../audio/functionals.ts";
 import { extractModelFeatures } from "../audio/pitch.ts";
 import { preprocess } from "../audio/preprocess.ts";
 import { resample } from "../audio/resample.ts";
 import { type Classification, type Classifier, loadClassifier } from "./inference.ts";
+import {
+  type FunctionalsModel,
+  loadFunctionalsModel,
+  mixProbabilities,
+  predictFunctionals,
+} from "./functionals_model.ts";
 import { inputWidth, modelInput } from "./input.ts";
 import { type ModelConfig, modelFiles, readModelConfig } from "./model_files.ts";
 import { checkTtaCopies, meanOfGroups, ttaCopiesOf } from "./tta.ts";
@@ -30,6 +37,11 @@ export interface EmotionModel {
    * window and its copies (test-time augmentation, `tta.ts`); 0 or unset: the window alone.
    */
   ttaCopies?: number;
+  /**
+   * The dense member over utterance functionals (`functionals_model.ts`), mixed into every
+   * window's probabilities with its configured weight; absent or null: the LSTMs alone.
+   */
+  functionals?: FunctionalsModel | null;
 }
 
 /** One classified stretch of a recording. */
@@ -67,6 +79,11 @@ export interface LoadOptions {
    * setting (`tta.copies` in `config.json`), or none.
    */
   ttaCopies?: number;
+  /**
+   * Load the folder's dense member (`functionals/`) when it has one; default true. False gives
+   * the LSTMs alone, as evaluation reports them beside the mix.
+   */
+  functionals?: boolean;
 }
 
 /**
@@ -105,7 +122,10 @@ export async function loadEmotionModel(
       `Expected a model trained on augmented copies for test-time augmentation, but ${path} was trained without (augmentCopies ${config.augmentCopies})`,
     );
   }
-  const model = { classifier, config, ttaCopies };
+  const functionals = options.functionals === false
+    ? null
+    : await loadFunctionalsModel(path, config.labels);
+  const model = { classifier, config, ttaCopies, functionals };
   sources.set(model, path);
   return model;
 }
@@ -143,10 +163,29 @@ function windowInputs(model: EmotionModel, samples16k: Float32Array): Float32Arr
   return inputs;
 }
 
-/** The model's probabilities for each window's inputs ({@link windowInputs}), averaged. */
-function predictWindows(model: EmotionModel, windows: readonly Float32Array[][]): Float32Array[] {
-  const probs = model.classifier.predict(windows.flat());
-  return meanOfGroups(probs, windows.map((w) => w.length));
+/**
+ * The model's probabilities for each window: the LSTMs' over the window's inputs
+ * ({@link windowInputs}), averaged, mixed with the dense member's over the window's functionals
+ * when the model has one (`audio[i]` is window `i`'s 16 kHz audio).
+ */
+function predictWindows(
+  model: EmotionModel,
+  windows: readonly Float32Array[][],
+  audio: readonly Float32Array[],
+): Float32Array[] {
+  const probs = meanOfGroups(
+    model.classifier.predict(windows.flat()),
+    windows.map((w) => w.length),
+  );
+  const dense = model.functionals;
+  if (!dense) return probs;
+  const vectors = audio.map((a) => utteranceFunctionals(a));
+  const voiced = vectors.flatMap((v, i) => (v ? [i] : []));
+  const denseProbs = predictFunctionals(dense.model, voiced.map((i) => vectors[i]!));
+  voiced.forEach((i, k) =>
+    probs[i] = mixProbabilities(probs[i], denseProbs[k], dense.config.weight)
+  );
+  return probs;
 }
 
 function toClassification(labels: readonly string[], probs: ArrayLike<number>): Classification {
@@ -163,7 +202,9 @@ function toClassification(labels: readonly string[], probs: ArrayLike<number>): 
  * Classifies a recording. Up to two model windows long (6 s), it is one clip, cropped to
  * its loudest window exactly as in training. Longer recordings are cut into consecutive
  * windows; silent windows are skipped; the recording's probabilities are the mean of its
- * segments'. Throws {@link NoSpeechError} when nothing but silence is left.
+ * segments'. A model with a dense member mixes its probabilities over each clip's or window's
+ * functionals in (the whole clip, not only its loudest window, as the member was trained).
+ * Throws {@link NoSpeechError} when nothing but silence is left.
  */
 export function classifyRecording(
   model: EmotionModel,
@@ -176,11 +217,12 @@ export function classifyRecording(
   if (audio.length <= 2 * window) {
     const inputs = windowInputs(model, audio);
     if (!inputs) throw new NoSpeechError();
-    const [probs] = predictWindows(model, [inputs]);
+    const [probs] = predictWindows(model, [inputs], [audio]);
     return toClassification(labels, probs);
   }
   const starts: number[] = [];
   const inputs: Float32Array[][] = [];
+  const pieces: Float32Array[] = [];
   for (let start = 0; start < audio.length; start += window) {
     const piece = audio.subarray(start, Math.min(audio.length, start + window));
     if (piece.length < HOP_LENGTH * 4) break;
@@ -188,10 +230,11 @@ export function classifyRecording(
     if (!pieceInputs) continue;
     starts.push(start);
     inputs.push(pieceInputs);
+    pieces.push(piece);
   }
   if (inputs.length === 0) throw new NoSpeechError();
   const mean = new Float32Array(labels.length);
-  const segments = predictWindows(model, inputs).map((probs, i) => {
+  const segments = predictWindows(model, inputs, pieces).map((probs, i) => {
     probs.forEach((p, k) => mean[k] += p / inputs.length);
     const start = starts[i];
     return {
