@@ -1,0 +1,78 @@
+"""
+The product's dense member mixed with the recipe's LSTMs, on the five folds.
+
+`deno task train-functionals --folds` trains the dense member (one hidden layer over the
+utterance functionals of `lib/audio/functionals.ts`, three seeds) on each of `sweep.py`'s five
+folds and writes each fold's test clips with the seed ensemble's probabilities. This script
+averages those with the sweep's recipe LSTMs of the same folds (`summarise.py`'s "raw",
+seeds 1-3, as `functionals.py` mixes its scikit-learn MLP) and reports the pooled accuracy of
+each part and of the mix, with the mix's gain over the LSTMs (95 % paired bootstrap):
+
+    deno task train-functionals --ravdess DIR --tess DIR --folds \
+        --report reports/functionals/dense-folds.json
+    python3 research/mix_dense.py --ravdess DIR --tess DIR \
+        --dense reports/functionals/dense-folds.json --out reports/functionals/dense-mix.json
+
+numpy only. The mix weights both parts equally, as the product does; other weights are listed
+for information, not chosen from these test clips.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from functionals import clips, paired_gain, pooled, recipe_ensemble  # noqa: E402
+from sweep import FOLDS  # noqa: E402
+
+WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    ap.add_argument("--ravdess", required=True)
+    ap.add_argument("--tess", required=True)
+    ap.add_argument("--dense", required=True, help="report of train-functionals --folds")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--sweep", nargs="*",
+                    default=["reports/sweep/main.json", "reports/sweep/seeds.json"])
+    args = ap.parse_args()
+    items = clips(args.ravdess, args.tess)
+    y = np.array([lab for _, lab, _ in items])
+    actor = np.array([int(s.split("_")[-1]) if s.startswith("ravdess") else 0 for _, _, s in items])
+    paths = np.array([os.path.realpath(p) for p, _, _ in items])
+    dense_report = json.load(open(args.dense))
+    dense = []
+    for (test, _), fold in zip(FOLDS, dense_report["folds"]):
+        if [int(a) for a in fold["test"]] != list(test):
+            raise SystemExit(f"mix_dense: the dense report's folds differ from sweep.FOLDS ({fold['test']})")
+        want = paths[np.isin(actor, test)]
+        by_path = {os.path.realpath(c["path"]): c for c in fold["clips"]}
+        if sorted(by_path) != sorted(want):
+            raise SystemExit(f"mix_dense: fold {fold['test']}: the dense report's clips differ")
+        dense.append(np.array([by_path[p]["probs"] for p in want]))
+        if [by_path[p]["label"] for p in want] != y[np.isin(actor, test)].tolist():
+            raise SystemExit("mix_dense: labels differ")
+    lstm = recipe_ensemble(args.sweep, y, actor)
+    rows = {
+        "dense (3 seeds)": pooled(dense, y, actor),
+        "recipe LSTMs (3 seeds, sweep)": pooled(lstm, y, actor),
+    }
+    for w in WEIGHTS:
+        mixed = [(1 - w) * a + w * b for a, b in zip(lstm, dense)]
+        rows[f"mix, dense weight {w}"] = {**pooled(mixed, y, actor),
+                                          "gain_over_lstm": paired_gain(lstm, mixed, y, actor)}
+    for name, r in rows.items():
+        gain = r.get("gain_over_lstm")
+        extra = f"  {100 * gain[0]:+.1f} ({100 * gain[1]:+.1f} to {100 * gain[2]:+.1f})" if gain else ""
+        print(f"{name:32s} {100 * r['accuracy']:.1f} %{extra}")
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump({"dense_epochs": dense_report["chosenEpochs"], "rows": rows}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
