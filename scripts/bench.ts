@@ -27,7 +27,8 @@
  *   (`classifyRecording`: preprocessing, features, the network), and the network's part of it
  *   (`classifier.predict` on the same window's input), from one run over 20 speech-like 3 s
  *   windows; median of 5 timed passes after a warm-up pass. Every member of an ensemble adds
- *   the network's part again.
+ *   the network's part again. `segmentDenseMs`: the dense member's part of `segmentMs` (the
+ *   window's utterance functionals, `lib/audio/functionals.ts`, and its network), same run.
  * - `stepperSimdSpeedup`: the shipped model's network on those windows through the stepper's
  *   scalar loop / through its WebAssembly SIMD kernel (`lib/model/simd_lstm.ts`), the two
  *   alternated in one run; medians of 7 timed passes each.
@@ -55,6 +56,8 @@ import {
 import { MODEL_INPUT_FRAMES } from "../lib/audio/constants.ts";
 import * as tf from "@tensorflow/tfjs";
 import { benchLstm, type LstmBenchResult } from "../lib/model/bench_lstm.ts";
+import { utteranceFunctionals } from "../lib/audio/functionals.ts";
+import { predictFunctionals } from "../lib/model/functionals_model.ts";
 import { buildModel, type ModelSpec } from "../lib/model/architectures.ts";
 import { FusedDropout } from "../lib/model/fused_dropout.ts";
 import { setSimdGates } from "../lib/model/lstm_kernels.ts";
@@ -266,7 +269,7 @@ async function speechWindows(count: number) {
 /** Median ms per window of `segmentMs` and `segmentNetworkMs` (see the module comment). */
 export async function measureSegmentCost(
   options: SegmentBenchOptions = {},
-): Promise<{ segmentMs: number; networkMs: number }> {
+): Promise<{ segmentMs: number; networkMs: number; denseMs: number }> {
   const windows = options.windows ?? 20;
   const repeats = options.repeats ?? 5;
   const { model, clips, inputs } = await speechWindows(windows);
@@ -289,8 +292,15 @@ export async function measureSegmentCost(
   const networkMs = timed(() => {
     for (const x of inputs) checksum += model.classifier.predict([x])[0][0];
   });
+  const dense = model.functionals;
+  if (!dense) throw new Error("the shipped model has no dense member");
+  const denseMs = timed(() => {
+    for (const clip of clips) {
+      checksum += predictFunctionals(dense.model, [utteranceFunctionals(clip)!])[0][0];
+    }
+  });
   if (!Number.isFinite(checksum)) throw new Error("classification was not finite");
-  return { segmentMs, networkMs };
+  return { segmentMs, networkMs, denseMs };
 }
 
 /**
@@ -460,9 +470,9 @@ function ttaFigures(): Promise<{ plainMs: number; ttaMs: number }> {
 /** Copies of the cheaper test-time augmentation setting the README recommends. */
 const FEWER_TTA_COPIES = 3;
 
-let segmentRun: Promise<{ segmentMs: number; networkMs: number }> | null = null;
+let segmentRun: Promise<{ segmentMs: number; networkMs: number; denseMs: number }> | null = null;
 /** One run of {@link measureSegmentCost} shared by the segment figures. */
-function segmentFigures(): Promise<{ segmentMs: number; networkMs: number }> {
+function segmentFigures(): Promise<{ segmentMs: number; networkMs: number; denseMs: number }> {
   return segmentRun ??= measureSegmentCost();
 }
 
@@ -555,6 +565,11 @@ export const MEASUREMENTS: Record<string, () => Measurement | Promise<Measuremen
     value: round2((await segmentFigures()).networkMs),
     unit: "ms",
     description: "the network's part of it; each ensemble member adds this again",
+  }),
+  segmentDenseMs: async () => ({
+    value: round2((await segmentFigures()).denseMs),
+    unit: "ms",
+    description: "the dense member's part of it: the utterance functionals and its network",
   }),
   stepperSimdSpeedup: async () => {
     const { scalarMs, simdMs } = await measureStepperSimd();

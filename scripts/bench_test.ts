@@ -33,6 +33,7 @@ Deno.test("every figure is a named measurement; unknown names are refused", asyn
     "incrementalVsWindowSpeedup",
     "segmentMs",
     "segmentNetworkMs",
+    "segmentDenseMs",
     "stepperSimdSpeedup",
     "segmentTtaMs",
     "segmentTtaCostRatio",
@@ -51,9 +52,10 @@ Deno.test("historyRenderMs renders a real history page and times it", async () =
 
 // Timings only: which is larger is left to `deno task bench`, since a test run beside others
 // cannot promise it.
-Deno.test("segment figures time the whole classification and the network", async () => {
-  const { segmentMs, networkMs } = await measureSegmentCost({ windows: 2, repeats: 1 });
+Deno.test("segment figures time the whole classification, the network and the dense member", async () => {
+  const { segmentMs, networkMs, denseMs } = await measureSegmentCost({ windows: 2, repeats: 1 });
   assert.ok(Number.isFinite(networkMs) && networkMs > 0, String(networkMs));
+  assert.ok(Number.isFinite(denseMs) && denseMs > 0, String(denseMs));
   assert.ok(Number.isFinite(segmentMs) && segmentMs > 0, String(segmentMs));
 });
 

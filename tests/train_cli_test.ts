@@ -678,6 +678,8 @@ corpusTest(
       await run("train_functionals.ts", [
         ...corpus,
         "--folds",
+        "--augment",
+        "0",
         "--epochs",
         "20",
         "--units",
@@ -693,6 +695,7 @@ corpusTest(
     assert.equal(report.folds.length, 5);
     assert.equal(report.testClips, 5 * 4 * 8);
     assert.ok([10, 20].includes(report.chosenEpochs));
+    assert.equal(report.augment.copies, 0);
     assert.deepEqual(report.folds[1].test, ["1", "2", "3", "4"]);
     assert.equal(report.folds[1].clips.length, 32);
     assert.ok(
@@ -723,6 +726,34 @@ corpusTest(
     assert.notEqual(mixed.testAccuracy, alone.testAccuracy);
     const metrics = JSON.parse(await Deno.readTextFile(`${dir}/${mixed.report}/metrics.json`));
     assert.deepEqual(metrics.functionals, { weight: 0.5, seeds: [1, 2, 3] });
+    // By default 4 speed-changed copies of every RAVDESS training clip (14 actors) train too.
+    const dense = JSON.parse(await Deno.readTextFile(`${dir}/models/m/functionals/config.json`));
+    assert.deepEqual(dense.augment, { copies: 4, noise: false, keepTempo: false });
+    assert.equal(dense.trainClips, 14 * 8);
+
+    // --random: the published random split, per draw.
+    await run("train_functionals.ts", [
+      ...corpus,
+      "--random",
+      "2",
+      "--augment",
+      "0",
+      "--epochs",
+      "10",
+      "--units",
+      "16",
+      "--seeds",
+      "1",
+      "--report",
+      "random.json",
+    ], dir);
+    const random = JSON.parse(await Deno.readTextFile(`${dir}/random.json`));
+    assert.equal(random.draws.length, 2);
+    assert.equal(
+      random.draws[0].testClips,
+      160 - Math.round(160 * 0.875) - Math.round(160 * 0.087),
+    );
+    assert.notDeepEqual(random.draws[0], { ...random.draws[1], draw: 0 }, "draws differ");
 
     await run("train_functionals.ts", [
       ...corpus,

@@ -27,8 +27,8 @@
  * @module
  */
 
-import FFT from "fft.js";
 import { MODEL_SAMPLE_RATE_HZ } from "./constants.ts";
+import { PairedRealFft } from "./fft.ts";
 import {
   melFilterbank,
   melSpectrogram,
@@ -283,41 +283,48 @@ export function spectralContrast(
   return peakDb.map((p, i) => p - valleyDb[i]);
 }
 
+/** The paired real FFT of {@link autocorrelatePair}, per size (its own, as it sets gains). */
 const autocorrelators = new Map<
   number,
-  { fft: FFT; padded: number[]; spectrum: number[]; power: number[]; out: number[] }
+  { fft: PairedRealFft; frameWindow: Float64Array; fullWindow: Float64Array }
 >();
 
 /**
- * `acf[k] = Σ_i x[i]·x[i+k]` for `k < acf.length` over the whole of `x`: the inverse FFT of the
- * power spectrum of `x` zero-padded to a power of two at least twice its length (no wrap-around).
- * The power spectrum is real and even, so its inverse transform is its forward real transform
- * divided by the size.
+ * `acf[k] = Σ_i x[i]·x[i+k]` for `k < acf.length` over the whole of `x`, for two frames at once
+ * (`b` may be null): numpy's `irfft` of the power spectrum of each frame zero-padded to a power of
+ * two at least twice its length, so nothing wraps around, as `librosa.autocorrelate`. Runs on
+ * `fft.ts`'s paired transform (WebAssembly SIMD where available).
  */
-function autocorrelate(x: Float64Array, acf: Float64Array): void {
+function autocorrelatePair(
+  a: Float64Array,
+  b: Float64Array | null,
+  acfA: Float64Array,
+  acfB: Float64Array,
+): void {
   let size = 2;
-  while (size < 2 * x.length) size *= 2;
+  while (size < 2 * a.length) size *= 2;
   let state = autocorrelators.get(size);
   if (!state) {
-    const fft = new FFT(size);
     state = {
-      fft,
-      padded: new Array(size).fill(0),
-      spectrum: fft.createComplexArray(),
-      power: new Array(size).fill(0),
-      out: fft.createComplexArray(),
+      fft: new PairedRealFft(size),
+      frameWindow: new Float64Array(a.length).fill(1),
+      fullWindow: new Float64Array(size).fill(1),
     };
     autocorrelators.set(size, state);
   }
-  const { fft, padded, spectrum, power, out } = state;
-  for (let i = 0; i < x.length; i++) padded[i] = x[i];
-  fft.realTransform(spectrum, padded);
-  for (let k = 0; k <= size / 2; k++) {
-    power[k] = spectrum[2 * k] ** 2 + spectrum[2 * k + 1] ** 2;
-    if (k > 0 && k < size / 2) power[size - k] = power[k];
+  const { fft, frameWindow, fullWindow } = state;
+  // The window of ones as long as a frame zero-extends it to the transform's size.
+  fft.frame[0].set(a);
+  fft.frame[1].set(b ?? a);
+  fft.forward(frameWindow, 1, false);
+  for (let lane = 0; lane < 2; lane++) {
+    fft.spectrumRe[lane].set(fft.power[lane]);
+    fft.spectrumIm[lane].fill(0);
+    fft.gain[lane].fill(1);
   }
-  fft.realTransform(out, power);
-  for (let k = 0; k < acf.length; k++) acf[k] = out[2 * k] / size;
+  fft.inverse(fullWindow, 1);
+  acfA.set(fft.frame[0].subarray(0, acfA.length));
+  acfB.set(fft.frame[1].subarray(0, acfB.length));
 }
 
 /**
@@ -343,47 +350,52 @@ export function yin011(
   const frames = 1 + Math.floor((n + 2 * pad - frameLength) / hop);
   const minPeriod = Math.floor(sr / fmaxHz);
   const maxPeriod = Math.min(Math.ceil(sr / fminHz), frameLength - 1);
-  const x = new Float64Array(frameLength);
-  const acf = new Float64Array(maxPeriod + 1);
-  const d = new Float64Array(maxPeriod + 1);
   const m = maxPeriod - minPeriod + 1;
   const cmnd = new Float64Array(m);
-  const f0 = new Float64Array(frames);
-  for (let t = 0; t < frames; t++) {
-    if (only && !only[t]) {
-      f0[t] = NaN;
-      continue;
-    }
-    const start = t * hop - pad;
-    for (let i = 0; i < frameLength; i++) {
-      const j = start + i;
-      x[i] = j >= 0 && j < n ? samples[j] : 0;
-    }
-    autocorrelate(x, acf);
-    let head = 0, cumulative = 0;
-    for (let k = 1; k <= maxPeriod; k++) {
-      head += x[k - 1] * x[k - 1];
-      d[k] = 2 * (acf[0] - acf[k]) - head;
-      cumulative += d[k];
-      if (k >= minPeriod) cmnd[k - minPeriod] = d[k] / (cumulative / k + Number.MIN_VALUE);
-    }
-    let chosen = -1, globalMin = 0;
-    for (let i = 0; i < m; i++) {
-      if (cmnd[i] < cmnd[globalMin]) globalMin = i;
-      if (chosen >= 0) continue;
-      const trough = i === 0
-        ? cmnd[0] < cmnd[1]
-        : cmnd[i] < cmnd[i - 1] && (i === m - 1 || cmnd[i] <= cmnd[i + 1]);
-      if (trough && cmnd[i] < 0.1) chosen = i;
-    }
-    if (chosen < 0) chosen = globalMin;
-    let shift = 0;
-    if (chosen > 0 && chosen < m - 1) {
-      const a = cmnd[chosen + 1] + cmnd[chosen - 1] - 2 * cmnd[chosen];
-      const b = (cmnd[chosen + 1] - cmnd[chosen - 1]) / 2;
-      if (Math.abs(b) < Math.abs(a)) shift = -b / a;
-    }
-    f0[t] = sr / (minPeriod + chosen + shift);
+  const d = new Float64Array(maxPeriod + 1);
+  const f0 = new Float64Array(frames).fill(NaN);
+  const wanted: number[] = [];
+  for (let t = 0; t < frames; t++) if (!only || only[t]) wanted.push(t);
+  const xs = [new Float64Array(frameLength), new Float64Array(frameLength)];
+  const acfs = [new Float64Array(maxPeriod + 1), new Float64Array(maxPeriod + 1)];
+  // Frames go through the autocorrelation two at a time (the FFT's two lanes).
+  for (let w = 0; w < wanted.length; w += 2) {
+    const pair = wanted.slice(w, w + 2);
+    pair.forEach((t, lane) => {
+      const start = t * hop - pad;
+      for (let i = 0; i < frameLength; i++) {
+        const j = start + i;
+        xs[lane][i] = j >= 0 && j < n ? samples[j] : 0;
+      }
+    });
+    autocorrelatePair(xs[0], pair.length > 1 ? xs[1] : null, acfs[0], acfs[1]);
+    pair.forEach((t, lane) => {
+      const x = xs[lane], acf = acfs[lane];
+      let head = 0, cumulative = 0;
+      for (let k = 1; k <= maxPeriod; k++) {
+        head += x[k - 1] * x[k - 1];
+        d[k] = 2 * (acf[0] - acf[k]) - head;
+        cumulative += d[k];
+        if (k >= minPeriod) cmnd[k - minPeriod] = d[k] / (cumulative / k + Number.MIN_VALUE);
+      }
+      let chosen = -1, globalMin = 0;
+      for (let i = 0; i < m; i++) {
+        if (cmnd[i] < cmnd[globalMin]) globalMin = i;
+        if (chosen >= 0) continue;
+        const trough = i === 0
+          ? cmnd[0] < cmnd[1]
+          : cmnd[i] < cmnd[i - 1] && (i === m - 1 || cmnd[i] <= cmnd[i + 1]);
+        if (trough && cmnd[i] < 0.1) chosen = i;
+      }
+      if (chosen < 0) chosen = globalMin;
+      let shift = 0;
+      if (chosen > 0 && chosen < m - 1) {
+        const a = cmnd[chosen + 1] + cmnd[chosen - 1] - 2 * cmnd[chosen];
+        const b = (cmnd[chosen + 1] - cmnd[chosen - 1]) / 2;
+        if (Math.abs(b) < Math.abs(a)) shift = -b / a;
+      }
+      f0[t] = sr / (minPeriod + chosen + shift);
+    });
   }
   return f0;
 }

@@ -38,6 +38,8 @@ export interface FunctionalsConfig {
   heldOutActors: { test: string[]; val: string[] };
   /** Training clips. */
   trainClips: number;
+  /** Augmented copies of each RAVDESS training clip (`train-functionals --augment`), if any. */
+  augment?: { copies: number; noise: boolean; keepTempo: boolean };
 }
 
 /** A loaded dense member. */

@@ -54,6 +54,9 @@ interface PoolWorker {
   alive: boolean;
 }
 
+/** How long after chunks last waited for a worker the pool keeps classifying lean. */
+export const LEAN_HOLD_MS = 10_000;
+
 /** Longest wait for a worker to load the model. */
 const START_TIMEOUT_MS = 120_000;
 
@@ -99,6 +102,13 @@ function startWorker(dir: string, ttaCopies: number): Promise<Worker> {
  * and its closed utterances are classified by a later chunk (at most 5 s after the utterance
  * ended), which spreads the bursts of classification that come when many people pause at once.
  * Segments are the same either way.
+ *
+ * While chunks wait for a worker, and for {@link LEAN_HOLD_MS} after they last did, utterances
+ * are classified lean (`lean` of {@link appendChunk} and {@link finishRecording}): by the LSTMs
+ * without the model's dense member, which would otherwise take about two thirds of a closed
+ * utterance's CPU. So a server at its limit keeps running predictions live and every entry
+ * complete, giving up the dense member's accuracy on those utterances; one with CPU to spare
+ * classifies every utterance with it.
  */
 export class LivePool {
   readonly #live: LiveModel;
@@ -106,6 +116,8 @@ export class LivePool {
   readonly #appends: QueuedJob[] = [];
   readonly #finishes: QueuedJob[] = [];
   #nextId = 0;
+  /** When chunks last had to wait for a worker (`performance.now()`), or −∞. */
+  #backlogAt = -Infinity;
 
   private constructor(live: LiveModel, workers: Worker[]) {
     this.#live = live;
@@ -202,6 +214,12 @@ export class LivePool {
 
   /** Gives waiting steps to free workers: chunks first, then finishes. */
   #dispatch(): void {
+    if (this.#appends.length > this.#workers.filter((w) => w.alive && !w.busy).length) {
+      this.#backlogAt = performance.now();
+    }
+    // Lean while chunks wait and for a while after: a server at its limit has a backlog every
+    // few seconds, and the dense member's CPU would keep it there.
+    const lean = performance.now() - this.#backlogAt < LEAN_HOLD_MS;
     for (const w of this.#workers) {
       if (!w.alive || w.busy) continue;
       // Finishes use at most all workers but one, so chunks always find one soon.
@@ -220,9 +238,10 @@ export class LivePool {
           recording: job.recording,
           chunk: job.chunk,
           defer: this.#appends.length > 0,
+          lean,
         }
         : job.op === "finish"
-        ? { op: "finish", id, recording: job.recording }
+        ? { op: "finish", id, recording: job.recording, lean }
         : { op: "stats", id };
       // The recording's audio moves to the worker (callers hand it over, see appendChunkLive);
       // the chunk is copied, since a caller may send it again.

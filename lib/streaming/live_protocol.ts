@@ -8,8 +8,15 @@ import type { ChunkStep, Recording, RecordingSegment } from "./recording.ts";
 export type LiveRequest =
   | { op: "init"; dir: string; ttaCopies: number }
   | { op: "stats"; id: number }
-  | { op: "append"; id: number; recording: Recording; chunk: Float32Array; defer: boolean }
-  | { op: "finish"; id: number; recording: Recording };
+  | {
+    op: "append";
+    id: number;
+    recording: Recording;
+    chunk: Float32Array;
+    defer: boolean;
+    lean: boolean;
+  }
+  | { op: "finish"; id: number; recording: Recording; lean: boolean };
 
 /** From a worker: ready (or failed to load), or the answer to request `id`. */
 export type LiveResponse =

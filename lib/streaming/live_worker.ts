@@ -49,10 +49,15 @@ scope.onmessage = async (event: MessageEvent<LiveRequest>) => {
     if (request.op === "append") {
       const step = appendChunk(live, request.recording, request.chunk, {
         deferClassification: request.defer,
+        lean: request.lean,
       });
       send({ op: "appended", id: request.id, step }, movable(step.recording.audio));
     } else {
-      send({ op: "finished", id: request.id, segments: finishRecording(live, request.recording) });
+      send({
+        op: "finished",
+        id: request.id,
+        segments: finishRecording(live, request.recording, { lean: request.lean }),
+      });
     }
   } catch (err) {
     send({ op: "error", id: request.id, message: errorText(err) });

@@ -269,7 +269,9 @@ function classifyWaiting(
   samplesSeen: number,
   spanCut: number,
   streamEnd: number | null,
+  lean: boolean,
 ): { segments: RecordingSegment[]; waiting: Utterance[]; spanCut: number } {
+  const model = lean ? leanModelOf(live.model) : live.model;
   const segments: RecordingSegment[] = [];
   for (let i = 0; i < waiting.length; i++) {
     const u = waiting[i];
@@ -286,7 +288,7 @@ function classifyWaiting(
     const samples = audio.subarray(start - bufferStart, cut - bufferStart);
     spanCut = cut;
     try {
-      const c = classifyRecording(live.model, samples, MODEL_SAMPLE_RATE_HZ);
+      const c = classifyRecording(model, samples, MODEL_SAMPLE_RATE_HZ);
       segments.push({
         startS: u.startSample / MODEL_SAMPLE_RATE_HZ,
         endS: u.endSample / MODEL_SAMPLE_RATE_HZ,
@@ -474,6 +476,28 @@ export interface AppendOptions {
    * whose answer carries them changes.
    */
   deferClassification?: boolean;
+  /**
+   * Classify closed utterances without the model's dense member (`functionals_model.ts`): the
+   * LSTMs alone, at about a third of the CPU. A server short of CPU does, so that running
+   * predictions stay live; see {@link leanModelOf}.
+   */
+  lean?: boolean;
+}
+
+const leanModels = new WeakMap<EmotionModel, EmotionModel>();
+
+/**
+ * `model` without its dense member (the same object when it has none): what closed utterances
+ * are classified with when the server sheds load ({@link AppendOptions.lean}).
+ */
+export function leanModelOf(model: EmotionModel): EmotionModel {
+  if (!model.functionals) return model;
+  let lean = leanModels.get(model);
+  if (!lean) {
+    lean = { ...model, functionals: null };
+    leanModels.set(model, lean);
+  }
+  return lean;
 }
 
 /**
@@ -511,6 +535,7 @@ export function appendChunk(
     step.state.samplesSeen,
     prev.spanCut,
     null,
+    options.lean === true,
   );
   const segments = classified.segments;
 
@@ -568,7 +593,11 @@ export function appendChunk(
  * Ends the recording (the person pressed Stop): the open utterance is closed where its
  * speech ended, and it and any waiting ones are classified. Returns their segments.
  */
-export function finishRecording(live: LiveModel, recording: Recording): RecordingSegment[] {
+export function finishRecording(
+  live: LiveModel,
+  recording: Recording,
+  options: Pick<AppendOptions, "lean"> = {},
+): RecordingSegment[] {
   const { state } = recording;
   const closed = flushVad(state.vad, live.vadOptions);
   return classifyWaiting(
@@ -580,6 +609,7 @@ export function finishRecording(live: LiveModel, recording: Recording): Recordin
     state.vad.samplesSeen,
     state.spanCut,
     state.samplesReceived,
+    options.lean === true,
   ).segments;
 }
 

@@ -13,6 +13,7 @@ import {
   dominantLabel,
   finishRecording,
   labelDistribution,
+  leanModelOf,
   liveModelOf,
   MAX_CLASSIFICATION_DELAY_SAMPLES,
   newRecording,
@@ -118,6 +119,33 @@ Deno.test("a recording of one clip is classified exactly as the whole file", asy
   assert.equal(segments[0].label, expected.label);
   assert.equal(segments[0].confidence, expected.confidence);
   assert.deepEqual(segments[0].probabilities, expected.probabilities);
+});
+
+Deno.test("lean steps classify utterances with the LSTMs alone, the others with the dense member", async () => {
+  assert.ok(model.functionals, "the shipped model has a dense member");
+  const lstm = await loadEmotionModel(undefined, { functionals: false });
+  assert.equal(leanModelOf(lstm), lstm, "nothing to shed");
+  assert.equal(leanModelOf(model).functionals, null);
+  assert.equal(leanModelOf(model), leanModelOf(model), "made once");
+  const clip = await clip16k("speech_a_16k.wav");
+  const audio = padded(clip);
+  const full = classifyRecording(model, toStoredPrecision(audio), RATE);
+  const alone = classifyRecording(lstm, toStoredPrecision(audio), RATE);
+  assert.notDeepEqual(full.probabilities, alone.probabilities);
+  const run = (lean: boolean) => {
+    let recording = newRecording();
+    const segments: RecordingSegment[] = [];
+    for (let offset = 0; offset < audio.length; offset += 16000) {
+      const step = appendChunk(live, recording, audio.subarray(offset, offset + 16000), { lean });
+      segments.push(...step.segments);
+      recording = step.recording;
+    }
+    return [...segments, ...finishRecording(live, recording, { lean })];
+  };
+  const [lean] = run(true);
+  assert.deepEqual(lean.probabilities, alone.probabilities);
+  const [rich] = run(false);
+  assert.deepEqual(rich.probabilities, full.probabilities);
 });
 
 Deno.test("utterances are classified with the audio up to halfway through the pauses", async () => {
