@@ -81,14 +81,10 @@ interface Augmentation {
   keepTempo: boolean;
 }
 
-interface Hyper {
-  units: number;
-  l2: number;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  seeds: number[];
-}
+type Hyper = Pick<
+  FunctionalsConfig,
+  "units" | "l2" | "epochs" | "batchSize" | "learningRate" | "seeds"
+>;
 
 function parseSeeds(text: string): number[] {
   const seeds = text.split(",").map((s) => Number(s.trim()));

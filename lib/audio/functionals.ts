@@ -38,6 +38,7 @@ import {
   stftPower,
   zeroCrossingRate,
 } from "./features.ts";
+import { yinTrough } from "./pitch.ts";
 import { trimBounds } from "./preprocess.ts";
 
 /** Version of the functionals; a model trained on one refuses another. */
@@ -378,22 +379,7 @@ export function yin011(
         cumulative += d[k];
         if (k >= minPeriod) cmnd[k - minPeriod] = d[k] / (cumulative / k + Number.MIN_VALUE);
       }
-      let chosen = -1, globalMin = 0;
-      for (let i = 0; i < m; i++) {
-        if (cmnd[i] < cmnd[globalMin]) globalMin = i;
-        if (chosen >= 0) continue;
-        const trough = i === 0
-          ? cmnd[0] < cmnd[1]
-          : cmnd[i] < cmnd[i - 1] && (i === m - 1 || cmnd[i] <= cmnd[i + 1]);
-        if (trough && cmnd[i] < 0.1) chosen = i;
-      }
-      if (chosen < 0) chosen = globalMin;
-      let shift = 0;
-      if (chosen > 0 && chosen < m - 1) {
-        const a = cmnd[chosen + 1] + cmnd[chosen - 1] - 2 * cmnd[chosen];
-        const b = (cmnd[chosen + 1] - cmnd[chosen - 1]) / 2;
-        if (Math.abs(b) < Math.abs(a)) shift = -b / a;
-      }
+      const { chosen, shift } = yinTrough(cmnd, 0.1);
       f0[t] = sr / (minPeriod + chosen + shift);
     });
   }

@@ -52,6 +52,37 @@ export interface PitchTrack {
   frames: number;
 }
 
+/**
+ * The period YIN picks from a cumulative mean normalised difference (`cmnd[i]` for period
+ * `minPeriod + i`): the first trough below `threshold` (the first value counts as a trough when
+ * below the second, the last when below its predecessor), else the global minimum, and the
+ * parabolic refinement around it (0 at either end, or when the parabola is too flat), as librosa.
+ */
+export function yinTrough(
+  cmnd: Float64Array,
+  threshold: number,
+): { chosen: number; shift: number } {
+  const m = cmnd.length;
+  let chosen = -1;
+  let globalMin = 0;
+  for (let i = 0; i < m; i++) {
+    if (cmnd[i] < cmnd[globalMin]) globalMin = i;
+    if (chosen >= 0) continue;
+    const trough = i === 0
+      ? cmnd[0] < cmnd[1]
+      : cmnd[i] < cmnd[i - 1] && (i === m - 1 || cmnd[i] <= cmnd[i + 1]);
+    if (trough && cmnd[i] < threshold) chosen = i;
+  }
+  if (chosen < 0) chosen = globalMin;
+  let shift = 0;
+  if (chosen > 0 && chosen < m - 1) {
+    const a = cmnd[chosen - 1] + cmnd[chosen + 1] - 2 * cmnd[chosen];
+    const b = (cmnd[chosen + 1] - cmnd[chosen - 1]) / 2;
+    if (Math.abs(b) < Math.abs(a)) shift = -b / a;
+  }
+  return { chosen, shift };
+}
+
 /** Mean square below which a difference window counts as silent (about −100 dBFS). */
 const SILENT_MEAN_SQUARE = 1e-10;
 
@@ -110,24 +141,7 @@ export function yinPitch(samples: ArrayLike<number>, options: YinOptions = {}): 
       cumulative += d[tau];
       if (tau >= minPeriod) cmnd[tau - minPeriod] = d[tau] / (cumulative / tau + Number.MIN_VALUE);
     }
-    const m = cmnd.length;
-    let chosen = -1;
-    let globalMin = 0;
-    for (let i = 0; i < m; i++) {
-      if (cmnd[i] < cmnd[globalMin]) globalMin = i;
-      if (chosen >= 0) continue;
-      const trough = i === 0
-        ? cmnd[0] < cmnd[1]
-        : cmnd[i] < cmnd[i - 1] && (i === m - 1 || cmnd[i] <= cmnd[i + 1]);
-      if (trough && cmnd[i] < threshold) chosen = i;
-    }
-    if (chosen < 0) chosen = globalMin;
-    let shift = 0;
-    if (chosen > 0 && chosen < m - 1) {
-      const a = cmnd[chosen - 1] + cmnd[chosen + 1] - 2 * cmnd[chosen];
-      const b = (cmnd[chosen + 1] - cmnd[chosen - 1]) / 2;
-      if (Math.abs(b) < Math.abs(a)) shift = -b / a;
-    }
+    const { chosen, shift } = yinTrough(cmnd, threshold);
     f0Hz[t] = sr / (minPeriod + chosen + shift);
     periodicity[t] = Math.min(1, Math.max(0, 1 - cmnd[chosen]));
   }
