@@ -5,8 +5,9 @@
  * Usage:
  *   deno task train-functionals --ravdess DIR [--tess DIR] --out models/NAME/functionals
  *     [--test-actors LIST --val-actors LIST] [--seeds 1,2,3] [--epochs N] [--units N]
- *     [--l2 X] [--batch N] [--lr X] [--weight W]
+ *     [--l2 X] [--batch N] [--lr X] [--weight W] [--augment K [--augment-noise] [--keep-tempo]]
  *   deno task train-functionals --ravdess DIR [--tess DIR] --folds [--report FILE] [...]
+ *   deno task train-functionals --ravdess DIR [--tess DIR] --random N [--report FILE] [...]
  *
  * The first form trains one network per seed on every clip but the held-out RAVDESS actors
  * (default test 17–20, validation 15–16; `none` for both trains on every voice), folds the
@@ -19,8 +20,8 @@
  * trains), records every seed's validation and test accuracy every 10 epochs, and writes to
  * `--report` (default `reports/functionals/dense-folds.json`) the accuracies, the epoch count
  * whose seed ensemble has the best mean validation accuracy over the folds, and at that count
- * each fold's test clips with the ensemble's probabilities (for `research/functionals.py
- * --dense`). Nothing is saved to `models/`.
+ * each fold's test clips with the ensemble's probabilities (for `research/mix_dense.py`). Nothing
+ * is saved to `models/`.
  *
  * `--random N` runs the published random protocol (87.5 / 8.7 / 3.8 % of all clips) N times with
  * split seeds 0…N−1 and writes each draw's test accuracy of the seed ensemble (and of its RAVDESS
