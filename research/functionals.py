@@ -78,17 +78,13 @@ def stats(m):
     )
 
 
-def rich_features(path):
+def descriptors(y):
+    """The per-frame series of a prepared clip `y` (16 kHz, peak-normalised, trimmed), as
+    `lib/audio/functionals.ts` computes them: 40-band log-mel, 20 MFCCs and their deltas, the
+    spectral rows (RMS dB, centroid, bandwidth, flatness, roll-off, ZCR), spectral contrast, YIN
+    f0, and which frames are voiced."""
     import librosa
-    import soundfile as sf
 
-    y, sr = sf.read(path, dtype="float32")
-    if y.ndim > 1:
-        y = y.mean(1)
-    if sr != SR:
-        y = librosa.resample(y, orig_sr=sr, target_sr=SR)
-    y = y / (np.abs(y).max() + 1e-9)
-    y, _ = librosa.effects.trim(y, top_db=60)
     power = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP)) ** 2
     mag = np.sqrt(power)
     mel = librosa.power_to_db(
@@ -110,18 +106,38 @@ def rich_features(path):
     ])
     contrast = librosa.feature.spectral_contrast(S=mag, sr=SR, n_bands=5, fmin=100)
     f0 = librosa.yin(y, fmin=60, fmax=500, sr=SR, frame_length=1024, hop_length=HOP)
+    return {"mel": mel, "mfcc": mfcc, "delta": d1, "spectral": spectral, "contrast": contrast,
+            "f0": f0, "voiced": voiced}
+
+
+def clip_functionals(d, duration_s):
+    """The 378 numbers of a clip from its `descriptors` (float64)."""
+    voiced, f0, rms_db = d["voiced"], d["f0"], d["spectral"][0]
     n = min(len(f0), len(voiced))
     pitched = voiced[:n] & (f0[:n] > 61) & (f0[:n] < 499)
     lf0 = np.log2(f0[:n][pitched]) if pitched.sum() > 3 else np.zeros(4)
     df0 = np.diff(lf0)
     pitch = [
         lf0.mean(), lf0.std(), np.percentile(lf0, 5), np.percentile(lf0, 95),
-        np.abs(df0).mean(), df0.std(), pitched.mean(), len(y) / SR, voiced.mean(),
+        np.abs(df0).mean(), df0.std(), pitched.mean(), duration_s, voiced.mean(),
         np.abs(np.diff(rms_db[voiced])).mean() if voiced.sum() > 1 else 0.0,
     ]
-    blocks = [stats(mel[:, voiced]), stats(mfcc[:, voiced]), stats(d1[:, voiced]),
-              stats(spectral[:, voiced]), stats(contrast[:, voiced]), pitch]
-    return np.nan_to_num(np.concatenate([np.ravel(b) for b in blocks])).astype(np.float32)
+    blocks = [stats(d[k][:, voiced]) for k in ("mel", "mfcc", "delta", "spectral", "contrast")]
+    return np.nan_to_num(np.concatenate([np.ravel(b) for b in blocks + [pitch]]))
+
+
+def rich_features(path):
+    import librosa
+    import soundfile as sf
+
+    y, sr = sf.read(path, dtype="float32")
+    if y.ndim > 1:
+        y = y.mean(1)
+    if sr != SR:
+        y = librosa.resample(y, orig_sr=sr, target_sr=SR)
+    y = y / (np.abs(y).max() + 1e-9)
+    y, _ = librosa.effects.trim(y, top_db=60)
+    return clip_functionals(descriptors(y), len(y) / SR).astype(np.float32)
 
 
 def load_rich(items, cache):

@@ -13,15 +13,20 @@ The clip (1.6 s at 16 kHz, float32, stored in the file as base64) is a glottal-l
 whose pitch glides from 140 to 220 Hz through two formant resonances, with a noise burst and
 quiet lead-in and tail for the trim, from a seeded generator. The features are computed in
 float64 from those float32 samples with the same steps as `functionals.py`'s `rich_features`
-(mean removed, peak-normalised, trimmed at 60 dB); the per-frame series and the 378 functionals
-are written rounded to 9 significant digits.
+(mean removed, peak-normalised, trimmed at 60 dB) by `functionals.py`'s `descriptors` and
+`clip_functionals`; the per-frame series and the 378 functionals are written rounded to 9
+significant digits.
 """
 
 import base64
 import json
 import os
+import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from functionals import clip_functionals, descriptors  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib", "audio", "testdata",
                    "functionals_golden.json")
@@ -59,67 +64,39 @@ def sig(a):
 def main():
     import librosa
 
-    sr, n_fft, hop = 16000, 512, 160
+    sr = 16000
     raw = clip(sr)
     y = raw.astype(np.float64)
     y = y - y.mean()
     y = y / np.abs(y).max()
     y, (start, end) = librosa.effects.trim(y, top_db=60)
-    power = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop)) ** 2
-    mag = np.sqrt(power)
-    mel = librosa.power_to_db(librosa.feature.melspectrogram(S=power, sr=sr, n_mels=40), top_db=80)
-    mfcc = librosa.feature.mfcc(S=mel, n_mfcc=20)
-    d1 = librosa.feature.delta(mfcc)
-    rms_db = 20 * np.log10(librosa.feature.rms(S=mag, frame_length=n_fft)[0] + 1e-6)
-    voiced = rms_db > rms_db.max() - 35
-    spectral = np.vstack([
-        rms_db,
-        librosa.feature.spectral_centroid(S=mag, sr=sr)[0],
-        librosa.feature.spectral_bandwidth(S=mag, sr=sr)[0],
-        librosa.feature.spectral_flatness(S=mag)[0],
-        librosa.feature.spectral_rolloff(S=mag, sr=sr)[0],
-        librosa.feature.zero_crossing_rate(y, frame_length=n_fft, hop_length=hop)[0][: len(rms_db)],
-    ])
-    contrast = librosa.feature.spectral_contrast(S=mag, sr=sr, n_bands=5, fmin=100)
-    f0 = librosa.yin(y, fmin=60, fmax=500, sr=sr, frame_length=1024, hop_length=hop)
-
-    def stats(m):
-        return np.concatenate([m.mean(1), m.std(1), np.percentile(m, 10, axis=1),
-                               np.percentile(m, 90, axis=1)])
-
-    n = min(len(f0), len(voiced))
-    pitched = voiced[:n] & (f0[:n] > 61) & (f0[:n] < 499)
-    lf0 = np.log2(f0[:n][pitched])
-    df0 = np.diff(lf0)
-    pitch = [lf0.mean(), lf0.std(), np.percentile(lf0, 5), np.percentile(lf0, 95),
-             np.abs(df0).mean(), df0.std(), pitched.mean(), len(y) / sr, voiced.mean(),
-             np.abs(np.diff(rms_db[voiced])).mean()]
-    vector = np.concatenate([stats(mel[:, voiced]), stats(mfcc[:, voiced]), stats(d1[:, voiced]),
-                             stats(spectral[:, voiced]), stats(contrast[:, voiced]), pitch])
+    d = descriptors(y)
+    vector = clip_functionals(d, len(y) / sr)
+    spectral = d["spectral"]
     golden = {
         "librosa": librosa.__version__,
         "sampleRateHz": sr,
         "samplesFloat32Base64": base64.b64encode(raw.tobytes()).decode(),
         "trim": [int(start), int(end)],
-        "frames": int(mfcc.shape[1]),
-        "melDb": sig(mel.T),
-        "mfcc": sig(mfcc.T),
-        "delta": sig(d1.T),
+        "frames": int(d["mfcc"].shape[1]),
+        "melDb": sig(d["mel"].T),
+        "mfcc": sig(d["mfcc"].T),
+        "delta": sig(d["delta"].T),
         "rmsDb": sig(spectral[0]),
         "centroid": sig(spectral[1]),
         "bandwidth": sig(spectral[2]),
         "flatness": sig(spectral[3]),
         "rolloff": sig(spectral[4]),
         "zcr": sig(spectral[5]),
-        "contrast": sig(contrast.T),
-        "f0": sig(f0),
-        "voiced": [bool(v) for v in voiced],
+        "contrast": sig(d["contrast"].T),
+        "f0": sig(d["f0"]),
+        "voiced": [bool(v) for v in d["voiced"]],
         "functionals": sig(vector),
     }
     with open(OUT, "w") as f:
         json.dump(golden, f, separators=(",", ":"))
-    print(f"{OUT}: {mfcc.shape[1]} frames, {len(vector)} functionals, "
-          f"{int(voiced.sum())} voiced, {int(pitched.sum())} pitched")
+    print(f"{OUT}: {d['mfcc'].shape[1]} frames, {len(vector)} functionals, "
+          f"{int(d['voiced'].sum())} voiced")
 
 
 if __name__ == "__main__":
