@@ -2,7 +2,8 @@
  * A live recording advanced chunk by chunk: voice activity cuts the stream into utterances
  * ({@link advanceVad}), every closed utterance is classified by `classifyRecording` (the
  * same path as file classification, so a clip gets the same label live and from
- * `deno task classify`), and the open utterance's running prediction (`current`) comes from
+ * `deno task classify`, except on a server shedding load, which classifies without the dense
+ * member: {@link AppendOptions.lean}), and the open utterance's running prediction (`current`) comes from
  * the LSTM advanced frame by frame with carried state, so a chunk costs O(its own audio)
  * however long the recording is.
  *
