@@ -29,11 +29,7 @@ import { featureSetOf, modelInput } from "../lib/model/input.ts";
 import { modelFiles, resolveSplitEntries, type SplitFile } from "../lib/model/model_files.ts";
 import { loadFeatures } from "../lib/train/dataset.ts";
 import { loadFunctionals } from "../lib/train/functionals_store.ts";
-import {
-  type FunctionalsModel,
-  mixProbabilities,
-  predictFunctionals,
-} from "../lib/model/functionals_model.ts";
+import { mixWithDense } from "../lib/model/functionals_model.ts";
 
 /** Contents of `uncertainty.json` next to the model. */
 export interface UncertaintyFile {
@@ -56,21 +52,6 @@ export interface UncertaintyFile {
 const HELD_OUT_NOTE = "The shipped model trained on those voices too, so it takes the " +
   "thresholds of this version of its recipe and seeds, which held them out; its own " +
   "probabilities on new voices are assumed to spread alike.";
-
-/** `lstm`'s probabilities of `items` mixed with the dense member's over their functionals. */
-async function mixDense(
-  dense: FunctionalsModel,
-  items: readonly { path: string }[],
-  lstm: Float32Array[],
-): Promise<Float32Array[]> {
-  const vectors = await loadFunctionals(items.map((item) => item.path), { workers: 1 });
-  return lstm.map((p, k) => {
-    const v = vectors[k];
-    return v
-      ? mixProbabilities(p, predictFunctionals(dense.model, [v])[0], dense.config.weight)
-      : p;
-  });
-}
 
 /** When the target cannot be met, the fallback still shows at least this share of clips. */
 const MIN_SHARE = 0.5;
@@ -101,15 +82,20 @@ async function main(argv: string[]) {
   const items = resolveSplitEntries(split.val, { ravdess: values.ravdess, tess: values.tess });
   const store = new FeatureStore(featureSetOf(model.config.input));
   const features = await loadFeatures(items, store);
+  // The journal's probabilities: the LSTMs' mixed with the dense member's, as classified.
+  const vectors = model.functionals
+    ? await loadFunctionals(items.map((item) => item.path), {
+      workers: Math.max(1, navigator.hardwareConcurrency),
+    })
+    : [];
   const clips: ScoredClip[] = [];
   for (let start = 0; start < items.length; start += BATCH) {
     const inputs = features.slice(start, start + BATCH).map((f) =>
       modelInput(f, model.config.input)
     );
     const lstm = model.classifier.predict(inputs);
-    // The journal's probabilities: the LSTMs' mixed with the dense member's, as classified.
     const mixed = model.functionals
-      ? await mixDense(model.functionals, items.slice(start, start + BATCH), lstm)
+      ? mixWithDense(model.functionals, lstm, vectors.slice(start, start + BATCH))
       : lstm;
     mixed.forEach((probs, k) => {
       const labels = model.config.labels;

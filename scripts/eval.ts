@@ -40,7 +40,7 @@ import {
 import { reportPictures, scoreSet, type SetReport } from "../lib/train/report.tsx";
 import { predictAll } from "../lib/train/trainer.ts";
 import { loadFunctionals } from "../lib/train/functionals_store.ts";
-import { mixProbabilities, predictFunctionals } from "../lib/model/functionals_model.ts";
+import { mixWithDense } from "../lib/model/functionals_model.ts";
 import type { ModelConfig } from "../lib/model/model_files.ts";
 
 /**
@@ -128,16 +128,8 @@ async function main(argv: string[]) {
         workers: Math.max(1, navigator.hardwareConcurrency),
       });
       const k = config.labels.length;
-      vectors.forEach((v, j) => {
-        if (!v) return;
-        const [dense] = predictFunctionals(functionals.model, [v]);
-        const mixed = mixProbabilities(
-          probs.subarray(j * k, (j + 1) * k),
-          dense,
-          functionals.config.weight,
-        );
-        probs.set(mixed, j * k);
-      });
+      const rows = items.map((_, j) => probs.subarray(j * k, (j + 1) * k));
+      mixWithDense(functionals, rows, vectors).forEach((p, j) => probs.set(p, j * k));
     }
     sets[name] = scoreSet(probs, arrays.y, config.labels, corpora);
   }

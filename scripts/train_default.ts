@@ -198,14 +198,11 @@ async function main(argv: string[]) {
     ["--out", out, ...recipe.members.map((m) => `${modelsDir}/${m.name}`)],
     null,
   );
-  // The dense member, trained with the same voices held out (`train_functionals.ts`).
-  const heldOut = recipe === DEFAULT_RECIPE ? ["none", "none"] : ["17-20", "15-16"];
+  // The dense member, with the same voices held out: the recipe's held-out flags mean the same
+  // to `train_functionals.ts` (and their absence the same default fold).
   await runScript("train_functionals.ts", [
     ...corpora,
-    "--test-actors",
-    heldOut[0],
-    "--val-actors",
-    heldOut[1],
+    ...recipe.flags,
     ...(epochsOverride === null ? [] : ["--epochs", String(epochsOverride)]),
     "--out",
     `${out}/functionals`,

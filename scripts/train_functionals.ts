@@ -69,6 +69,9 @@ export const FOLDS: readonly [string[], string[]][] = [
 
 interface Clip {
   item: DatasetItem;
+  /** The item's, for `speakerSplit`. */
+  speaker: string | null;
+  corpus: string;
   x: Float32Array;
   y: number;
   /** Functionals of the clip's augmented copies (RAVDESS clips with `--augment K`). */
@@ -133,14 +136,24 @@ function trainSeeds(
   return { scaler, weights };
 }
 
-function probabilities(
-  w: DenseWeights,
-  clips: readonly Clip[],
-  scaler: FeatureScaler,
-) {
+/** The functionals of `clips` standardised with `scaler`, row after row. */
+function standardised(clips: readonly Clip[], scaler: FeatureScaler): Float32Array {
   const x = stack(clips);
   standardiseInPlace(x, scaler);
-  return denseForward(w, x, clips.length);
+  return x;
+}
+
+/** The mean of the seeds' probabilities on `rows` standardised rows `x`. */
+function ensembleProbabilities(
+  weights: readonly DenseWeights[],
+  x: Float32Array,
+  rows: number,
+): Float32Array {
+  const mean = new Float32Array(rows * EMOTION_LABELS.length);
+  for (const w of weights) {
+    denseForward(w, x, rows).forEach((p, i) => mean[i] += p / weights.length);
+  }
+  return mean;
 }
 
 function accuracyOf(probs: Float32Array, clips: readonly Clip[]): number {
@@ -190,7 +203,16 @@ async function loadClips(
     const x = vectors[at];
     const copies = vectors.slice(at + 1, at + 1 + specs[i].length).filter((v) => v !== null);
     at += 1 + specs[i].length;
-    if (x) clips.push({ item, x, y: labelIndex(item.label), copies });
+    if (x) {
+      clips.push({
+        item,
+        speaker: item.speaker,
+        corpus: item.corpus,
+        x,
+        y: labelIndex(item.label),
+        copies,
+      });
+    }
   });
   return clips;
 }
@@ -225,7 +247,7 @@ async function runFolds(clips: Clip[], hyper: Hyper, augment: Augmentation, repo
   }[] = [];
   for (const [f, [test, val]] of FOLDS.entries()) {
     const split = speakerSplit(
-      clips.map((c) => ({ ...c, speaker: c.item.speaker, corpus: c.item.corpus })),
+      clips,
       seededRandom(f),
       test,
       val,
@@ -235,11 +257,15 @@ async function runFolds(clips: Clip[], hyper: Hyper, augment: Augmentation, repo
     const testSum = checkpoints.map(() => new Float32Array(split.test.length * classes));
     const seedRows: { seed: number; epoch: number; val: number; test: number }[] = [];
     const started = performance.now();
+    // Standardised once: the scaler is the training set's, the same at every checkpoint.
+    let xVal: Float32Array | null = null, xTest: Float32Array | null = null;
     trainSeeds(split.train, hyper, (s, epoch, w, scaler) => {
       const at = checkpoints.indexOf(epoch);
       if (at < 0) return;
-      const pv = probabilities(w, split.val, scaler);
-      const pt = probabilities(w, split.test, scaler);
+      xVal ??= standardised(split.val, scaler);
+      xTest ??= standardised(split.test, scaler);
+      const pv = denseForward(w, xVal, split.val.length);
+      const pt = denseForward(w, xTest, split.test.length);
       pv.forEach((p, i) => valSum[at][i] += p / hyper.seeds.length);
       pt.forEach((p, i) => testSum[at][i] += p / hyper.seeds.length);
       seedRows.push({
@@ -320,9 +346,12 @@ async function runRandom(
   for (let d = 0; d < draws; d++) {
     const split = randomSplit(clips, seededRandom(d));
     const { scaler, weights } = trainSeeds(split.train, hyper);
-    const sum = new Float32Array(split.test.length * classes);
-    for (const w of weights) probabilities(w, split.test, scaler).forEach((p, i) => sum[i] += p);
-    const ravdess = split.test.flatMap((c, i) => (c.item.corpus === "ravdess" ? [i] : []));
+    const sum = ensembleProbabilities(
+      weights,
+      standardised(split.test, scaler),
+      split.test.length,
+    );
+    const ravdess = split.test.flatMap((c, i) => (c.corpus === "ravdess" ? [i] : []));
     let ravdessRight = 0;
     for (const i of ravdess) {
       if (argMax(sum.subarray(i * classes, (i + 1) * classes)) === split.test[i].y) ravdessRight++;
@@ -371,7 +400,7 @@ async function trainAndSave(
   augmentation: Augmentation,
 ) {
   const split = speakerSplit(
-    clips.map((c) => ({ ...c, speaker: c.item.speaker, corpus: c.item.corpus })),
+    clips,
     seededRandom(0),
     test,
     val,
@@ -424,12 +453,10 @@ async function trainAndSave(
     ...(augmentation.copies > 0 ? { augment: augmentation } : {}),
   };
   await Deno.writeTextFile(join(out, "config.json"), JSON.stringify(config, null, 2) + "\n");
-  const ens = (set: Clip[]) => {
-    if (set.length === 0) return null;
-    const sum = new Float32Array(set.length * EMOTION_LABELS.length);
-    for (const w of weights) probabilities(w, set, scaler).forEach((p, i) => sum[i] += p);
-    return accuracyOf(sum, set);
-  };
+  const ens = (set: Clip[]) =>
+    set.length === 0
+      ? null
+      : accuracyOf(ensembleProbabilities(weights, standardised(set, scaler), set.length), set);
   const pct = (v: number | null) => (v === null ? "—" : `${(100 * v).toFixed(1)} %`);
   console.log(
     `trained ${weights.length} networks on ${split.train.length} clips in ${

@@ -695,6 +695,10 @@ corpusTest(
     assert.equal(report.folds.length, 5);
     assert.equal(report.testClips, 5 * 4 * 8);
     assert.ok([10, 20].includes(report.chosenEpochs));
+    // The chosen count is the one with the best mean validation accuracy (the first on ties).
+    const meanVal: [string, number][] = Object.entries(report.meanValAccuracy);
+    const best = Math.max(...meanVal.map(([, v]) => v));
+    assert.equal(report.chosenEpochs, Number(meanVal.find(([, v]) => v === best)![0]));
     assert.equal(report.augment.copies, 0);
     assert.deepEqual(report.folds[1].test, ["1", "2", "3", "4"]);
     assert.equal(report.folds[1].clips.length, 32);

@@ -15,12 +15,7 @@ import { extractModelFeatures } from "../audio/pitch.ts";
 import { preprocess } from "../audio/preprocess.ts";
 import { resample } from "../audio/resample.ts";
 import { type Classification, type Classifier, loadClassifier } from "./inference.ts";
-import {
-  type FunctionalsModel,
-  loadFunctionalsModel,
-  mixProbabilities,
-  predictFunctionals,
-} from "./functionals_model.ts";
+import { type FunctionalsModel, loadFunctionalsModel, mixWithDense } from "./functionals_model.ts";
 import { inputWidth, modelInput } from "./input.ts";
 import { type ModelConfig, modelFiles, readModelConfig } from "./model_files.ts";
 import { checkTtaCopies, meanOfGroups, ttaCopiesOf } from "./tta.ts";
@@ -177,15 +172,8 @@ function predictWindows(
     model.classifier.predict(windows.flat()),
     windows.map((w) => w.length),
   );
-  const dense = model.functionals;
-  if (!dense) return probs;
-  const vectors = audio.map((a) => utteranceFunctionals(a));
-  const voiced = vectors.flatMap((v, i) => (v ? [i] : []));
-  const denseProbs = predictFunctionals(dense.model, voiced.map((i) => vectors[i]!));
-  voiced.forEach((i, k) =>
-    probs[i] = mixProbabilities(probs[i], denseProbs[k], dense.config.weight)
-  );
-  return probs;
+  if (!model.functionals) return probs;
+  return mixWithDense(model.functionals, probs, audio.map((a) => utteranceFunctionals(a)));
 }
 
 function toClassification(labels: readonly string[], probs: ArrayLike<number>): Classification {

@@ -150,6 +150,28 @@ export function predictFunctionals(
   return vectors.map((_, i) => flat.slice(i * classes, (i + 1) * classes));
 }
 
+/**
+ * `probs` (the LSTMs' probabilities of some clips) mixed with the dense member's over the clips'
+ * functionals `vectors` (null for a silent clip, which keeps its LSTM probabilities), in one
+ * batched call: what every reader of a model with a dense member reports.
+ */
+export function mixWithDense(
+  dense: FunctionalsModel,
+  probs: readonly Float32Array[],
+  vectors: readonly (Float32Array | null)[],
+): Float32Array[] {
+  if (vectors.length !== probs.length) {
+    throw new RangeError(`Expected ${probs.length} functionals vectors but got ${vectors.length}`);
+  }
+  const present = vectors.flatMap((v, i) => (v ? [i] : []));
+  const denseProbs = predictFunctionals(dense.model, present.map((i) => vectors[i]!));
+  const out = [...probs];
+  present.forEach((i, k) =>
+    out[i] = mixProbabilities(probs[i], denseProbs[k], dense.config.weight)
+  );
+  return out;
+}
+
 /** `(1 − weight) · a + weight · b`, element by element. */
 export function mixProbabilities(
   a: ArrayLike<number>,

@@ -13,6 +13,7 @@ import {
   type FunctionalsModel,
   loadFunctionalsModel,
   mixProbabilities,
+  mixWithDense,
   predictFunctionals,
 } from "./functionals_model.ts";
 
@@ -72,6 +73,16 @@ Deno.test("predictFunctionals checks lengths and leaks no tensor; mixProbabiliti
     /Expected 378 functionals but got 10/,
   );
   assertAllClose(mixProbabilities([1, 0], [0, 1], 0.25), [0.75, 0.25], { atol: 1e-7 });
+  // Batched: a silent clip (no functionals) keeps its LSTM probabilities.
+  const lstm = [Float32Array.of(1, 0, 0, 0, 0, 0, 0, 0), Float32Array.of(0, 1, 0, 0, 0, 0, 0, 0)];
+  const dense = { model: net, config: configOf({ weight: 0.5 }) };
+  const mixed = mixWithDense(dense, lstm, [null, new Float32Array(FUNCTIONAL_COUNT)]);
+  assert.deepEqual(mixed[0], lstm[0]);
+  assert.ok(Math.abs(mixed[1][1] - 0.5) < 1e-6 && Math.abs(mixed[1][ANGRY] - 0.5) < 1e-6);
+  assert.throws(
+    () => mixWithDense(dense, lstm, [null]),
+    /Expected 2 functionals vectors but got 1/,
+  );
   assert.throws(() => mixProbabilities([1, 0], [1], 0.5), /Expected 2 probabilities but got 1/);
   net.dispose();
 });

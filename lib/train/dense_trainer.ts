@@ -67,6 +67,17 @@ function glorot(rows: number, cols: number, random: () => number): Float32Array 
   return Float32Array.from({ length: rows * cols }, () => (2 * random() - 1) * limit);
 }
 
+/** `hidden[r][u] = max(0, hidden[r][u] + bias[u])` for the first `rows` rows. */
+function addBiasRelu(hidden: Float32Array, bias: Float32Array, rows: number): void {
+  const units = bias.length;
+  for (let r = 0; r < rows; r++) {
+    for (let u = 0; u < units; u++) {
+      const h = hidden[r * units + u] + bias[u];
+      hidden[r * units + u] = h > 0 ? h : 0;
+    }
+  }
+}
+
 /**
  * Forward pass: class probabilities `[rows, classes]` of standardised inputs `x [rows, inputs]`
  * (the hidden activations go to `hidden` when given, `[rows, units]`).
@@ -87,13 +98,7 @@ export function denseForward(
     dense(hidden, units),
     false,
   );
-  for (let r = 0; r < rows; r++) {
-    for (let u = 0; u < units; u++) {
-      const i = r * units + u;
-      const h = hidden[i] + w.bias1[u];
-      hidden[i] = h > 0 ? h : 0;
-    }
-  }
+  addBiasRelu(hidden, w.bias1, rows);
   const out = new Float32Array(rows * classes);
   gemmNT(
     rows,
@@ -192,12 +197,7 @@ export function trainDense(
       }
       // Forward.
       gemmNT(b, units, inputs, dense(xb, inputs), dense(k1t, inputs), dense(hidden, units), false);
-      for (let r = 0; r < b; r++) {
-        for (let u = 0; u < units; u++) {
-          const h = hidden[r * units + u] + w.bias1[u];
-          hidden[r * units + u] = h > 0 ? h : 0;
-        }
-      }
+      addBiasRelu(hidden, w.bias1, b);
       gemmNT(
         b,
         classes,

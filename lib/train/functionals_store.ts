@@ -80,24 +80,29 @@ export class FunctionalsStore {
 
 /**
  * Functionals of every job (a path, or `{ path, augment }`), in order (null for silent ones),
- * computed on `workers` threads where missing from the cache. `onProgress(done)` counts
- * finished jobs.
+ * read from the cache or computed (and stored) on `workers` threads, which send them back.
+ * `onProgress(done)` counts finished jobs.
  */
 export async function loadFunctionals(
   jobs: readonly (string | FunctionalsJob)[],
   options: { workers: number; cacheDir?: string; onProgress?: (done: number) => void },
 ): Promise<(Float32Array | null)[]> {
   const all = jobs.map((j) => (typeof j === "string" ? { path: j } : j));
-  const shards = Array.from({ length: Math.max(1, options.workers) }, () => [] as FunctionalsJob[]);
-  all.forEach((j, i) => shards[i % shards.length].push(j));
+  const out: (Float32Array | null)[] = new Array(all.length).fill(null);
+  const workers = Math.max(1, options.workers);
+  // Shard w takes jobs w, w + workers, …; its k-th answer is job w + k · workers.
+  const shards = Array.from({ length: workers }, (_, w) => all.filter((_, i) => i % workers === w));
   await Promise.all(
-    shards.filter((s) => s.length > 0).map((shard) =>
-      new Promise<void>((resolve, reject) => {
+    shards.map((shard, w) =>
+      shard.length === 0 ? Promise.resolve() : new Promise<void>((resolve, reject) => {
         const worker = new Worker(new URL("./functionals_worker.ts", import.meta.url), {
           type: "module",
         });
         worker.onmessage = (e: MessageEvent) => {
-          if (e.data.done) options.onProgress?.(e.data.done);
+          if (e.data.index !== undefined) {
+            out[w + e.data.index * workers] = e.data.values;
+            options.onProgress?.(1);
+          }
           if (e.data.finished || e.data.error) {
             worker.terminate();
             if (e.data.error) reject(new Error(`functionals failed: ${e.data.error}`));
@@ -112,8 +117,5 @@ export async function loadFunctionals(
       })
     ),
   );
-  const store = new FunctionalsStore(options.cacheDir);
-  const out: (Float32Array | null)[] = [];
-  for (const job of all) out.push(await store.of(job));
   return out;
 }

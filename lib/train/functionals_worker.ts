@@ -1,7 +1,7 @@
 /**
- * Worker that fills the functionals cache for a share of the files (`functionals_store.ts`).
- * Receives `{ jobs, cacheDir }`, answers `{ done: 1 }` per job and `{ finished: true }` (or
- * `{ error }`) at the end.
+ * Worker that reads or computes the functionals of a share of the jobs through the cache
+ * (`functionals_store.ts`). Receives `{ jobs, cacheDir }`, answers `{ index, values }` per job
+ * (values null for silence, moved, not copied) and `{ finished: true }` (or `{ error }`) at the end.
  */
 /// <reference lib="deno.worker" />
 import { type FunctionalsJob, FunctionalsStore } from "./functionals_store.ts";
@@ -9,9 +9,9 @@ import { type FunctionalsJob, FunctionalsStore } from "./functionals_store.ts";
 self.onmessage = async (event: MessageEvent<{ jobs: FunctionalsJob[]; cacheDir?: string }>) => {
   const store = new FunctionalsStore(event.data.cacheDir);
   try {
-    for (const job of event.data.jobs) {
-      await store.of(job);
-      self.postMessage({ done: 1 });
+    for (const [index, job] of event.data.jobs.entries()) {
+      const values = await store.of(job);
+      self.postMessage({ index, values }, values ? [values.buffer] : []);
     }
     self.postMessage({ finished: true });
   } catch (error) {
