@@ -14,6 +14,7 @@
  * | `["login_failures", "ip", ip]`                | {@link FailureWindow} | `expireIn` 15 minutes  |
  * | `["entries", userId, entryId]`                | {@link EntrySummary} | journal entries         |
  * | `["entry_segments", userId, entryId, page]`   | {@link Segment}[]  | ≤ {@link SEGMENTS_PER_PAGE} a page, so no value nears KV's 64 KiB limit |
+ * | `["entry_voice", userId, entryId]`            | {@link StoredVoiceSample} | the entry's mean functionals, for its owner's voice reference; goes with the entry |
  * | `["recordings", userId, recordingId]`         | {@link RecordingRow} | live recording: next seq, state; after finish, the entry id. `expireIn` 24 h |
  * | `["recording_audio", userId, recordingId, page]` | {@link AudioPage} | kept audio as Int16, page p = samples [p, p+1) s, ≤ 32 KB. `expireIn` 24 h |
  * | `["recording_answers", userId, recordingId, seq]` | {@link ChunkAnswer} | the answer to chunk `seq`, for repeats. `expireIn` 24 h |
@@ -35,6 +36,12 @@ import { monotonicFactory } from "ulid";
 import { guardKv, StoreUnavailableError } from "./kv_guard.ts";
 import { type Affect, affectOfSegments } from "./journal/affect.ts";
 import type { Prediction, RecordingState } from "./streaming/recording.ts";
+import {
+  REFERENCE_ENTRIES,
+  type VoiceReference,
+  voiceReferenceOf,
+  type VoiceSample,
+} from "./model/voice_reference.ts";
 
 /** A stored account. `passwordHash` is the encoded string from `lib/auth.ts`. */
 export interface UserRecord {
@@ -104,6 +111,18 @@ export interface NewEntry {
   note?: string;
   mood?: number | null;
   energy?: number | null;
+  /**
+   * Mean functionals of the recording's windows (`lib/model/voice_reference.ts`), kept apart
+   * from the entry (never shown or exported: numbers about the voice, not the journal) for its
+   * owner's voice reference, and deleted with the entry.
+   */
+  voice?: VoiceSample | null;
+}
+
+/** A {@link VoiceSample} as stored: the mean as float32 bytes. */
+export interface StoredVoiceSample {
+  mean: Uint8Array;
+  windows: number;
 }
 
 /** The user-editable fields of an entry; absent fields stay as they are. */
@@ -304,6 +323,7 @@ export class Db {
       ["recording_segments", userId],
       ["recordings", userId],
       ["entry_segments", userId],
+      ["entry_voice", userId],
       ["entries_by_day", userId],
       ["entries", userId],
       ["sessions_by_user", userId],
@@ -458,7 +478,7 @@ export class Db {
 
   #addEntry(op: Deno.AtomicOperation, userId: string, entry: NewEntry): Entry {
     const id = this.newId();
-    const { segments, note, mood, energy, ...rest } = entry;
+    const { segments, note, mood, energy, voice, ...rest } = entry;
     const summary: EntrySummary = {
       ...rest,
       id,
@@ -478,6 +498,13 @@ export class Db {
       const slice = segments.slice(page * SEGMENTS_PER_PAGE, (page + 1) * SEGMENTS_PER_PAGE);
       op.set(["entry_segments", userId, id, page], slice);
     }
+    if (voice) {
+      const stored: StoredVoiceSample = {
+        mean: new Uint8Array(Float32Array.from(voice.mean).buffer),
+        windows: voice.windows,
+      };
+      op.set(["entry_voice", userId, id], stored);
+    }
     return { ...summary, segments };
   }
 
@@ -485,6 +512,26 @@ export class Db {
   async getEntrySummary(userId: string, entryId: string): Promise<EntrySummary | null> {
     const value = (await this.kv.get<EntrySummary>(["entries", userId, entryId])).value;
     return value ? withDefaults(value) : null;
+  }
+
+  /**
+   * The user's voice reference from the voice samples of their latest entries (entry ids sort
+   * by creation), or null while they have too few (`voiceReferenceOf`).
+   */
+  async voiceReference(userId: string): Promise<VoiceReference | null> {
+    const samples: VoiceSample[] = [];
+    const rows = this.kv.list<StoredVoiceSample>({ prefix: ["entry_voice", userId] }, {
+      reverse: true,
+      limit: REFERENCE_ENTRIES,
+    });
+    for await (const row of rows) {
+      const { mean, windows } = row.value;
+      samples.push({
+        mean: new Float32Array(mean.slice().buffer),
+        windows,
+      });
+    }
+    return voiceReferenceOf(samples);
   }
 
   /** The entry with its segments, or null when it does not exist or is not this user's. */
@@ -570,7 +617,8 @@ export class Db {
   async deleteEntry(userId: string, entryId: string): Promise<boolean> {
     const row = await this.kv.get<EntrySummary>(["entries", userId, entryId]);
     if (!row.value) return false;
-    const op = this.kv.atomic().check(row).delete(row.key).delete(dayKey(row.value));
+    const op = this.kv.atomic().check(row).delete(row.key).delete(dayKey(row.value))
+      .delete(["entry_voice", userId, entryId]);
     for await (const seg of this.kv.list({ prefix: ["entry_segments", userId, entryId] })) {
       op.delete(seg.key);
     }

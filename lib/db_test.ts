@@ -9,6 +9,8 @@ import {
   SESSION_TTL_MS,
 } from "./db.ts";
 import { newRecording, toStoredPrecision } from "./streaming/recording.ts";
+import { FUNCTIONAL_COUNT } from "./audio/functionals.ts";
+import { MIN_REFERENCE_ENTRIES, REFERENCE_ENTRIES } from "./model/voice_reference.ts";
 
 async function memoryDb() {
   const clock = { nowMs: Date.UTC(2026, 3, 1) };
@@ -108,6 +110,7 @@ Deno.test("entries list newest first with a cursor; deleting leaves no orphan ro
         dominant: "sad",
         distribution: { sad: 1 },
         segments: segments(150),
+        voice: { mean: new Float32Array(FUNCTIONAL_COUNT).fill(i), windows: 4 },
       })).id,
     );
   }
@@ -198,6 +201,45 @@ Deno.test("entries: affect is derived from the segments at creation", async () =
   db.close();
 });
 
+Deno.test("voiceReference: from the latest entries' voice samples, gone with their entries", async () => {
+  const { db, clock } = await memoryDb();
+  const user = await db.createUser("vera", "h");
+  const other = await db.createUser("otto", "h");
+  const add = async (userId: string, value: number | null) => {
+    clock.nowMs += 1000;
+    return (await db.createEntry(userId, {
+      startedAt: new Date(clock.nowMs).toISOString(),
+      durationS: 30,
+      dominant: "calm",
+      distribution: { calm: 1 },
+      segments: segments(3),
+      voice: value === null
+        ? null
+        : { mean: new Float32Array(FUNCTIONAL_COUNT).fill(value), windows: 5 },
+    })).id;
+  };
+  const ids: string[] = [];
+  for (let i = 0; i < MIN_REFERENCE_ENTRIES - 1; i++) ids.push(await add(user.id, 1));
+  await add(user.id, null); // an entry without speech the member heard: no sample
+  assert.equal(await db.voiceReference(user.id), null, "too few samples yet");
+  ids.push(await add(user.id, 4));
+  const reference = (await db.voiceReference(user.id))!;
+  assert.equal(reference.entries, MIN_REFERENCE_ENTRIES);
+  // (2 · 5 · 1 + 5 · 4) / 15 = 2
+  assert.ok(reference.mean.every((v) => Math.abs(v - 2) < 1e-6), String(reference.mean[0]));
+  for (let i = 0; i < 5; i++) await add(other.id, 100);
+  assert.equal((await db.voiceReference(user.id))!.mean[0], reference.mean[0], "only one's own");
+  // Newest first: once REFERENCE_ENTRIES newer samples exist, the old ones stop counting.
+  for (let i = 0; i < REFERENCE_ENTRIES; i++) await add(user.id, 7);
+  assert.ok((await db.voiceReference(user.id))!.mean.every((v) => Math.abs(v - 7) < 1e-6));
+  // Deleting an entry deletes its sample.
+  assert.ok(await db.deleteEntry(user.id, ids[0]));
+  const keys = await allKeys(db);
+  assert.ok(!keys.some((k) => k[0] === "entry_voice" && k[2] === ids[0]));
+  assert.ok(keys.some((k) => k[0] === "entry_voice" && k[2] === ids[1]));
+  db.close();
+});
+
 Deno.test("deleteUser removes every key of the user, in batches past KV's atomic limit", async () => {
   const { db } = await memoryDb();
   const keep = await db.createUser("keeper", "h");
@@ -209,8 +251,10 @@ Deno.test("deleteUser removes every key of the user, in batches past KV's atomic
       dominant: "sad",
       distribution: { sad: 1 },
       segments: segments(2000),
+      voice: { mean: new Float32Array(FUNCTIONAL_COUNT).fill(i), windows: 4 },
     });
   }
+  assert.ok(await db.voiceReference(gone.id), "the voice samples were stored");
   for (let i = 0; i < 3; i++) await db.createSession(gone.id, `gone-${i}`);
   await db.createSession(keep.id, "keep-0");
   await db.addFailure("username", "leaver", 60_000);

@@ -15,6 +15,10 @@ each part and of the mix, with the mix's gain over the LSTMs (95 % paired bootst
 
 numpy only. The mix weights both parts equally, as the product does; other weights are listed
 for information, not chosen from these test clips.
+
+For the voice-referenced member (`train-functionals --folds --voice`), `--plain REPORT` names the
+plain member's fold report too, and a three-way mix (LSTMs, plain and voice members in thirds)
+is listed for information.
 """
 
 import argparse
@@ -37,6 +41,7 @@ def main():
     ap.add_argument("--tess", required=True)
     ap.add_argument("--dense", required=True, help="report of train-functionals --folds")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--plain", help="a plain member's report, for the three-way mix")
     ap.add_argument("--sweep", nargs="*",
                     default=["reports/sweep/main.json", "reports/sweep/seeds.json"])
     args = ap.parse_args()
@@ -45,6 +50,34 @@ def main():
     actor = np.array([int(s.split("_")[-1]) if s.startswith("ravdess") else 0 for _, _, s in items])
     paths = np.array([os.path.realpath(p) for p, _, _ in items])
     dense_report = json.load(open(args.dense))
+    dense = fold_probs(dense_report, paths, actor, y)
+    lstm = recipe_ensemble(args.sweep, y, actor)
+    rows = {
+        "dense (3 seeds)": pooled(dense, y, actor),
+        "recipe LSTMs (3 seeds, sweep)": pooled(lstm, y, actor),
+    }
+    for w in WEIGHTS:
+        mixed = [(1 - w) * a + w * b for a, b in zip(lstm, dense)]
+        rows[f"mix, dense weight {w}"] = {**pooled(mixed, y, actor),
+                                          "gain_over_lstm": paired_gain(lstm, mixed, y, actor)}
+    if args.plain:
+        plain = fold_probs(json.load(open(args.plain)), paths, actor, y)
+        rows["plain dense (3 seeds)"] = pooled(plain, y, actor)
+        thirds = [(a + b + c) / 3 for a, b, c in zip(lstm, plain, dense)]
+        rows["mix of LSTMs, plain and this dense, thirds"] = {
+            **pooled(thirds, y, actor), "gain_over_lstm": paired_gain(lstm, thirds, y, actor)}
+    for name, r in rows.items():
+        gain = r.get("gain_over_lstm")
+        extra = f"  {100 * gain[0]:+.1f} ({100 * gain[1]:+.1f} to {100 * gain[2]:+.1f})" if gain else ""
+        print(f"{name:42s} {100 * r['accuracy']:.1f} %{extra}")
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump({"dense_epochs": dense_report["chosenEpochs"], "rows": rows}, f, indent=1)
+
+
+def fold_probs(dense_report, paths, actor, y):
+    """Each fold's test probabilities of a `train-functionals --folds` report, in the order of
+    the fold's clips here; exits when its folds, clips or labels differ."""
     dense = []
     for (test, _), fold in zip(FOLDS, dense_report["folds"]):
         if [int(a) for a in fold["test"]] != list(test):
@@ -56,22 +89,7 @@ def main():
         dense.append(np.array([by_path[p]["probs"] for p in want]))
         if [by_path[p]["label"] for p in want] != y[np.isin(actor, test)].tolist():
             raise SystemExit("mix_dense: labels differ")
-    lstm = recipe_ensemble(args.sweep, y, actor)
-    rows = {
-        "dense (3 seeds)": pooled(dense, y, actor),
-        "recipe LSTMs (3 seeds, sweep)": pooled(lstm, y, actor),
-    }
-    for w in WEIGHTS:
-        mixed = [(1 - w) * a + w * b for a, b in zip(lstm, dense)]
-        rows[f"mix, dense weight {w}"] = {**pooled(mixed, y, actor),
-                                          "gain_over_lstm": paired_gain(lstm, mixed, y, actor)}
-    for name, r in rows.items():
-        gain = r.get("gain_over_lstm")
-        extra = f"  {100 * gain[0]:+.1f} ({100 * gain[1]:+.1f} to {100 * gain[2]:+.1f})" if gain else ""
-        print(f"{name:32s} {100 * r['accuracy']:.1f} %{extra}")
-    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump({"dense_epochs": dense_report["chosenEpochs"], "rows": rows}, f, indent=1)
+    return dense
 
 
 if __name__ == "__main__":

@@ -7,11 +7,20 @@ import { render } from "../lib/web/render.tsx";
 import { assetPath } from "../lib/web/static.ts";
 import type { Handlers, PageProps } from "../lib/web/types.ts";
 import Recorder, { type RecorderProps } from "../islands/Recorder.tsx";
+import { MIN_REFERENCE_ENTRIES, MIN_REFERENCE_WINDOWS } from "../lib/model/voice_reference.ts";
 
 export const title = "Dashboard";
 
+/**
+ * Whether classification is tuned to this person's voice (`lib/model/voice_reference.ts`):
+ * `tuned` with the entries it learned from, `learning` until enough are kept, null when the
+ * model has no voice-referenced member.
+ */
+type VoiceTuning = { state: "tuned"; entries: number } | { state: "learning" } | null;
+
 interface Data {
   recent: EntrySummary[];
+  voice: VoiceTuning;
   readings: Record<string, Reading>;
   recorder: RecorderProps;
 }
@@ -26,9 +35,27 @@ export const handlers: Handlers = {
       workletUrl: await assetPath("recorder-worklet.js"),
       sessionsUrl: "/api/sessions",
     };
-    return render<Data>(c, { recent: page.items, readings, recorder });
+    const reference = c.get("model")?.voice ? await db.voiceReference(user.id) : undefined;
+    const voice: VoiceTuning = reference === undefined
+      ? null
+      : reference
+      ? { state: "tuned", entries: reference.entries }
+      : { state: "learning" };
+    return render<Data>(c, { recent: page.items, voice, readings, recorder });
   },
 };
+
+function VoiceNote({ voice }: { voice: VoiceTuning }) {
+  if (!voice) return null;
+  return (
+    <p class="text-sm text-gray-600" data-voice={voice.state}>
+      {voice.state === "tuned"
+        ? `Tuned to your voice from your last ${voice.entries} recordings.`
+        : `Moodline tunes itself to your voice once your journal holds ${MIN_REFERENCE_ENTRIES} ` +
+          `recordings with ${MIN_REFERENCE_WINDOWS} or more stretches of speech between them.`}
+    </p>
+  );
+}
 
 /** The home of a logged-in person: recorder and latest entries. */
 export default function Dashboard({ data, user }: PageProps<Data>) {
@@ -37,6 +64,7 @@ export default function Dashboard({ data, user }: PageProps<Data>) {
       <h1 class="text-2xl font-bold">Hello, {user!.username}</h1>
       <Card title="How do you sound today?">
         <Island of={Recorder} props={data.recorder} />
+        <VoiceNote voice={data.voice} />
       </Card>
       <Card title="Latest entries">
         {data.recent.length === 0 ? <NoEntries /> : (

@@ -3,7 +3,8 @@
  * `split.json`) and writes `reports/NAME/`: `metrics.json` plus SVG pictures — loss and
  * accuracy curves, confusion matrices and recall per emotion for each set.
  *
- * Usage: deno task eval --model models/NAME --ravdess DIR --tess DIR [--tta K] [--out DIR] [--json]
+ * Usage: deno task eval --model models/NAME --ravdess DIR --tess DIR [--tta K] [--history K]
+ *   [--out DIR] [--json]
  *
  * A model folder with a dense member (`functionals/`, `lib/model/functionals_model.ts`) is scored
  * as it classifies: the LSTMs' probabilities mixed with the dense member's over each clip's
@@ -15,11 +16,20 @@
  * augmented copies, whose features are cached as training's copies are; the report goes to
  * `reports/NAME-ttaK/` unless `--out` is given.
  *
+ * A model folder with a voice-referenced member (`functionals-voice/`,
+ * `lib/model/voice_reference.ts`) is also scored as a person with a journal would be classified:
+ * each clip's functionals minus the mean of `--history K` (default 20) other clips of its speaker,
+ * drawn at random (seeded), through that member, mixed with the LSTMs (`withVoiceReference`).
+ *
  * A model with `normalisation: "speaker"` gets each speaker's statistics from that speaker's
  * clips in the set being scored (no labels used), as training did for validation speakers.
  */
 import * as tf from "@tensorflow/tfjs";
-import { failAndExit, parseCli, parsedFlag, UsageError } from "../lib/cli/args.ts";
+import { failAndExit, intFlag, parseCli, parsedFlag, UsageError } from "../lib/cli/args.ts";
+import { labelIndex } from "../lib/data/labels.ts";
+import type { DatasetItem } from "../lib/data/types.ts";
+import { DEFAULT_HISTORY, minusHistoryMeans } from "../lib/model/voice_reference.ts";
+import { seededRandom } from "../lib/train/rng.ts";
 import { FeatureStore } from "../lib/data/feature_store.ts";
 import { loadEmotionModel } from "../lib/model/emotion_model.ts";
 import { featureSetOf } from "../lib/model/input.ts";
@@ -68,6 +78,41 @@ function checkHeldOut(
   }
 }
 
+/**
+ * Each clip's functionals minus the mean of `history` other clips of its speaker (null stays
+ * null: a silent clip keeps its LSTM probabilities), drawn with a fixed seed.
+ */
+function withHistoryReference(
+  items: readonly DatasetItem[],
+  vectors: readonly (Float32Array | null)[],
+  history: number,
+): (Float32Array | null)[] {
+  const present = vectors.flatMap((v, i) => (v ? [i] : []));
+  const shifted = minusHistoryMeans(
+    present.map((i) => vectors[i]!),
+    present.map((i) => items[i].speaker ?? items[i].path),
+    present.map((i) => labelIndex(items[i].label)),
+    history,
+    seededRandom(HISTORY_SEED),
+  );
+  const out: (Float32Array | null)[] = vectors.map(() => null);
+  present.forEach((i, k) => out[i] = shifted[k]);
+  return out;
+}
+
+function concatRows(rows: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(rows.reduce((n, r) => n + r.length, 0));
+  let at = 0;
+  for (const r of rows) {
+    out.set(r, at);
+    at += r.length;
+  }
+  return out;
+}
+
+/** Seed of the clips drawn as each clip's history. */
+const HISTORY_SEED = 20;
+
 async function main(argv: string[]) {
   const { values } = parseCli(argv, {
     model: { type: "string" },
@@ -76,22 +121,30 @@ async function main(argv: string[]) {
     out: { type: "string" },
     json: { type: "boolean", default: false },
     tta: { type: "string" },
+    history: { type: "string" },
   });
   if (!values.model) throw new UsageError("Give --model models/NAME");
   const files = modelFiles(values.model);
-  const { classifier, config, ttaCopies = 0, functionals } = await loadEmotionModel(values.model, {
-    speakerNormalisation: true,
-    ttaCopies: values.tta === undefined
-      ? undefined
-      : parsedFlag("tta", values.tta, parseTtaCopies, 0),
-  });
+  const { classifier, config, ttaCopies = 0, functionals, voice } = await loadEmotionModel(
+    values.model,
+    {
+      speakerNormalisation: true,
+      ttaCopies: values.tta === undefined
+        ? undefined
+        : parsedFlag("tta", values.tta, parseTtaCopies, 0),
+    },
+  );
   const copies = TTA_SPECS.slice(0, ttaCopies);
   if (functionals) checkHeldOut(config, functionals.config.heldOutActors, values.model);
+  if (voice) checkHeldOut(config, voice.config.heldOutActors, values.model);
+  const history = intFlag("history", values.history, DEFAULT_HISTORY);
+  if (history < 1) throw new UsageError("Expected --history of at least 1");
   const lstmOnly: Record<string, SetReport> = {};
+  const withVoice: Record<string, SetReport> = {};
   const split: SplitFile = JSON.parse(await Deno.readTextFile(files.split));
   const unusable = notEvaluable(values.model, split);
   if (unusable) throw new UsageError(unusable);
-  const history = JSON.parse(await Deno.readTextFile(files.history));
+  const trainingHistory = JSON.parse(await Deno.readTextFile(files.history));
   const roots = { ravdess: values.ravdess, tess: values.tess };
   const store = new FeatureStore(featureSetOf(config.input));
   const sets: Record<string, SetReport> = {};
@@ -122,14 +175,20 @@ async function main(argv: string[]) {
       probs.forEach((p, j) => probs[j] = p / (copies.length + 1));
     }
     const corpora = items.map((item) => item.corpus);
-    if (functionals) {
+    if (functionals || voice) {
       lstmOnly[name] = scoreSet(probs, arrays.y, config.labels, corpora);
       const vectors = await loadFunctionals(items.map((item) => item.path), {
         workers: Math.max(1, navigator.hardwareConcurrency),
       });
       const k = config.labels.length;
-      const rows = items.map((_, j) => probs.subarray(j * k, (j + 1) * k));
-      mixWithDense(functionals, rows, vectors).forEach((p, j) => probs.set(p, j * k));
+      const rows = items.map((_, j) => probs.slice(j * k, (j + 1) * k));
+      if (voice) {
+        const mixed = mixWithDense(voice, rows, withHistoryReference(items, vectors, history));
+        withVoice[name] = scoreSet(concatRows(mixed), arrays.y, config.labels, corpora);
+      }
+      if (functionals) {
+        mixWithDense(functionals, rows, vectors).forEach((p, j) => probs.set(p, j * k));
+      }
     }
     sets[name] = scoreSet(probs, arrays.y, config.labels, corpora);
   }
@@ -151,14 +210,29 @@ async function main(argv: string[]) {
       }
       : {}),
     // An ensemble has no epochs of its own: its members' are listed instead.
+    ...(voice
+      ? {
+        withVoiceReference: {
+          history,
+          weight: voice.config.weight,
+          ...Object.fromEntries(
+            Object.entries(withVoice).map((
+              [name, r],
+            ) => [name, { accuracy: r.accuracy, uar: r.uar }]),
+          ),
+        },
+      }
+      : {}),
     ...(config.members
       ? { members: config.members }
-      : { bestEpoch: config.bestEpoch, epochs: history.length }),
+      : { bestEpoch: config.bestEpoch, epochs: trainingHistory.length }),
     ...sets,
   };
   await Deno.writeTextFile(`${outDir}/metrics.json`, JSON.stringify(metrics, null, 2) + "\n");
   for (
-    const [file, text] of Object.entries(reportPictures(config.name, config.labels, sets, history))
+    const [file, text] of Object.entries(
+      reportPictures(config.name, config.labels, sets, trainingHistory),
+    )
   ) {
     await Deno.writeTextFile(`${outDir}/${file}`, text);
   }
@@ -170,6 +244,7 @@ async function main(argv: string[]) {
       ttaCopies: copies.length,
       testAccuracy: sets.test.accuracy,
       ...(functionals ? { testAccuracyWithoutFunctionals: lstmOnly.test.accuracy } : {}),
+      ...(voice ? { testAccuracyWithVoiceReference: withVoice.test.accuracy, history } : {}),
       testAccuracyCi95: sets.test.accuracyCi95,
       testUar: sets.test.uar,
       testByCorpus: sets.test.byCorpus,
@@ -196,6 +271,15 @@ async function main(argv: string[]) {
       console.log(
         `mixed with the dense member (weight ${functionals.config.weight}); the LSTMs alone: ` +
           Object.entries(lstmOnly).map(([name, r]) => `${name} ${percent(r.accuracy)} %`).join(
+            ", ",
+          ),
+      );
+    }
+    if (voice) {
+      console.log(
+        `with a voice reference from ${history} other clips of each speaker (voice member, weight ` +
+          `${voice.config.weight}): ` +
+          Object.entries(withVoice).map(([name, r]) => `${name} ${percent(r.accuracy)} %`).join(
             ", ",
           ),
       );

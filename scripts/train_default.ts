@@ -4,7 +4,8 @@
  * voice (RAVDESS actors 1–20 and TESS, none held out, each network's last epoch kept), at most
  * `--jobs` at a time (longest first), then combined by `ensemble.ts`, with the wall time.
  * Last, the dense member over utterance functionals (`train_functionals.ts`, seeds 1–3, with the
- * same voices held out) goes to `<out>/functionals`.
+ * same voices held out) goes to `<out>/functionals`, and the voice-referenced member
+ * (`--voice`, `lib/model/voice_reference.ts`) to `<out>/functionals-voice`.
  * `--hold-out` trains the same recipe on the published speakers fold instead (actors 15–16
  * validation, 17–20 test, best-validation epochs; seed 1 ran 50 epochs there): `ens3-speakers`,
  * the ensemble whose accuracy on unseen voices the model card reports and whose validation
@@ -26,6 +27,7 @@
  * Features come from `.cache/features`; with a cold cache every network computes the ones it
  * misses, so a first run is faster with `--jobs 1` or after one `train.ts` run has filled it.
  */
+import { VOICE_DIR } from "../lib/model/voice_reference.ts";
 import { basename, dirname } from "node:path";
 import { failAndExit, intFlag, parseCli, UsageError } from "../lib/cli/args.ts";
 import { readModelConfig } from "../lib/model/model_files.ts";
@@ -207,6 +209,15 @@ async function main(argv: string[]) {
     "--out",
     `${out}/functionals`,
   ], `.cache/train-logs/${basename(out)}-functionals.log`);
+  // And the voice-referenced member, for people whose journal gives a voice reference.
+  await runScript("train_functionals.ts", [
+    ...corpora,
+    ...recipe.flags,
+    "--voice",
+    ...(epochsOverride === null ? [] : ["--epochs", String(epochsOverride)]),
+    "--out",
+    `${out}/${VOICE_DIR}`,
+  ], `.cache/train-logs/${basename(out)}-functionals-voice.log`);
   const wallMs = performance.now() - started;
   const members = [];
   for (const m of recipe.members) {

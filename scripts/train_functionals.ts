@@ -6,6 +6,7 @@
  *   deno task train-functionals --ravdess DIR [--tess DIR] --out models/NAME/functionals
  *     [--test-actors LIST --val-actors LIST] [--seeds 1,2,3] [--epochs N] [--units N]
  *     [--l2 X] [--batch N] [--lr X] [--weight W] [--augment K [--augment-noise] [--keep-tempo]]
+ *     [--voice [--history K] [--history-moods M]]
  *   deno task train-functionals --ravdess DIR [--tess DIR] --folds [--report FILE] [...]
  *   deno task train-functionals --ravdess DIR [--tess DIR] --random N [--report FILE] [...]
  *
@@ -31,6 +32,13 @@
  * speed 0.9–1.1 as `train --augment` draws them (seed 17), without noise unless `--augment-noise`,
  * voice shifts with `--keep-tempo`. Copies never enter validation or test.
  *
+ * `--voice` trains the voice-referenced member (`lib/model/voice_reference.ts`; put it in the
+ * model folder's `functionals-voice/`): every training clip's functionals minus its speaker's mean
+ * (each augmented copy minus the mean of its speaker's copies), 130 epochs unless `--epochs`.
+ * Validation and test clips are referenced as a person's journal would give it: minus the mean of
+ * `--history K` (default 20) other clips of their speaker drawn at random, from clips of
+ * `--history-moods M` emotions only if given (a history leaning to a few moods).
+ *
  * Functionals are cached in `.cache/functionals` (computed on every core when missing).
  */
 import * as tf from "@tensorflow/tfjs";
@@ -55,7 +63,12 @@ import { denseForward, type DenseWeights, trainDense } from "../lib/train/dense_
 import { loadFunctionals } from "../lib/train/functionals_store.ts";
 import { augmentSpecs, DEFAULT_SPEED_RANGE } from "../lib/train/augment.ts";
 import { argMax } from "../lib/train/metrics.ts";
-import { parseActors, randomSplit, speakerSplit } from "../lib/train/split.ts";
+import { parseActors, randomSplit, speakerSplit, type Split } from "../lib/train/split.ts";
+import {
+  DEFAULT_HISTORY,
+  minusHistoryMeans,
+  minusSpeakerMeans,
+} from "../lib/model/voice_reference.ts";
 import { seededRandom } from "../lib/train/rng.ts";
 
 /** The five folds of `research/sweep.py`: (test actors, validation actors). */
@@ -108,6 +121,51 @@ function stack(clips: readonly Clip[]): Float32Array {
   const x = new Float32Array(clips.length * FUNCTIONAL_COUNT);
   clips.forEach((c, i) => x.set(c.x, i * FUNCTIONAL_COUNT));
   return x;
+}
+
+/** `--voice`: how held-out voices get their reference. */
+interface VoiceOptions {
+  /** Other clips of the speaker each reference is the mean of. */
+  history: number;
+  /** Draw them from clips of this many emotions only (a history leaning to a few moods). */
+  moods?: number;
+}
+
+function speakerOf(c: Clip): string {
+  return c.speaker ?? c.item.path;
+}
+
+/**
+ * `split` with voice-referenced functionals: training clips (and their copies) minus their
+ * speaker's mean, validation and test clips minus the mean of `voice.history` other clips of
+ * their speaker (`lib/model/voice_reference.ts`).
+ */
+function voiceSplit(split: Split<Clip>, voice: VoiceOptions, seed: number): Split<Clip> {
+  const train = minusSpeakerMeans(split.train.map((c) => c.x), split.train.map(speakerOf));
+  const copyRows = split.train.flatMap((c) => c.copies.map((x) => ({ x, speaker: speakerOf(c) })));
+  const copies = minusSpeakerMeans(copyRows.map((r) => r.x), copyRows.map((r) => r.speaker));
+  let at = 0;
+  const random = seededRandom(seed);
+  const held = (set: Clip[]) => {
+    const xs = minusHistoryMeans(
+      set.map((c) => c.x),
+      set.map(speakerOf),
+      set.map((c) => c.y),
+      voice.history,
+      random,
+      voice.moods,
+    );
+    return set.map((c, i) => ({ ...c, x: xs[i], copies: [] }));
+  };
+  return {
+    train: split.train.map((c, i) => ({
+      ...c,
+      x: train[i],
+      copies: c.copies.map(() => copies[at++]),
+    })),
+    val: held(split.val),
+    test: held(split.test),
+  };
 }
 
 /** Trains one network per seed on `train`; calls `onEpoch` with the seed's index. */
@@ -226,12 +284,24 @@ const AUGMENT_SEED = 17;
  */
 export const DEFAULT_EPOCHS = 140;
 /**
+ * Epochs of the shipped voice-referenced member (`--voice`): the count whose three-seed ensemble
+ * had the best mean validation accuracy over the five folds (`--folds --voice --epochs 200`,
+ * models/MODEL_CARD.md).
+ */
+export const DEFAULT_VOICE_EPOCHS = 130;
+/**
  * Copies of each RAVDESS training clip for the shipped dense member: four speed-changed copies
  * raised the five folds' mean validation accuracy from 50.2 to 53.2 % (models/MODEL_CARD.md).
  */
 export const DEFAULT_AUGMENT = 4;
 
-async function runFolds(clips: Clip[], hyper: Hyper, augment: Augmentation, report: string) {
+async function runFolds(
+  clips: Clip[],
+  hyper: Hyper,
+  augment: Augmentation,
+  report: string,
+  voice: VoiceOptions | null,
+) {
   const checkpoints = Array.from(
     { length: Math.floor(hyper.epochs / EVERY) },
     (_, i) => (i + 1) * EVERY,
@@ -246,12 +316,8 @@ async function runFolds(clips: Clip[], hyper: Hyper, augment: Augmentation, repo
     testClips: Clip[];
   }[] = [];
   for (const [f, [test, val]] of FOLDS.entries()) {
-    const split = speakerSplit(
-      clips,
-      seededRandom(f),
-      test,
-      val,
-    );
+    const plain = speakerSplit(clips, seededRandom(f), test, val);
+    const split = voice ? voiceSplit(plain, voice, 100 + f) : plain;
     // Per checkpoint epoch: the sum of the seeds' probabilities on validation and test clips.
     const valSum = checkpoints.map(() => new Float32Array(split.val.length * classes));
     const testSum = checkpoints.map(() => new Float32Array(split.test.length * classes));
@@ -301,6 +367,7 @@ async function runFolds(clips: Clip[], hyper: Hyper, augment: Augmentation, repo
     version: FUNCTIONALS_VERSION,
     hyper,
     augment,
+    ...(voice ? { voice } : {}),
     chosenEpochs: checkpoints[best],
     meanValAccuracy: Object.fromEntries(
       checkpoints.map((e, i) => [e, Number(meanVal[i].toFixed(4))]),
@@ -398,13 +465,10 @@ async function trainAndSave(
   out: string,
   weight: number,
   augmentation: Augmentation,
+  voice: VoiceOptions | null,
 ) {
-  const split = speakerSplit(
-    clips,
-    seededRandom(0),
-    test,
-    val,
-  );
+  const plain = speakerSplit(clips, seededRandom(0), test, val);
+  const split = voice ? voiceSplit(plain, voice, 100) : plain;
   const started = performance.now();
   const { scaler, weights } = trainSeeds(split.train, hyper);
   const seconds = (performance.now() - started) / 1000;
@@ -451,6 +515,7 @@ async function trainAndSave(
     heldOutActors: { test, val },
     trainClips: split.train.length,
     ...(augmentation.copies > 0 ? { augment: augmentation } : {}),
+    ...(voice ? { reference: "speaker-mean" as const } : {}),
   };
   await Deno.writeTextFile(join(out, "config.json"), JSON.stringify(config, null, 2) + "\n");
   const ens = (set: Clip[]) =>
@@ -462,9 +527,9 @@ async function trainAndSave(
     `trained ${weights.length} networks on ${split.train.length} clips in ${
       seconds.toFixed(0)
     } s; ` +
-      `validation ${pct(ens(split.val))}, test ${
-        pct(ens(split.test))
-      } (dense member alone) → ${out}`,
+      `validation ${pct(ens(split.val))}, test ${pct(ens(split.test))} (dense member alone${
+        voice ? `, held-out voices referenced by ${voice.history} other clips` : ""
+      }) → ${out}`,
   );
 }
 
@@ -488,6 +553,9 @@ async function main(argv: string[]) {
     "augment-noise": { type: "boolean", default: false },
     "keep-tempo": { type: "boolean", default: false },
     random: { type: "string" },
+    voice: { type: "boolean", default: false },
+    history: { type: "string" },
+    "history-moods": { type: "string" },
   });
   if (!values.ravdess) throw new UsageError("Give --ravdess DIR (and --tess DIR)");
   if (!values.folds && values.random === undefined && !values.out) {
@@ -496,7 +564,7 @@ async function main(argv: string[]) {
   const hyper: Hyper = {
     units: intFlag("units", values.units, 256),
     l2: parsedFlag("l2", values.l2, parseRate, 2.5e-5),
-    epochs: intFlag("epochs", values.epochs, DEFAULT_EPOCHS),
+    epochs: intFlag("epochs", values.epochs, values.voice ? DEFAULT_VOICE_EPOCHS : DEFAULT_EPOCHS),
     batchSize: intFlag("batch", values.batch, 200),
     learningRate: parsedFlag("lr", values.lr, parseRate, 1e-3),
     seeds: parsedFlag("seeds", values.seeds, parseSeeds, [1, 2, 3]),
@@ -511,6 +579,23 @@ async function main(argv: string[]) {
     noise: values["augment-noise"],
     keepTempo: values["keep-tempo"],
   };
+  const voice: VoiceOptions | null = values.voice
+    ? {
+      history: intFlag("history", values.history, DEFAULT_HISTORY),
+      ...(values["history-moods"] === undefined
+        ? {}
+        : { moods: intFlag("history-moods", values["history-moods"], 3) }),
+    }
+    : null;
+  if (voice && (voice.history < 1 || (voice.moods !== undefined && voice.moods < 1))) {
+    throw new UsageError("Expected --history and --history-moods of at least 1");
+  }
+  if (!voice && (values.history !== undefined || values["history-moods"] !== undefined)) {
+    throw new UsageError("--history and --history-moods need --voice");
+  }
+  if (voice && values.random !== undefined) {
+    throw new UsageError("--voice references held-out voices; the random protocol holds none out");
+  }
   const clips = await loadClips(values.ravdess, values.tess, augmentation);
   if (values.folds) {
     await runFolds(
@@ -518,6 +603,7 @@ async function main(argv: string[]) {
       hyper,
       augmentation,
       values.report ?? "reports/functionals/dense-folds.json",
+      voice,
     );
   } else if (values.random !== undefined) {
     const draws = intFlag("random", values.random, 10);
@@ -537,7 +623,7 @@ async function main(argv: string[]) {
       "20",
     ]);
     const val = parsedFlag("val-actors", values["val-actors"], parseActors, ["15", "16"]);
-    await trainAndSave(clips, hyper, test, val, values.out!, weight, augmentation);
+    await trainAndSave(clips, hyper, test, val, values.out!, weight, augmentation, voice);
   }
 }
 

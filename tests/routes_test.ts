@@ -6,6 +6,9 @@ import assert from "node:assert/strict";
 import { FAILURE_WINDOW_MS } from "../lib/accounts.ts";
 import { SESSION_TTL_MS } from "../lib/db.ts";
 import { newRecording } from "../lib/streaming/recording.ts";
+import { FUNCTIONAL_COUNT } from "../lib/audio/functionals.ts";
+import { loadEmotionModel } from "../lib/model/emotion_model.ts";
+import { MIN_REFERENCE_ENTRIES, MIN_REFERENCE_WINDOWS } from "../lib/model/voice_reference.ts";
 import { createTestApp, sessionCookie, TEST_ORIGIN, TEST_PASSWORD } from "./_helpers.ts";
 
 function exampleEntry(label: string, segments = 2) {
@@ -472,5 +475,35 @@ Deno.test("every Tailwind class used on a page compiles to CSS", async () => {
     const missing = [...classes].filter((cls) => !css.includes(`.${escape(cls)}`));
     assert.deepEqual(missing, [], "classes without CSS");
   }
+  t.close();
+});
+
+Deno.test("dashboard says whether classification is tuned to the person's voice", async () => {
+  const model = await loadEmotionModel();
+  assert.ok(model.voice, "the shipped model has a voice-referenced member");
+  const t = await createTestApp({}, { model });
+  const cookie = await t.signUp("vivian");
+  const user = (await t.db.getUserByUsername("vivian"))!;
+  const dashboard = async () =>
+    await (await t.request("/dashboard", { headers: { cookie } })).text();
+  assert.match(await dashboard(), /data-voice="learning"[^>]*>Moodline tunes itself to your voice/);
+  for (let i = 0; i < MIN_REFERENCE_ENTRIES; i++) {
+    await t.db.createEntry(user.id, {
+      ...exampleEntry("calm"),
+      voice: { mean: new Float32Array(FUNCTIONAL_COUNT), windows: MIN_REFERENCE_WINDOWS },
+    });
+  }
+  assert.match(
+    await dashboard(),
+    new RegExp(
+      `data-voice="tuned"[^>]*>Tuned to your voice from your last ${MIN_REFERENCE_ENTRIES} recordings`,
+    ),
+  );
+  // Without a voice member nothing is said.
+  const plain = await createTestApp({}, { model: { ...model, voice: null } });
+  const other = await plain.signUp("paula");
+  const html = await (await plain.request("/dashboard", { headers: { cookie: other } })).text();
+  assert.doesNotMatch(html, /data-voice=/);
+  plain.close();
   t.close();
 });

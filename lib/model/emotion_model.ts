@@ -16,6 +16,7 @@ import { preprocess } from "../audio/preprocess.ts";
 import { resample } from "../audio/resample.ts";
 import { type Classification, type Classifier, loadClassifier } from "./inference.ts";
 import { type FunctionalsModel, loadFunctionalsModel, mixWithDense } from "./functionals_model.ts";
+import { referenced, VOICE_DIR } from "./voice_reference.ts";
 import { inputWidth, modelInput } from "./input.ts";
 import { type ModelConfig, modelFiles, readModelConfig } from "./model_files.ts";
 import { checkTtaCopies, meanOfGroups, ttaCopiesOf } from "./tta.ts";
@@ -37,6 +38,23 @@ export interface EmotionModel {
    * window's probabilities with its configured weight; absent or null: the LSTMs alone.
    */
   functionals?: FunctionalsModel | null;
+  /**
+   * The voice-referenced dense member (`voice_reference.ts`), used instead of `functionals` for
+   * a person whose voice reference is known ({@link ClassifyOptions.reference}); absent or null:
+   * `functionals` for everyone.
+   */
+  voice?: FunctionalsModel | null;
+}
+
+/** Options of {@link classifyRecording}. */
+export interface ClassifyOptions {
+  /**
+   * The speaker's voice reference (mean functionals of their earlier recordings): with a model
+   * that has a voice-referenced member, that member is mixed in instead of the plain one.
+   */
+  reference?: Float32Array | null;
+  /** Receives the functionals of every classified window (for the entry's voice sample). */
+  functionalsOut?: Float32Array[];
 }
 
 /** One classified stretch of a recording. */
@@ -120,7 +138,20 @@ export async function loadEmotionModel(
   const functionals = options.functionals === false
     ? null
     : await loadFunctionalsModel(path, config.labels);
-  const model = { classifier, config, ttaCopies, functionals };
+  const voice = options.functionals === false
+    ? null
+    : await loadFunctionalsModel(path, config.labels, VOICE_DIR);
+  if (voice && voice.config.reference !== "speaker-mean") {
+    throw new RangeError(
+      `Expected ${VOICE_DIR}/ of ${path} to hold a member trained on voice-referenced functionals`,
+    );
+  }
+  if (functionals?.config.reference) {
+    throw new RangeError(
+      `Expected functionals/ of ${path} to read raw functionals, but it was trained on referenced ones`,
+    );
+  }
+  const model = { classifier, config, ttaCopies, functionals, voice };
   sources.set(model, path);
   return model;
 }
@@ -161,19 +192,30 @@ function windowInputs(model: EmotionModel, samples16k: Float32Array): Float32Arr
 /**
  * The model's probabilities for each window: the LSTMs' over the window's inputs
  * ({@link windowInputs}), averaged, mixed with the dense member's over the window's functionals
- * when the model has one (`audio[i]` is window `i`'s 16 kHz audio).
+ * when the model has one (`audio[i]` is window `i`'s 16 kHz audio): the voice-referenced member
+ * over the functionals minus `options.reference` when both are there, else the plain one.
  */
 function predictWindows(
   model: EmotionModel,
   windows: readonly Float32Array[][],
   audio: readonly Float32Array[],
+  options: ClassifyOptions,
 ): Float32Array[] {
   const probs = meanOfGroups(
     model.classifier.predict(windows.flat()),
     windows.map((w) => w.length),
   );
-  if (!model.functionals) return probs;
-  return mixWithDense(model.functionals, probs, audio.map((a) => utteranceFunctionals(a)));
+  const dense = options.reference && model.voice ? model.voice : model.functionals;
+  if (!dense && !options.functionalsOut) return probs;
+  const vectors = audio.map((a) => utteranceFunctionals(a));
+  for (const v of vectors) if (v) options.functionalsOut?.push(v);
+  if (!dense) return probs;
+  const reference = dense === model.voice ? options.reference! : null;
+  return mixWithDense(
+    dense,
+    probs,
+    reference ? vectors.map((v) => v && referenced(v, reference)) : vectors,
+  );
 }
 
 function toClassification(labels: readonly string[], probs: ArrayLike<number>): Classification {
@@ -191,13 +233,15 @@ function toClassification(labels: readonly string[], probs: ArrayLike<number>): 
  * its loudest window exactly as in training. Longer recordings are cut into consecutive
  * windows; silent windows are skipped; the recording's probabilities are the mean of its
  * segments'. A model with a dense member mixes its probabilities over each clip's or window's
- * functionals in (the whole clip, not only its loudest window, as the member was trained).
+ * functionals in (the whole clip, not only its loudest window, as the member was trained),
+ * the voice-referenced member when `options.reference` is given and the model has one.
  * Throws {@link NoSpeechError} when nothing but silence is left.
  */
 export function classifyRecording(
   model: EmotionModel,
   samples: Float32Array,
   sampleRateHz: number,
+  options: ClassifyOptions = {},
 ): RecordingClassification {
   const { labels } = model.config;
   const audio = resample(samples, sampleRateHz, MODEL_SAMPLE_RATE_HZ);
@@ -205,7 +249,7 @@ export function classifyRecording(
   if (audio.length <= 2 * window) {
     const inputs = windowInputs(model, audio);
     if (!inputs) throw new NoSpeechError();
-    const [probs] = predictWindows(model, [inputs], [audio]);
+    const [probs] = predictWindows(model, [inputs], [audio], options);
     return toClassification(labels, probs);
   }
   const starts: number[] = [];
@@ -222,7 +266,7 @@ export function classifyRecording(
   }
   if (inputs.length === 0) throw new NoSpeechError();
   const mean = new Float32Array(labels.length);
-  const segments = predictWindows(model, inputs, pieces).map((probs, i) => {
+  const segments = predictWindows(model, inputs, pieces, options).map((probs, i) => {
     probs.forEach((p, k) => mean[k] += p / inputs.length);
     const start = starts[i];
     return {

@@ -40,6 +40,11 @@ export interface FunctionalsConfig {
   trainClips: number;
   /** Augmented copies of each RAVDESS training clip (`train-functionals --augment`), if any. */
   augment?: { copies: number; noise: boolean; keepTempo: boolean };
+  /**
+   * `"speaker-mean"`: trained on functionals minus their speaker's mean, so it reads a clip's
+   * functionals minus its speaker's voice reference (`voice_reference.ts`); unset: raw ones.
+   */
+  reference?: "speaker-mean";
 }
 
 /** A loaded dense member. */
@@ -80,10 +85,13 @@ export function buildFunctionalsNet(options: FunctionalsNetOptions): tf.LayersMo
   return tf.model({ inputs: input, outputs: output });
 }
 
-/** Whether `modelDir` holds a dense member. */
-export async function hasFunctionals(modelDir: string): Promise<boolean> {
+/** Whether `modelDir` holds a dense member (in its sub-folder `sub`). */
+export async function hasFunctionals(
+  modelDir: string,
+  sub: string = FUNCTIONALS_DIR,
+): Promise<boolean> {
   try {
-    return (await Deno.stat(join(modelDir, FUNCTIONALS_DIR, "config.json"))).isFile;
+    return (await Deno.stat(join(modelDir, sub, "config.json"))).isFile;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;
     throw error;
@@ -91,16 +99,18 @@ export async function hasFunctionals(modelDir: string): Promise<boolean> {
 }
 
 /**
- * Loads the dense member of `modelDir`, or null when it has none. Throws when it was trained on
+ * Loads the dense member of `modelDir` (from its sub-folder `sub`, default
+ * {@link FUNCTIONALS_DIR}), or null when it has none. Throws when it was trained on
  * other functionals, for other labels, or when its network does not read
  * {@link FUNCTIONAL_COUNT} numbers and give one probability per label.
  */
 export async function loadFunctionalsModel(
   modelDir: string,
   labels: readonly string[],
+  sub: string = FUNCTIONALS_DIR,
 ): Promise<FunctionalsModel | null> {
-  if (!await hasFunctionals(modelDir)) return null;
-  const dir = join(modelDir, FUNCTIONALS_DIR);
+  if (!await hasFunctionals(modelDir, sub)) return null;
+  const dir = join(modelDir, sub);
   const config: FunctionalsConfig = JSON.parse(await Deno.readTextFile(join(dir, "config.json")));
   if (config.version !== FUNCTIONALS_VERSION) {
     throw new RangeError(

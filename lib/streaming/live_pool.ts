@@ -1,5 +1,5 @@
 /**
- * Live-recording work on worker threads: {@link appendChunk} and {@link finishRecording}
+ * Live-recording work on worker threads: {@link appendChunk} and {@link finishRecordingWithVoice}
  * (voice activity, running prediction, classification of closed utterances) run off the
  * request thread, which keeps only HTTP and storage, and use more than one core. Each worker
  * loads the same model folder and runs the same functions, so results equal the in-thread
@@ -15,16 +15,16 @@ import { modelSourceOf } from "../model/emotion_model.ts";
 import {
   appendChunk,
   type ChunkStep,
-  finishRecording,
+  finishRecordingWithVoice,
+  type FinishStep,
   type LiveModel,
   type Recording,
-  type RecordingSegment,
 } from "./recording.ts";
 import { type LiveRequest, type LiveResponse, movable } from "./live_protocol.ts";
 
 type Job =
   | { op: "append"; recording: Recording; chunk: Float32Array; resolve(step: ChunkStep): void }
-  | { op: "finish"; recording: Recording; resolve(segments: RecordingSegment[]): void }
+  | { op: "finish"; recording: Recording; resolve(step: FinishStep): void }
   | { op: "stats"; resolve(tensors: number): void };
 
 type QueuedJob = Job & {
@@ -104,7 +104,7 @@ function startWorker(dir: string, ttaCopies: number): Promise<Worker> {
  * Segments are the same either way.
  *
  * While chunks wait for a worker, and for {@link LEAN_HOLD_MS} after they last did, utterances
- * are classified lean (`lean` of {@link appendChunk} and {@link finishRecording}): by the LSTMs
+ * are classified lean (`lean` of {@link appendChunk} and {@link finishRecordingWithVoice}): by the LSTMs
  * without the model's dense member, which would otherwise take about two thirds of a closed
  * utterance's CPU. So a server at its limit keeps running predictions live and every entry
  * complete, giving up the dense member's accuracy on those utterances; one with CPU to spare
@@ -171,10 +171,10 @@ export class LivePool {
   }
 
   /**
-   * {@link finishRecording} on the next free worker, after waiting chunks (in-thread when none
+   * {@link finishRecordingWithVoice} on the next free worker, after waiting chunks (in-thread when none
    * is left).
    */
-  finish(recording: Recording): Promise<RecordingSegment[]> {
+  finish(recording: Recording): Promise<FinishStep> {
     return new Promise((resolve, reject) =>
       this.#submit({ op: "finish", recording, resolve, reject })
     );
@@ -258,8 +258,9 @@ export class LivePool {
     }
     try {
       if (job.op === "append") job.resolve(appendChunk(this.#live, job.recording, job.chunk));
-      else if (job.op === "finish") job.resolve(finishRecording(this.#live, job.recording));
-      else job.resolve(0);
+      else if (job.op === "finish") {
+        job.resolve(finishRecordingWithVoice(this.#live, job.recording));
+      } else job.resolve(0);
     } catch (err) {
       job.reject(err as Error);
     }
@@ -276,7 +277,7 @@ export class LivePool {
     }
     if (message.op === "error") job.reject(new Error(message.message));
     else if (message.op === "appended" && job.op === "append") job.resolve(message.step);
-    else if (message.op === "finished" && job.op === "finish") job.resolve(message.segments);
+    else if (message.op === "finished" && job.op === "finish") job.resolve(message.step);
     else if (message.op === "stats" && job.op === "stats") job.resolve(message.tensors);
     else job.reject(new Error(`A live-recording worker answered ${message.op} to ${job.op}.`));
   }
@@ -355,13 +356,13 @@ export function appendChunkLive(
 }
 
 /**
- * {@link finishRecording}, on the model's worker pool when one was started; the audio is
+ * {@link finishRecordingWithVoice}, on the model's worker pool when one was started; the audio is
  * handed over as for {@link appendChunkLive}.
  */
 export function finishRecordingLive(
   live: LiveModel,
   recording: Recording,
-): Promise<RecordingSegment[]> {
+): Promise<FinishStep> {
   const pool = pools.get(live);
-  return pool ? pool.finish(recording) : Promise.resolve(finishRecording(live, recording));
+  return pool ? pool.finish(recording) : Promise.resolve(finishRecordingWithVoice(live, recording));
 }

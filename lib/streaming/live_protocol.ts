@@ -1,5 +1,5 @@
 /** Messages between {@link LivePool} (`live_pool.ts`) and `live_worker.ts`. */
-import type { ChunkStep, Recording, RecordingSegment } from "./recording.ts";
+import type { ChunkStep, FinishStep, Recording } from "./recording.ts";
 
 /**
  * To a worker: load the model folder `dir`, append a chunk, finish a recording, or report
@@ -23,7 +23,7 @@ export type LiveResponse =
   | { op: "ready" }
   | { op: "failed"; message: string }
   | { op: "appended"; id: number; step: ChunkStep }
-  | { op: "finished"; id: number; segments: RecordingSegment[] }
+  | { op: "finished"; id: number; step: FinishStep }
   | { op: "stats"; id: number; tensors: number }
   | { op: "error"; id: number; message: string };
 

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { loadEmotionModel } from "../model/emotion_model.ts";
-import { appendChunk, finishRecording, type LiveModel, liveModelOf } from "./recording.ts";
+import { appendChunk, finishRecordingWithVoice, type LiveModel, liveModelOf } from "./recording.ts";
 import { type LiveRequest, type LiveResponse, movable } from "./live_protocol.ts";
 
 /** The worker's global scope, typed for what is used here. */
@@ -56,7 +56,7 @@ scope.onmessage = async (event: MessageEvent<LiveRequest>) => {
       send({
         op: "finished",
         id: request.id,
-        segments: finishRecording(live, request.recording, { lean: request.lean }),
+        step: finishRecordingWithVoice(live, request.recording, { lean: request.lean }),
       });
     }
   } catch (err) {

@@ -39,6 +39,7 @@ import {
   createEnsembleStepper,
 } from "../model/lstm_stepper.ts";
 import { memberWeightsOf } from "../model/stepper_weights.ts";
+import type { VoiceSample } from "../model/voice_reference.ts";
 import {
   advanceVad,
   flushVad,
@@ -95,6 +96,16 @@ export interface RecordingState {
   waiting: Utterance[];
   /** End of the last classified span: the next span starts here at the earliest. */
   spanCut: number;
+  /**
+   * The person's voice reference when the recording started (`voice_reference.ts`), for a model
+   * with a voice-referenced member; absent or null: none yet.
+   */
+  reference?: number[] | null;
+  /**
+   * Sum and count of the functionals of the windows classified so far with the dense member
+   * (lean classification computes none): the entry's voice sample once finished.
+   */
+  voice?: { sum: number[]; windows: number } | null;
 }
 
 /** A recording between chunks: its state and the audio from `state.bufferStart` on. */
@@ -200,8 +211,8 @@ export function liveModelOf(model: EmotionModel): LiveModel {
   return live;
 }
 
-/** A recording before any audio. */
-export function newRecording(): Recording {
+/** A recording before any audio; `reference`: the person's voice reference, if known. */
+export function newRecording(reference: Float32Array | null = null): Recording {
   return {
     state: {
       samplesReceived: 0,
@@ -212,6 +223,8 @@ export function newRecording(): Recording {
       segmentCount: 0,
       waiting: [],
       spanCut: 0,
+      reference: reference ? Array.from(reference) : null,
+      voice: null,
     },
     audio: new Float32Array(0),
   };
@@ -271,8 +284,15 @@ function classifyWaiting(
   spanCut: number,
   streamEnd: number | null,
   lean: boolean,
+  reference: readonly number[] | null | undefined,
+  functionalsOut: Float32Array[],
 ): { segments: RecordingSegment[]; waiting: Utterance[]; spanCut: number } {
   const model = lean ? leanModelOf(live.model) : live.model;
+  const options = {
+    reference: reference ? Float32Array.from(reference) : null,
+    // Lean classification skips the functionals, which are most of the dense member's cost.
+    functionalsOut: lean || !model.functionals && !model.voice ? undefined : functionalsOut,
+  };
   const segments: RecordingSegment[] = [];
   for (let i = 0; i < waiting.length; i++) {
     const u = waiting[i];
@@ -289,7 +309,7 @@ function classifyWaiting(
     const samples = audio.subarray(start - bufferStart, cut - bufferStart);
     spanCut = cut;
     try {
-      const c = classifyRecording(model, samples, MODEL_SAMPLE_RATE_HZ);
+      const c = classifyRecording(model, samples, MODEL_SAMPLE_RATE_HZ, options);
       segments.push({
         startS: u.startSample / MODEL_SAMPLE_RATE_HZ,
         endS: u.endSample / MODEL_SAMPLE_RATE_HZ,
@@ -488,14 +508,14 @@ export interface AppendOptions {
 const leanModels = new WeakMap<EmotionModel, EmotionModel>();
 
 /**
- * `model` without its dense member (the same object when it has none): what closed utterances
+ * `model` without its dense members (the same object when it has none): what closed utterances
  * are classified with when the server sheds load ({@link AppendOptions.lean}).
  */
 export function leanModelOf(model: EmotionModel): EmotionModel {
-  if (!model.functionals) return model;
+  if (!model.functionals && !model.voice) return model;
   let lean = leanModels.get(model);
   if (!lean) {
-    lean = { ...model, functionals: null };
+    lean = { ...model, functionals: null, voice: null };
     leanModels.set(model, lean);
   }
   return lean;
@@ -527,6 +547,7 @@ export function appendChunk(
   const waiting = [...prev.waiting, ...step.closed];
   const defer = options.deferClassification === true && waiting.length > 0 &&
     step.state.samplesSeen - waiting[0].endSample < MAX_CLASSIFICATION_DELAY_SAMPLES;
+  const functionals: Float32Array[] = [];
   const classified = defer ? { segments: [], waiting, spanCut: prev.spanCut } : classifyWaiting(
     live,
     audio,
@@ -537,6 +558,8 @@ export function appendChunk(
     prev.spanCut,
     null,
     options.lean === true,
+    prev.reference,
+    functionals,
   );
   const segments = classified.segments;
 
@@ -581,6 +604,8 @@ export function appendChunk(
         segmentCount: prev.segmentCount + segments.length,
         waiting: classified.waiting,
         spanCut,
+        reference: prev.reference ?? null,
+        voice: addedVoice(prev.voice, functionals),
       },
       audio: kept,
     },
@@ -588,6 +613,24 @@ export function appendChunk(
     current,
     framesFed,
   };
+}
+
+/** `voice` with the functionals `vectors` added (unchanged when there are none). */
+function addedVoice(
+  voice: RecordingState["voice"],
+  vectors: readonly Float32Array[],
+): RecordingState["voice"] {
+  if (vectors.length === 0) return voice ?? null;
+  const sum = voice ? [...voice.sum] : new Array<number>(vectors[0].length).fill(0);
+  for (const v of vectors) v.forEach((x, i) => sum[i] += x);
+  return { sum, windows: (voice?.windows ?? 0) + vectors.length };
+}
+
+/** What finishing a recording gives: the last segments and the entry's voice sample. */
+export interface FinishStep {
+  segments: RecordingSegment[];
+  /** Mean functionals of every window classified with the dense member, or null for none. */
+  voice: VoiceSample | null;
 }
 
 /**
@@ -599,9 +642,22 @@ export function finishRecording(
   recording: Recording,
   options: Pick<AppendOptions, "lean"> = {},
 ): RecordingSegment[] {
+  return finishRecordingWithVoice(live, recording, options).segments;
+}
+
+/**
+ * {@link finishRecording}, also giving the recording's voice sample (`voice_reference.ts`): the
+ * mean functionals of its windows, kept with the entry for its owner's voice reference.
+ */
+export function finishRecordingWithVoice(
+  live: LiveModel,
+  recording: Recording,
+  options: Pick<AppendOptions, "lean"> = {},
+): FinishStep {
   const { state } = recording;
   const closed = flushVad(state.vad, live.vadOptions);
-  return classifyWaiting(
+  const functionals: Float32Array[] = [];
+  const { segments } = classifyWaiting(
     live,
     recording.audio,
     state.bufferStart,
@@ -611,7 +667,16 @@ export function finishRecording(
     state.spanCut,
     state.samplesReceived,
     options.lean === true,
-  ).segments;
+    state.reference,
+    functionals,
+  );
+  const voice = addedVoice(state.voice, functionals);
+  return {
+    segments,
+    voice: voice
+      ? { mean: Float32Array.from(voice.sum, (v) => v / voice.windows), windows: voice.windows }
+      : null,
+  };
 }
 
 /** The speech time per label over `segments`, as shares of the whole (empty without speech). */

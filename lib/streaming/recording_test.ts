@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { decodeAudio } from "../audio/wav.ts";
 import { resample } from "../audio/resample.ts";
 import { HOP_LENGTH } from "../audio/constants.ts";
+import { utteranceFunctionals } from "../audio/functionals.ts";
 import { seededRandom } from "../audio/synth.ts";
 import * as tf from "@tensorflow/tfjs";
 import { classifyRecording, type EmotionModel, loadEmotionModel } from "../model/emotion_model.ts";
@@ -12,6 +13,7 @@ import {
   appendChunk,
   dominantLabel,
   finishRecording,
+  finishRecordingWithVoice,
   labelDistribution,
   leanModelOf,
   liveModelOf,
@@ -126,6 +128,7 @@ Deno.test("lean steps classify utterances with the LSTMs alone, the others with 
   const lstm = await loadEmotionModel(undefined, { functionals: false });
   assert.equal(leanModelOf(lstm), lstm, "nothing to shed");
   assert.equal(leanModelOf(model).functionals, null);
+  assert.equal(leanModelOf(model).voice, null);
   assert.equal(leanModelOf(model), leanModelOf(model), "made once");
   const clip = await clip16k("speech_a_16k.wav");
   const audio = padded(clip);
@@ -146,6 +149,47 @@ Deno.test("lean steps classify utterances with the LSTMs alone, the others with 
   assert.deepEqual(lean.probabilities, alone.probabilities);
   const [rich] = run(false);
   assert.deepEqual(rich.probabilities, full.probabilities);
+});
+
+Deno.test("a recording uses its owner's voice reference and gives the entry its voice sample", async () => {
+  assert.ok(model.voice, "the shipped model has a voice-referenced member");
+  const audio = padded(await clip16k("speech_a_16k.wav"));
+  const reference = utteranceFunctionals(await clip16k("speech_b_16k.wav"))!;
+  const run = (ref: Float32Array | null, lean: boolean) => {
+    // The state goes through a structured clone between chunks, as through storage.
+    let recording = structuredClone(newRecording(ref));
+    const segments: RecordingSegment[] = [];
+    for (let offset = 0; offset < audio.length; offset += 16000) {
+      const step = appendChunk(live, recording, audio.subarray(offset, offset + 16000), { lean });
+      segments.push(...step.segments);
+      recording = structuredClone(step.recording);
+    }
+    const last = finishRecordingWithVoice(live, recording, { lean });
+    return { segments: [...segments, ...last.segments], voice: last.voice };
+  };
+  const stored = toStoredPrecision(audio);
+  const withRef = run(reference, false);
+  assert.equal(withRef.segments.length, 1);
+  const expected = classifyRecording(model, stored, RATE, { reference });
+  assert.deepEqual(withRef.segments[0].probabilities, expected.probabilities);
+  assert.notDeepEqual(expected.probabilities, classifyRecording(model, stored, RATE).probabilities);
+  // The entry's voice sample: the functionals of the one classified window.
+  assert.equal(withRef.voice?.windows, 1);
+  assert.deepEqual(withRef.voice?.mean, utteranceFunctionals(stored));
+  // Without a reference the plain member, and the same voice sample.
+  const without = run(null, false);
+  assert.deepEqual(
+    without.segments[0].probabilities,
+    classifyRecording(model, stored, RATE).probabilities,
+  );
+  assert.deepEqual(without.voice, withRef.voice);
+  // Lean classification computes no functionals: no sample, and no member.
+  const lean = run(reference, true);
+  assert.equal(lean.voice, null);
+  assert.deepEqual(
+    lean.segments[0].probabilities,
+    classifyRecording(leanModelOf(model), stored, RATE).probabilities,
+  );
 });
 
 Deno.test("utterances are classified with the audio up to halfway through the pauses", async () => {

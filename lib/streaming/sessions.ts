@@ -79,9 +79,14 @@ export interface AddChunkOptions {
   maxRecordingS?: number;
 }
 
-/** Starts a recording for `userId`; returns its id. */
-export async function startRecording(db: Db, userId: string): Promise<string> {
-  return (await db.createRecording(userId, newRecording().state)).id;
+/**
+ * Starts a recording for `userId`; returns its id. With a model that has a voice-referenced
+ * member (`live`), the recording carries the person's voice reference from their latest entries
+ * once they have enough.
+ */
+export async function startRecording(db: Db, userId: string, live?: LiveModel): Promise<string> {
+  const reference = live?.model.voice ? await db.voiceReference(userId) : null;
+  return (await db.createRecording(userId, newRecording(reference?.mean ?? null).state)).id;
 }
 
 async function openRow(
@@ -267,11 +272,8 @@ export async function finishRecordingEntry(
       [],
       true,
     );
-    const segments = [
-      ...await db.listRecordingSegments(current.value),
-      ...late,
-      ...await finishRecordingLive(live, recording),
-    ];
+    const last = await finishRecordingLive(live, recording);
+    const segments = [...await db.listRecordingSegments(current.value), ...late, ...last.segments];
     const distribution = labelDistribution(segments);
     const saved = await db.finishRecording(current, {
       startedAt: new Date(current.value.startedAtMs).toISOString(),
@@ -279,6 +281,7 @@ export async function finishRecordingEntry(
       dominant: dominantLabel(distribution),
       distribution,
       segments,
+      voice: last.voice,
     });
     if (saved) {
       keptAudioCacheOf(db).delete(audioKey(current.value));

@@ -8,6 +8,7 @@ import { Db } from "../db.ts";
 import { loadEmotionModel } from "../model/emotion_model.ts";
 import { twoUtterances } from "../../tests/_speech.ts";
 import { liveModelOf } from "./recording.ts";
+import { MIN_REFERENCE_WINDOWS } from "../model/voice_reference.ts";
 import { addChunk, finishRecordingEntry, keptAudioCacheOf, startRecording } from "./sessions.ts";
 
 const RATE = 16000;
@@ -15,7 +16,7 @@ const live = liveModelOf(await loadEmotionModel());
 
 async function record(dbs: Db[], userId: string, pick: (seq: number) => number) {
   const audio = await twoUtterances();
-  const id = await startRecording(dbs[0], userId);
+  const id = await startRecording(dbs[0], userId, live);
   const answers = [];
   for (let seq = 0; seq * RATE < audio.length; seq++) {
     const chunk = audio.subarray(seq * RATE, (seq + 1) * RATE);
@@ -52,6 +53,41 @@ Deno.test("kept audio comes from the cache within a process and from the store a
     assert.deepEqual(runs, alone);
     assert.ok(keptAudioCacheOf(c).stats().hits > 0);
     assert.ok(keptAudioCacheOf(d).stats().misses > 0);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("recordings keep voice samples; once there are enough, new recordings use the reference", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const db = new Db(kv);
+    const user = await db.createUser("regular", "-");
+    const fresh = await db.createUser("newcomer", "-");
+    const stateOf = async (userId: string, id: string) =>
+      (await db.getRecording(userId, id))!.value.state;
+    let recordings = 0;
+    while (!(await db.voiceReference(user.id))) {
+      const id = await startRecording(db, user.id, live);
+      assert.equal((await stateOf(user.id, id)).reference, null, "no reference yet");
+      await record([db], user.id, () => 0);
+      recordings++;
+      assert.ok(recordings <= MIN_REFERENCE_WINDOWS, "every entry adds a voice sample");
+    }
+    const reference = (await db.voiceReference(user.id))!;
+    assert.equal(reference.entries, recordings);
+    const id = await startRecording(db, user.id, live);
+    assert.deepEqual((await stateOf(user.id, id)).reference, Array.from(reference.mean));
+    // Without the model's voice member no reference is looked up.
+    const plainLive = liveModelOf({ ...live.model, voice: null });
+    const plainId = await startRecording(db, user.id, plainLive);
+    assert.equal((await stateOf(user.id, plainId)).reference, null);
+
+    // The same speech is classified otherwise for the regular than for the newcomer.
+    const regular = await record([db], user.id, () => 0);
+    const newcomer = await record([db], fresh.id, () => 0);
+    assert.equal(regular.segments.length, newcomer.segments.length);
+    assert.notDeepEqual(regular.segments, newcomer.segments);
   } finally {
     kv.close();
   }

@@ -5,8 +5,8 @@ import { requireLiveModel } from "../../../lib/web/live_model.ts";
 
 export const handlers: Handlers = {
   async POST(c) {
-    requireLiveModel(c);
-    const id = await startRecording(c.get("db"), c.get("user")!.id);
+    const live = requireLiveModel(c);
+    const id = await startRecording(c.get("db"), c.get("user")!.id, live);
     return c.json({ id }, 201);
   },
 };

@@ -1,0 +1,174 @@
+/**
+ * Voice references: a person's mean utterance functionals, which the voice-referenced dense
+ * member subtracts from every clip's before classifying it.
+ *
+ * Much of what separates voices in the functionals (pitch level, vocal tract, microphone) is a
+ * constant offset per speaker. A member trained on functionals minus their speaker's mean, and
+ * given a new person's clip minus the mean of that person's earlier recordings, no longer has to
+ * guess which part of a clip is the voice and which the mood. Only the mean is subtracted, not
+ * the spread divided: a spread from a history that leans to a few moods made matters worse than
+ * no reference at all, a mean did not (`research/voice_reference.py`).
+ *
+ * The reference of a person comes from their journal: the functionals of each entry's windows
+ * are kept with the entry ({@link VoiceSample}), and the reference is the mean over the windows
+ * of their latest entries. Training uses each speaker's own mean, evaluation the mean of a few
+ * other clips of the held-out speaker, as a person's history would give it.
+ *
+ * @module
+ */
+import { FUNCTIONAL_COUNT } from "../audio/functionals.ts";
+import type { Random } from "../train/rng.ts";
+
+/** Sub-folder of a model folder holding the voice-referenced dense member. */
+export const VOICE_DIR = "functionals-voice";
+
+/**
+ * Windows (about 3 s of speech each) a reference needs before it is used: from 10 other clips a
+ * reference helped the research classifier, from 5 it did not (`research/voice_reference.py`).
+ */
+export const MIN_REFERENCE_WINDOWS = 10;
+/** Entries a reference needs at least, so that one day's mood does not make it. */
+export const MIN_REFERENCE_ENTRIES = 3;
+/**
+ * Other clips of a held-out speaker each of its clips is referenced by in evaluation
+ * (`train-functionals --voice --folds`, `eval`): about three weeks of a daily journal.
+ */
+export const DEFAULT_HISTORY = 20;
+/** Latest entries a reference is the mean of. */
+export const REFERENCE_ENTRIES = 30;
+
+/** What one journal entry keeps for its owner's voice reference. */
+export interface VoiceSample {
+  /** Mean functionals of the entry's classified windows. */
+  mean: Float32Array;
+  /** How many windows that mean is over. */
+  windows: number;
+}
+
+/** A person's voice reference, with what it was made from. */
+export interface VoiceReference {
+  mean: Float32Array;
+  windows: number;
+  entries: number;
+}
+
+/** The mean of `vectors` (each {@link FUNCTIONAL_COUNT} long) as a {@link VoiceSample}, or null for none. */
+export function voiceSampleOf(vectors: readonly Float32Array[]): VoiceSample | null {
+  if (vectors.length === 0) return null;
+  const sum = new Float64Array(FUNCTIONAL_COUNT);
+  for (const v of vectors) {
+    if (v.length !== FUNCTIONAL_COUNT) {
+      throw new RangeError(`Expected ${FUNCTIONAL_COUNT} functionals but got ${v.length}`);
+    }
+    for (let i = 0; i < FUNCTIONAL_COUNT; i++) sum[i] += v[i];
+  }
+  return {
+    mean: Float32Array.from(sum, (s) => s / vectors.length),
+    windows: vectors.length,
+  };
+}
+
+/**
+ * The reference from some entries' samples (newest first; only the first
+ * {@link REFERENCE_ENTRIES} count), weighting each by its windows; null while they hold fewer
+ * than {@link MIN_REFERENCE_ENTRIES} entries or {@link MIN_REFERENCE_WINDOWS} windows.
+ */
+export function voiceReferenceOf(samples: readonly VoiceSample[]): VoiceReference | null {
+  const used = samples.slice(0, REFERENCE_ENTRIES);
+  const windows = used.reduce((n, s) => n + s.windows, 0);
+  if (used.length < MIN_REFERENCE_ENTRIES || windows < MIN_REFERENCE_WINDOWS) return null;
+  const sum = new Float64Array(FUNCTIONAL_COUNT);
+  for (const s of used) {
+    if (s.mean.length !== FUNCTIONAL_COUNT || !(s.windows > 0)) {
+      throw new RangeError(
+        `Expected a sample of ${FUNCTIONAL_COUNT} functionals over at least one window but got ` +
+          `${s.mean.length} over ${s.windows}`,
+      );
+    }
+    for (let i = 0; i < FUNCTIONAL_COUNT; i++) sum[i] += s.mean[i] * s.windows;
+  }
+  return {
+    mean: Float32Array.from(sum, (v) => v / windows),
+    windows,
+    entries: used.length,
+  };
+}
+
+/** `x − reference`, element by element, as a new array. */
+export function referenced(x: Float32Array, reference: Float32Array): Float32Array {
+  if (x.length !== reference.length) {
+    throw new RangeError(`Expected a reference of ${x.length} numbers but got ${reference.length}`);
+  }
+  return Float32Array.from(x, (v, i) => v - reference[i]);
+}
+
+/** Mean of the rows `vectors[i]` for `i` in `rows`. */
+function meanOf(vectors: readonly Float32Array[], rows: readonly number[]): Float32Array {
+  const sum = new Float64Array(vectors[rows[0]].length);
+  for (const r of rows) vectors[r].forEach((v, i) => sum[i] += v);
+  return Float32Array.from(sum, (s) => s / rows.length);
+}
+
+/**
+ * Each clip minus its speaker's mean over all of that speaker's clips in `clips`: how the
+ * voice-referenced member trains (each training voice is known in full).
+ */
+export function minusSpeakerMeans(
+  vectors: readonly Float32Array[],
+  speakers: readonly string[],
+): Float32Array[] {
+  const rows = groupRows(speakers);
+  const means = new Map([...rows].map(([s, r]) => [s, meanOf(vectors, r)]));
+  return vectors.map((v, i) => referenced(v, means.get(speakers[i])!));
+}
+
+/**
+ * Each clip minus the mean of `history` other clips of its speaker, drawn with `random` (all of
+ * them when the speaker has no more; with `moods`, only from clips of that many of the
+ * speaker's emotions, drawn per clip: a history that leans to a few moods). How a held-out voice
+ * is evaluated: as a person whose journal holds `history` earlier recordings.
+ */
+export function minusHistoryMeans(
+  vectors: readonly Float32Array[],
+  speakers: readonly string[],
+  labels: readonly number[],
+  history: number,
+  random: Random,
+  moods?: number,
+): Float32Array[] {
+  if (!(history >= 1)) {
+    throw new RangeError(`Expected a history of at least 1 clip, got ${history}`);
+  }
+  const rows = groupRows(speakers);
+  return vectors.map((v, i) => {
+    let pool = rows.get(speakers[i])!.filter((r) => r !== i);
+    if (moods !== undefined) {
+      const emotions = [...new Set(pool.map((r) => labels[r]))];
+      const chosen = new Set(pick(emotions, moods, random));
+      pool = pool.filter((r) => chosen.has(labels[r]));
+    }
+    if (pool.length === 0) throw new RangeError(`Speaker ${speakers[i]} has no other clip`);
+    return referenced(v, meanOf(vectors, pick(pool, history, random)));
+  });
+}
+
+function groupRows(speakers: readonly string[]): Map<string, number[]> {
+  const rows = new Map<string, number[]>();
+  speakers.forEach((s, i) => {
+    const list = rows.get(s);
+    if (list) list.push(i);
+    else rows.set(s, [i]);
+  });
+  return rows;
+}
+
+/** `count` of `items` without repetition (all of them when there are no more). */
+function pick<T>(items: readonly T[], count: number, random: Random): T[] {
+  const out = [...items];
+  const n = Math.min(count, out.length);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(random() * (out.length - i));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out.slice(0, n);
+}

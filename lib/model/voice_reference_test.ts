@@ -1,0 +1,186 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import { FUNCTIONAL_COUNT, FUNCTIONALS_VERSION } from "../audio/functionals.ts";
+import { decodeAudio } from "../audio/wav.ts";
+import { EMOTION_LABELS } from "../data/labels.ts";
+import { seededRandom } from "../train/rng.ts";
+import { assertAllClose } from "../testing/all_close.ts";
+import { classifyRecording, loadEmotionModel } from "./emotion_model.ts";
+import { fileSystemSaveHandler } from "./fs_io.ts";
+import { buildFunctionalsNet, type FunctionalsConfig } from "./functionals_model.ts";
+import {
+  MIN_REFERENCE_ENTRIES,
+  MIN_REFERENCE_WINDOWS,
+  minusHistoryMeans,
+  minusSpeakerMeans,
+  REFERENCE_ENTRIES,
+  referenced,
+  VOICE_DIR,
+  voiceReferenceOf,
+  voiceSampleOf,
+} from "./voice_reference.ts";
+
+const AUDIO = new URL("../../../shared/fixtures/golden/audio/", import.meta.url);
+const HAPPY = EMOTION_LABELS.indexOf("happy");
+
+function filled(value: number): Float32Array {
+  return new Float32Array(FUNCTIONAL_COUNT).fill(value);
+}
+
+Deno.test("voiceSampleOf averages windows; voiceReferenceOf weighs entries by windows", () => {
+  assert.equal(voiceSampleOf([]), null);
+  const sample = voiceSampleOf([filled(1), filled(3)])!;
+  assert.equal(sample.windows, 2);
+  assertAllClose(sample.mean, filled(2), { atol: 0 });
+  assert.throws(() => voiceSampleOf([new Float32Array(3)]), /Expected 378 functionals but got 3/);
+
+  // Too few entries, then too few windows: no reference yet.
+  const entry = (value: number, windows: number) => ({ mean: filled(value), windows });
+  const few = Array.from({ length: MIN_REFERENCE_ENTRIES - 1 }, () => entry(1, 50));
+  assert.equal(voiceReferenceOf(few), null);
+  const thin = Array.from({ length: MIN_REFERENCE_ENTRIES }, () => entry(1, 1));
+  assert.ok(MIN_REFERENCE_ENTRIES < MIN_REFERENCE_WINDOWS);
+  assert.equal(voiceReferenceOf(thin), null);
+
+  // Weighted by windows: (8·1 + 1·10 + 1·10) / 10 = 2.8 over 10 windows.
+  const reference = voiceReferenceOf([entry(1, 8), entry(10, 1), entry(10, 1)])!;
+  assert.equal(reference.windows, 10);
+  assert.equal(reference.entries, 3);
+  assertAllClose(reference.mean, filled(2.8), { atol: 1e-6 });
+
+  // Only the newest REFERENCE_ENTRIES count (the list comes newest first).
+  const many = [
+    ...Array.from({ length: REFERENCE_ENTRIES }, () => entry(5, 4)),
+    entry(1000, 100),
+  ];
+  const recent = voiceReferenceOf(many)!;
+  assert.equal(recent.entries, REFERENCE_ENTRIES);
+  assertAllClose(recent.mean, filled(5), { atol: 1e-6 });
+  assert.throws(
+    () => voiceReferenceOf([...thin, entry(1, 0), entry(1, 20)]),
+    /at least one window/,
+  );
+  assert.throws(() => referenced(filled(1), new Float32Array(2)), /reference of 378 numbers/);
+});
+
+Deno.test("minusSpeakerMeans uses each speaker's own clips; minusHistoryMeans never the clip itself", () => {
+  const vectors = [filled(1), filled(3), filled(10), filled(20), filled(30)];
+  const speakers = ["a", "a", "b", "b", "b"];
+  const labels = [0, 1, 0, 1, 2];
+  const centred = minusSpeakerMeans(vectors, speakers);
+  assert.deepEqual(centred.map((v) => v[0]), [-1, 1, -10, 0, 10]);
+
+  // With a history of one clip, a speaker of two clips is referenced by the other one.
+  const one = minusHistoryMeans(vectors, speakers, labels, 1, seededRandom(1));
+  assert.equal(one[0][0], 1 - 3);
+  assert.equal(one[1][0], 3 - 1);
+  // A history longer than the speaker's other clips takes all of them.
+  const all = minusHistoryMeans(vectors, speakers, labels, 50, seededRandom(2));
+  assert.deepEqual(all.slice(2).map((v) => v[0]), [10 - 25, 20 - 20, 30 - 15]);
+  // One mood: the history comes from clips of a single emotion of the speaker.
+  for (let seed = 0; seed < 20; seed++) {
+    const moody = minusHistoryMeans(vectors, speakers, labels, 50, seededRandom(seed), 1);
+    // Clip 2 (20 or 30 as its only other clip of one emotion).
+    assert.ok([10 - 20, 10 - 30].includes(moody[2][0]), `seed ${seed}: ${moody[2][0]}`);
+  }
+  assert.throws(
+    () => minusHistoryMeans([filled(1)], ["solo"], [0], 5, seededRandom(1)),
+    /no other clip/,
+  );
+  assert.throws(
+    () => minusHistoryMeans(vectors, speakers, labels, 0, seededRandom(1)),
+    /at least 1/,
+  );
+});
+
+/**
+ * A voice member whose only hidden unit reads functional 0: "happy" with probability ~1 when
+ * that input is well above 0, uniform when it is 0 or below.
+ */
+function happyWhenFirstAbove(): tf.LayersModel {
+  const net = buildFunctionalsNet({ units: 1, l2: 0, seed: 1, classes: EMOTION_LABELS.length });
+  const kernel1 = new Float32Array(FUNCTIONAL_COUNT);
+  kernel1[0] = 1;
+  const kernel2 = new Float32Array(EMOTION_LABELS.length);
+  kernel2[HAPPY] = 100;
+  net.setWeights([
+    tf.tensor2d(kernel1, [FUNCTIONAL_COUNT, 1]),
+    tf.zeros([1]),
+    tf.tensor2d(kernel2, [1, EMOTION_LABELS.length]),
+    tf.zeros([EMOTION_LABELS.length]),
+  ]);
+  return net;
+}
+
+function voiceConfig(overrides: Partial<FunctionalsConfig> = {}): FunctionalsConfig {
+  return {
+    version: FUNCTIONALS_VERSION,
+    labels: [...EMOTION_LABELS],
+    units: 1,
+    l2: 0,
+    epochs: 1,
+    batchSize: 1,
+    learningRate: 0.001,
+    seeds: [1],
+    weight: 1,
+    heldOutActors: { test: [], val: [] },
+    trainClips: 1,
+    reference: "speaker-mean",
+    ...overrides,
+  };
+}
+
+async function copyModel(to: string): Promise<void> {
+  const from = new URL("../../models/default/", import.meta.url).pathname;
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isFile) await Deno.copyFile(join(from, entry.name), join(to, entry.name));
+  }
+}
+
+Deno.test("classifyRecording subtracts the reference and mixes the voice member only with one", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await copyModel(dir);
+    const voiceDir = join(dir, VOICE_DIR);
+    await Deno.mkdir(voiceDir);
+    await happyWhenFirstAbove().save(fileSystemSaveHandler(voiceDir));
+    await Deno.writeTextFile(join(voiceDir, "config.json"), JSON.stringify(voiceConfig()));
+    const model = await loadEmotionModel(dir);
+    assert.ok(model.voice);
+    assert.equal(model.functionals, null, "the copy holds no plain member");
+
+    const clip = decodeAudio(await Deno.readFile(new URL("speech_c_f3_16k.wav", AUDIO)));
+    const seen: Float32Array[] = [];
+    const plain = classifyRecording(model, clip.samples, clip.sampleRateHz, {
+      functionalsOut: seen,
+    });
+    assert.equal(seen.length, 1, "one window's functionals");
+    // Reference = the clip's own functionals: input 0 everywhere, a uniform answer (weight 1).
+    const own = classifyRecording(model, clip.samples, clip.sampleRateHz, { reference: seen[0] });
+    assertAllClose(
+      EMOTION_LABELS.map((l) => own.probabilities[l]),
+      EMOTION_LABELS.map(() => 1 / 8),
+      { atol: 1e-6 },
+    );
+    // Reference 1 below the clip on functional 0: "happy".
+    const below = Float32Array.from(seen[0]);
+    below[0] -= 1;
+    const happy = classifyRecording(model, clip.samples, clip.sampleRateHz, { reference: below });
+    assert.equal(happy.label, "happy");
+    assert.ok(happy.confidence > 0.999);
+    // Without a reference, the LSTMs alone (no plain member here).
+    const lstm = await loadEmotionModel(dir, { functionals: false });
+    assert.equal(lstm.voice, null);
+    assert.deepEqual(plain, classifyRecording(lstm, clip.samples, clip.sampleRateHz));
+
+    // A voice folder with a member trained on raw functionals is refused.
+    await Deno.writeTextFile(
+      join(voiceDir, "config.json"),
+      JSON.stringify(voiceConfig({ reference: undefined })),
+    );
+    await assert.rejects(loadEmotionModel(dir), /voice-referenced functionals/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
