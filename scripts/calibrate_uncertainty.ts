@@ -6,7 +6,9 @@
  * while the kept predictions are at least `--target` (default 0.7) correct, or, when no pair
  * gets there, the pair with the best accepted accuracy that still keeps half of the clips.
  * Writes `models/default/uncertainty.json`. A model with a dense member is scored as it
- * classifies: the LSTMs' probabilities mixed with the dense member's.
+ * classifies: the LSTMs' probabilities mixed with the dense member's. With a voice-referenced
+ * member, the file also says how the chosen pair does for a person whose voice reference is known
+ * (`validation.withVoiceReference`); the pair itself is chosen for everyone.
  *
  * The shipped model trained on every voice, so it has no validation clips of its own: its
  * thresholds are chosen on `--model models/ens3-speakers` (`deno task train-default
@@ -23,7 +25,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { failAndExit, parseCli, UsageError } from "../lib/cli/args.ts";
 import { FeatureStore } from "../lib/data/feature_store.ts";
-import { chooseThresholds, type ScoredClip } from "../lib/journal/calibration.ts";
+import { acceptanceStats, chooseThresholds, type ScoredClip } from "../lib/journal/calibration.ts";
+import { DEFAULT_HISTORY, historyReferenced } from "../lib/model/voice_reference.ts";
 import { DEFAULT_MODEL_DIR, loadEmotionModel } from "../lib/model/emotion_model.ts";
 import { featureSetOf, modelInput } from "../lib/model/input.ts";
 import { modelFiles, resolveSplitEntries, type SplitFile } from "../lib/model/model_files.ts";
@@ -45,6 +48,18 @@ export interface UncertaintyFile {
     allAccuracy: number;
     targetAccuracy: number;
     targetMet: boolean;
+    /**
+     * How the chosen pair does on the same clips classified as for a person whose voice
+     * reference is known (the voice-referenced member, each clip referenced by
+     * {@link DEFAULT_HISTORY} other clips of its speaker), when the model has that member.
+     */
+    withVoiceReference?: {
+      history: number;
+      accepted: number;
+      acceptedShare: number;
+      acceptedAccuracy: number;
+      allAccuracy: number;
+    };
   };
 }
 
@@ -83,12 +98,19 @@ async function main(argv: string[]) {
   const store = new FeatureStore(featureSetOf(model.config.input));
   const features = await loadFeatures(items, store);
   // The journal's probabilities: the LSTMs' mixed with the dense member's, as classified.
-  const vectors = model.functionals
+  const vectors = model.functionals || model.voice
     ? await loadFunctionals(items.map((item) => item.path), {
       workers: Math.max(1, navigator.hardwareConcurrency),
     })
     : [];
+  const referencedVectors = model.voice ? historyReferenced(items, vectors, DEFAULT_HISTORY) : [];
   const clips: ScoredClip[] = [];
+  const voiceClips: ScoredClip[] = [];
+  const labels = model.config.labels;
+  const scored = (probs: Float32Array, k: number): ScoredClip => ({
+    label: items[k].label,
+    probabilities: Object.fromEntries(labels.map((l, i) => [l, probs[i]])),
+  });
   for (let start = 0; start < items.length; start += BATCH) {
     const inputs = features.slice(start, start + BATCH).map((f) =>
       modelInput(f, model.config.input)
@@ -97,15 +119,14 @@ async function main(argv: string[]) {
     const mixed = model.functionals
       ? mixWithDense(model.functionals, lstm, vectors.slice(start, start + BATCH))
       : lstm;
-    mixed.forEach((probs, k) => {
-      const labels = model.config.labels;
-      clips.push({
-        label: items[start + k].label,
-        probabilities: Object.fromEntries(labels.map((l, i) => [l, probs[i]])),
-      });
-    });
+    mixed.forEach((probs, k) => clips.push(scored(probs, start + k)));
+    if (model.voice) {
+      mixWithDense(model.voice, lstm, referencedVectors.slice(start, start + BATCH))
+        .forEach((probs, k) => voiceClips.push(scored(probs, start + k)));
+    }
   }
   const chosen = chooseThresholds(clips, { targetAccuracy: target, minShare: MIN_SHARE });
+  const voiced = model.voice ? acceptanceStats(voiceClips, chosen) : null;
   const result: UncertaintyFile = {
     minConfidence: chosen.minConfidence,
     minMargin: chosen.minMargin,
@@ -134,6 +155,17 @@ async function main(argv: string[]) {
       allAccuracy: round4(chosen.stats.allAccuracy),
       targetAccuracy: target,
       targetMet: chosen.targetMet,
+      ...(voiced
+        ? {
+          withVoiceReference: {
+            history: DEFAULT_HISTORY,
+            accepted: voiced.accepted,
+            acceptedShare: round4(voiced.acceptedShare),
+            acceptedAccuracy: round4(voiced.acceptedAccuracy ?? 0),
+            allAccuracy: round4(voiced.allAccuracy),
+          },
+        }
+        : {}),
     },
   };
   const out = values.out ?? `${shipped}/uncertainty.json`;
@@ -148,6 +180,13 @@ async function main(argv: string[]) {
       `${pct(result.validation.acceptedAccuracy)} of them correct` +
       (chosen.targetMet ? "" : ` (target ${pct(target, 0)} not reachable; fallback rule)`),
   );
+  if (voiced) {
+    console.log(
+      `with a voice reference (${DEFAULT_HISTORY} other clips): accepts ${voiced.accepted} ` +
+        `(${pct(voiced.acceptedShare)}), ${pct(voiced.acceptedAccuracy ?? 0)} of them correct; ` +
+        `all accuracy ${pct(voiced.allAccuracy)}`,
+    );
+  }
   console.log(`written to ${out}`);
 }
 

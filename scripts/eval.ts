@@ -4,6 +4,7 @@
  * accuracy curves, confusion matrices and recall per emotion for each set.
  *
  * Usage: deno task eval --model models/NAME --ravdess DIR --tess DIR [--tta K] [--history K]
+ *   [--history-moods M]
  *   [--out DIR] [--json]
  *
  * A model folder with a dense member (`functionals/`, `lib/model/functionals_model.ts`) is scored
@@ -19,17 +20,15 @@
  * A model folder with a voice-referenced member (`functionals-voice/`,
  * `lib/model/voice_reference.ts`) is also scored as a person with a journal would be classified:
  * each clip's functionals minus the mean of `--history K` (default 20) other clips of its speaker,
- * drawn at random (seeded), through that member, mixed with the LSTMs (`withVoiceReference`).
+ * drawn at random (seeded; with `--history-moods M`, from clips of M of its emotions only), through
+ * that member, mixed with the LSTMs (`withVoiceReference`).
  *
  * A model with `normalisation: "speaker"` gets each speaker's statistics from that speaker's
  * clips in the set being scored (no labels used), as training did for validation speakers.
  */
 import * as tf from "@tensorflow/tfjs";
 import { failAndExit, intFlag, parseCli, parsedFlag, UsageError } from "../lib/cli/args.ts";
-import { labelIndex } from "../lib/data/labels.ts";
-import type { DatasetItem } from "../lib/data/types.ts";
-import { DEFAULT_HISTORY, minusHistoryMeans } from "../lib/model/voice_reference.ts";
-import { seededRandom } from "../lib/train/rng.ts";
+import { DEFAULT_HISTORY, historyReferenced } from "../lib/model/voice_reference.ts";
 import { FeatureStore } from "../lib/data/feature_store.ts";
 import { loadEmotionModel } from "../lib/model/emotion_model.ts";
 import { featureSetOf } from "../lib/model/input.ts";
@@ -78,28 +77,6 @@ function checkHeldOut(
   }
 }
 
-/**
- * Each clip's functionals minus the mean of `history` other clips of its speaker (null stays
- * null: a silent clip keeps its LSTM probabilities), drawn with a fixed seed.
- */
-function withHistoryReference(
-  items: readonly DatasetItem[],
-  vectors: readonly (Float32Array | null)[],
-  history: number,
-): (Float32Array | null)[] {
-  const present = vectors.flatMap((v, i) => (v ? [i] : []));
-  const shifted = minusHistoryMeans(
-    present.map((i) => vectors[i]!),
-    present.map((i) => items[i].speaker ?? items[i].path),
-    present.map((i) => labelIndex(items[i].label)),
-    history,
-    seededRandom(HISTORY_SEED),
-  );
-  const out: (Float32Array | null)[] = vectors.map(() => null);
-  present.forEach((i, k) => out[i] = shifted[k]);
-  return out;
-}
-
 function concatRows(rows: readonly Float32Array[]): Float32Array {
   const out = new Float32Array(rows.reduce((n, r) => n + r.length, 0));
   let at = 0;
@@ -110,9 +87,6 @@ function concatRows(rows: readonly Float32Array[]): Float32Array {
   return out;
 }
 
-/** Seed of the clips drawn as each clip's history. */
-const HISTORY_SEED = 20;
-
 async function main(argv: string[]) {
   const { values } = parseCli(argv, {
     model: { type: "string" },
@@ -122,6 +96,7 @@ async function main(argv: string[]) {
     json: { type: "boolean", default: false },
     tta: { type: "string" },
     history: { type: "string" },
+    "history-moods": { type: "string" },
   });
   if (!values.model) throw new UsageError("Give --model models/NAME");
   const files = modelFiles(values.model);
@@ -138,7 +113,12 @@ async function main(argv: string[]) {
   if (functionals) checkHeldOut(config, functionals.config.heldOutActors, values.model);
   if (voice) checkHeldOut(config, voice.config.heldOutActors, values.model);
   const history = intFlag("history", values.history, DEFAULT_HISTORY);
-  if (history < 1) throw new UsageError("Expected --history of at least 1");
+  const moods = values["history-moods"] === undefined
+    ? undefined
+    : intFlag("history-moods", values["history-moods"], 3);
+  if (history < 1 || (moods !== undefined && moods < 1)) {
+    throw new UsageError("Expected --history and --history-moods of at least 1");
+  }
   const lstmOnly: Record<string, SetReport> = {};
   const withVoice: Record<string, SetReport> = {};
   const split: SplitFile = JSON.parse(await Deno.readTextFile(files.split));
@@ -183,7 +163,7 @@ async function main(argv: string[]) {
       const k = config.labels.length;
       const rows = items.map((_, j) => probs.slice(j * k, (j + 1) * k));
       if (voice) {
-        const mixed = mixWithDense(voice, rows, withHistoryReference(items, vectors, history));
+        const mixed = mixWithDense(voice, rows, historyReferenced(items, vectors, history, moods));
         withVoice[name] = scoreSet(concatRows(mixed), arrays.y, config.labels, corpora);
       }
       if (functionals) {
@@ -214,6 +194,7 @@ async function main(argv: string[]) {
       ? {
         withVoiceReference: {
           history,
+          ...(moods === undefined ? {} : { historyMoods: moods }),
           weight: voice.config.weight,
           ...Object.fromEntries(
             Object.entries(withVoice).map((
@@ -277,7 +258,9 @@ async function main(argv: string[]) {
     }
     if (voice) {
       console.log(
-        `with a voice reference from ${history} other clips of each speaker (voice member, weight ` +
+        `with a voice reference from ${history} other clips of each speaker${
+          moods === undefined ? "" : ` (of ${moods} emotions)`
+        } (voice member, weight ` +
           `${voice.config.weight}): ` +
           Object.entries(withVoice).map(([name, r]) => `${name} ${percent(r.accuracy)} %`).join(
             ", ",

@@ -17,7 +17,9 @@
  * @module
  */
 import { FUNCTIONAL_COUNT } from "../audio/functionals.ts";
-import type { Random } from "../train/rng.ts";
+import { labelIndex } from "../data/labels.ts";
+import type { DatasetItem } from "../data/types.ts";
+import { type Random, seededRandom } from "../train/rng.ts";
 
 /** Sub-folder of a model folder holding the voice-referenced dense member. */
 export const VOICE_DIR = "functionals-voice";
@@ -150,6 +152,34 @@ export function minusHistoryMeans(
     if (pool.length === 0) throw new RangeError(`Speaker ${speakers[i]} has no other clip`);
     return referenced(v, meanOf(vectors, pick(pool, history, random)));
   });
+}
+
+/** Seed of the clips {@link historyReferenced} draws as each clip's history. */
+export const HISTORY_SEED = 20;
+
+/**
+ * {@link minusHistoryMeans} for labelled clips (`items[i]`'s functionals are `vectors[i]`; null,
+ * a silent clip, stays null), drawn from {@link HISTORY_SEED}: how `eval` and
+ * `calibrate_uncertainty` score the voice-referenced member on held-out voices.
+ */
+export function historyReferenced(
+  items: readonly Pick<DatasetItem, "speaker" | "path" | "label">[],
+  vectors: readonly (Float32Array | null)[],
+  history: number,
+  moods?: number,
+): (Float32Array | null)[] {
+  const present = vectors.flatMap((v, i) => (v ? [i] : []));
+  const shifted = minusHistoryMeans(
+    present.map((i) => vectors[i]!),
+    present.map((i) => items[i].speaker ?? items[i].path),
+    present.map((i) => labelIndex(items[i].label)),
+    history,
+    seededRandom(HISTORY_SEED),
+    moods,
+  );
+  const out: (Float32Array | null)[] = vectors.map(() => null);
+  present.forEach((i, k) => out[i] = shifted[k]);
+  return out;
 }
 
 function groupRows(speakers: readonly string[]): Map<string, number[]> {

@@ -10,6 +10,7 @@ import { classifyRecording, loadEmotionModel } from "./emotion_model.ts";
 import { fileSystemSaveHandler } from "./fs_io.ts";
 import { buildFunctionalsNet, type FunctionalsConfig } from "./functionals_model.ts";
 import {
+  historyReferenced,
   MIN_REFERENCE_ENTRIES,
   MIN_REFERENCE_WINDOWS,
   minusHistoryMeans,
@@ -92,6 +93,16 @@ Deno.test("minusSpeakerMeans uses each speaker's own clips; minusHistoryMeans ne
     () => minusHistoryMeans(vectors, speakers, labels, 0, seededRandom(1)),
     /at least 1/,
   );
+
+  // Labelled clips: a silent one (null) stays null and is nobody's history.
+  const items = ["a", "a", "a"].map((speaker, i) => ({
+    speaker,
+    path: `/clips/${i}.wav`,
+    label: "calm" as const,
+  }));
+  const out = historyReferenced(items, [filled(2), null, filled(6)], 5);
+  assert.equal(out[1], null);
+  assert.deepEqual([out[0]![0], out[2]![0]], [2 - 6, 6 - 2]);
 });
 
 /**

@@ -5,6 +5,7 @@ import {
   appendChunk,
   type ChunkStep,
   finishRecording,
+  finishRecordingWithVoice,
   liveModelOf,
   newRecording,
   type Recording,
@@ -55,7 +56,7 @@ Deno.test({
     const audio = await twoUtterances();
     const here = await streamed(
       (r, c) => appendChunk(live, r, c),
-      (r) => finishRecording(live, r),
+      (r) => finishRecordingWithVoice(live, r),
       audio,
     );
     assert.equal(await startLivePool(live, 2), 2);
@@ -124,7 +125,7 @@ Deno.test({
       // Chunks waited a moment ago, so the pool still classifies lean (LEAN_HOLD_MS).
       assert.deepEqual(
         await finishRecordingLive(live, structuredClone(long)),
-        finishRecording(live, long, { lean: true }),
+        finishRecordingWithVoice(live, long, { lean: true }),
         "the finish is still computed exactly, lean",
       );
       assert.notDeepEqual(
@@ -196,7 +197,8 @@ Deno.test({
       assert.equal(pool.waiting, 2, "one finish runs, two wait");
       const chunk = appendChunkLive(live, newRecording(), audio.subarray(0, RATE));
       assert.equal(pool.waiting, 2, "the chunk went to the free worker at once");
-      const expected = finishRecording(live, long);
+      const expected = finishRecordingWithVoice(live, long);
+      assert.ok(expected.voice, "the finish gives a voice sample");
       for (const f of await Promise.all(finishes)) assert.deepEqual(f, expected);
       await chunk;
     } finally {
@@ -219,7 +221,10 @@ Deno.test({
     assert.notDeepEqual(here, plain, "the copies change the segments");
     assert.equal(await startLivePool(tta, 1), 1);
     try {
-      assert.deepEqual(await finishRecordingLive(tta, structuredClone(recording)), here);
+      assert.deepEqual(
+        (await finishRecordingLive(tta, structuredClone(recording))).segments,
+        here,
+      );
     } finally {
       stopLivePool(tta);
     }

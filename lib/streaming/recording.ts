@@ -100,12 +100,13 @@ export interface RecordingState {
    * The person's voice reference when the recording started (`voice_reference.ts`), for a model
    * with a voice-referenced member; absent or null: none yet.
    */
-  reference?: number[] | null;
+  reference?: Float32Array | null;
   /**
    * Sum and count of the functionals of the windows classified so far with the dense member
-   * (lean classification computes none): the entry's voice sample once finished.
+   * (lean classification computes none): the entry's voice sample once finished. Both arrays
+   * are float32 (1.5 KB each) to keep the stored row small.
    */
-  voice?: { sum: number[]; windows: number } | null;
+  voice?: { sum: Float32Array; windows: number } | null;
 }
 
 /** A recording between chunks: its state and the audio from `state.bufferStart` on. */
@@ -223,7 +224,7 @@ export function newRecording(reference: Float32Array | null = null): Recording {
       segmentCount: 0,
       waiting: [],
       spanCut: 0,
-      reference: reference ? Array.from(reference) : null,
+      reference: reference ?? null,
       voice: null,
     },
     audio: new Float32Array(0),
@@ -284,12 +285,12 @@ function classifyWaiting(
   spanCut: number,
   streamEnd: number | null,
   lean: boolean,
-  reference: readonly number[] | null | undefined,
+  reference: Float32Array | null | undefined,
   functionalsOut: Float32Array[],
 ): { segments: RecordingSegment[]; waiting: Utterance[]; spanCut: number } {
   const model = lean ? leanModelOf(live.model) : live.model;
   const options = {
-    reference: reference ? Float32Array.from(reference) : null,
+    reference: reference ?? null,
     // Lean classification skips the functionals, which are most of the dense member's cost.
     functionalsOut: lean || !model.functionals && !model.voice ? undefined : functionalsOut,
   };
@@ -621,7 +622,7 @@ function addedVoice(
   vectors: readonly Float32Array[],
 ): RecordingState["voice"] {
   if (vectors.length === 0) return voice ?? null;
-  const sum = voice ? [...voice.sum] : new Array<number>(vectors[0].length).fill(0);
+  const sum = voice ? Float32Array.from(voice.sum) : new Float32Array(vectors[0].length);
   for (const v of vectors) v.forEach((x, i) => sum[i] += x);
   return { sum, windows: (voice?.windows ?? 0) + vectors.length };
 }

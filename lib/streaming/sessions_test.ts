@@ -77,7 +77,7 @@ Deno.test("recordings keep voice samples; once there are enough, new recordings 
     const reference = (await db.voiceReference(user.id))!;
     assert.equal(reference.entries, recordings);
     const id = await startRecording(db, user.id, live);
-    assert.deepEqual((await stateOf(user.id, id)).reference, Array.from(reference.mean));
+    assert.deepEqual((await stateOf(user.id, id)).reference, reference.mean);
     // Without the model's voice member no reference is looked up.
     const plainLive = liveModelOf({ ...live.model, voice: null });
     const plainId = await startRecording(db, user.id, plainLive);
