@@ -36,6 +36,7 @@ import { monotonicFactory } from "ulid";
 import { guardKv, StoreUnavailableError } from "./kv_guard.ts";
 import { type Affect, affectOfSegments } from "./journal/affect.ts";
 import type { Prediction, RecordingState } from "./streaming/recording.ts";
+import { FUNCTIONALS_VERSION } from "./audio/functionals.ts";
 import {
   REFERENCE_ENTRIES,
   type VoiceReference,
@@ -119,10 +120,14 @@ export interface NewEntry {
   voice?: VoiceSample | null;
 }
 
-/** A {@link VoiceSample} as stored: the mean as float32 bytes. */
+/**
+ * A {@link VoiceSample} as stored: the mean as float32 bytes, with the functionals version it was
+ * computed by (samples of another version are not used).
+ */
 export interface StoredVoiceSample {
   mean: Uint8Array;
   windows: number;
+  version: string;
 }
 
 /** The user-editable fields of an entry; absent fields stay as they are. */
@@ -502,6 +507,7 @@ export class Db {
       const stored: StoredVoiceSample = {
         mean: new Uint8Array(Float32Array.from(voice.mean).buffer),
         windows: voice.windows,
+        version: FUNCTIONALS_VERSION,
       };
       op.set(["entry_voice", userId, id], stored);
     }
@@ -516,7 +522,8 @@ export class Db {
 
   /**
    * The user's voice reference from the voice samples of their latest entries (entry ids sort
-   * by creation), or null while they have too few (`voiceReferenceOf`).
+   * by creation; samples of another functionals version are skipped), or null while they have
+   * too few (`voiceReferenceOf`).
    */
   async voiceReference(userId: string): Promise<VoiceReference | null> {
     const samples: VoiceSample[] = [];
@@ -525,7 +532,8 @@ export class Db {
       limit: REFERENCE_ENTRIES,
     });
     for await (const row of rows) {
-      const { mean, windows } = row.value;
+      const { mean, windows, version } = row.value;
+      if (version !== FUNCTIONALS_VERSION) continue;
       samples.push({
         mean: new Float32Array(mean.slice().buffer),
         windows,

@@ -230,8 +230,14 @@ Deno.test("voiceReference: from the latest entries' voice samples, gone with the
   for (let i = 0; i < 5; i++) await add(other.id, 100);
   assert.equal((await db.voiceReference(user.id))!.mean[0], reference.mean[0], "only one's own");
   // Newest first: once REFERENCE_ENTRIES newer samples exist, the old ones stop counting.
-  for (let i = 0; i < REFERENCE_ENTRIES; i++) await add(user.id, 7);
+  let newest = "";
+  for (let i = 0; i < REFERENCE_ENTRIES; i++) newest = await add(user.id, 7);
   assert.ok((await db.voiceReference(user.id))!.mean.every((v) => Math.abs(v - 7) < 1e-6));
+  // Samples of another functionals version do not count.
+  const stale = ["entry_voice", user.id, newest];
+  const row = await db.kv.get<{ version: string }>(stale);
+  await db.kv.set(stale, { ...row.value!, version: "functionals-v0" });
+  assert.equal((await db.voiceReference(user.id))!.entries, REFERENCE_ENTRIES - 1);
   // Deleting an entry deletes its sample.
   assert.ok(await db.deleteEntry(user.id, ids[0]));
   const keys = await allKeys(db);

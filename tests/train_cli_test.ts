@@ -642,6 +642,13 @@ corpusTest(
     assert.deepEqual(dense.heldOutActors, { test: [], val: [] });
     assert.deepEqual([dense.epochs, dense.seeds, dense.trainClips], [1, [1, 2, 3], 160]);
     assert.ok((await loadEmotionModel(`${dir}/models/ens`)).functionals);
+    // And the voice-referenced member beside it.
+    const voice = JSON.parse(
+      await Deno.readTextFile(`${dir}/models/ens/functionals-voice/config.json`),
+    );
+    assert.equal(voice.reference, "speaker-mean");
+    assert.deepEqual([voice.epochs, voice.trainClips], [1, 160]);
+    assert.ok((await loadEmotionModel(`${dir}/models/ens`)).voice);
 
     // --hold-out: the same seeds on the published fold, whose test voices stay unheard.
     const held = await run(
@@ -674,9 +681,10 @@ corpusTest(
   "train-functionals: folds report, a dense member eval mixes in, mismatched voices refused",
   async (dir) => {
     const corpus = ["--ravdess", `${dir}/ravdess`];
-    const folds = async (report: string) => {
+    const folds = async (report: string, extra: string[] = []) => {
       await run("train_functionals.ts", [
         ...corpus,
+        ...extra,
         "--folds",
         "--augment",
         "0",
@@ -734,6 +742,61 @@ corpusTest(
     const dense = JSON.parse(await Deno.readTextFile(`${dir}/models/m/functionals/config.json`));
     assert.deepEqual(dense.augment, { copies: 4, noise: false, keepTempo: false });
     assert.equal(dense.trainClips, 14 * 8);
+
+    // --voice: the voice-referenced member; eval scores held-out voices referenced by others.
+    const voiceFolds = JSON.parse(await folds("voice.json", ["--voice", "--history", "3"]));
+    assert.deepEqual(voiceFolds.voice, { history: 3 });
+    assert.ok(voiceFolds.pooledTestAccuracy > 0.5, `voice pooled ${voiceFolds.pooledTestAccuracy}`);
+    await run("train_functionals.ts", [
+      ...corpus,
+      "--voice",
+      "--epochs",
+      "30",
+      "--units",
+      "16",
+      "--out",
+      "models/m/functionals-voice",
+    ], dir);
+    const voiced = await evalReport("models/m", dir, ["--history", "5"]);
+    assert.equal(voiced.testAccuracy, mixed.testAccuracy, "the plain mix is still the headline");
+    assert.equal(voiced.history, 5);
+    assert.ok(voiced.testAccuracyWithVoiceReference > 0, "scored with the voice member");
+    const voicedMetrics = JSON.parse(
+      await Deno.readTextFile(`${dir}/${voiced.report}/metrics.json`),
+    );
+    assert.equal(voicedMetrics.withVoiceReference.history, 5);
+    assert.equal(
+      voicedMetrics.withVoiceReference.test.accuracy,
+      voiced.testAccuracyWithVoiceReference,
+    );
+    for (
+      const [args, reason] of [
+        [["--history", "5"], "--history and --history-moods need --voice"],
+        [
+          ["--voice", "--random", "2"],
+          "--voice references held-out voices; the random protocol holds none out",
+        ],
+      ] as const
+    ) {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--config",
+          `${root}deno.json`,
+          `${root}scripts/train_functionals.ts`,
+          ...corpus,
+          "--out",
+          "x",
+          ...args,
+        ],
+        cwd: dir,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(out.code, 2, reason);
+      assert.equal(new TextDecoder().decode(out.stderr), `train-functionals: ${reason}\n`);
+    }
 
     // --random: the published random split, per draw.
     await run("train_functionals.ts", [
