@@ -37,7 +37,9 @@
  * (each augmented copy minus the mean of its speaker's copies), 130 epochs unless `--epochs`.
  * Validation and test clips are referenced as a person's journal would give it: minus the mean of
  * `--history K` (default 20) other clips of their speaker drawn at random, from clips of
- * `--history-moods M` emotions only if given (a history leaning to a few moods).
+ * `--history-moods M` emotions only if given (a history leaning to a few moods). With `--random`,
+ * those K clips come from all of the speaker's other clips, training clips included: in that
+ * protocol every voice is known, and its earlier recordings are what trained.
  *
  * Functionals are cached in `.cache/functionals` (computed on every core when missing).
  */
@@ -138,16 +140,22 @@ function speakerOf(c: Clip): string {
 /**
  * `split` with voice-referenced functionals: training clips (and their copies) minus their
  * speaker's mean, validation and test clips minus the mean of `voice.history` other clips of
- * their speaker (`lib/model/voice_reference.ts`).
+ * their speaker (`lib/model/voice_reference.ts`) in the same set, or among `pool` when given
+ * (the random protocol, where a speaker's other clips are mostly training clips).
  */
-function voiceSplit(split: Split<Clip>, voice: VoiceOptions, seed: number): Split<Clip> {
+function voiceSplit(
+  split: Split<Clip>,
+  voice: VoiceOptions,
+  seed: number,
+  pool?: readonly Clip[],
+): Split<Clip> {
   const train = minusSpeakerMeans(split.train.map((c) => c.x), split.train.map(speakerOf));
   const copyRows = split.train.flatMap((c) => c.copies.map((x) => ({ x, speaker: speakerOf(c) })));
   const copies = minusSpeakerMeans(copyRows.map((r) => r.x), copyRows.map((r) => r.speaker));
   let at = 0;
   const random = seededRandom(seed);
-  const held = (set: Clip[]) => {
-    const xs = minusHistoryMeans(
+  const referenced = (set: readonly Clip[]) =>
+    minusHistoryMeans(
       set.map((c) => c.x),
       set.map(speakerOf),
       set.map((c) => c.y),
@@ -155,6 +163,10 @@ function voiceSplit(split: Split<Clip>, voice: VoiceOptions, seed: number): Spli
       random,
       voice.moods,
     );
+  const fromPool = pool ? referenced(pool) : null;
+  const row = new Map(pool?.map((c, i) => [c, i]));
+  const held = (set: Clip[]) => {
+    const xs = fromPool ? set.map((c) => fromPool[row.get(c)!]) : referenced(set);
     return set.map((c, i) => ({ ...c, x: xs[i], copies: [] }));
   };
   return {
@@ -407,11 +419,13 @@ async function runRandom(
   augment: Augmentation,
   draws: number,
   report: string,
+  voice: VoiceOptions | null,
 ) {
   const classes = EMOTION_LABELS.length;
   const rows = [];
   for (let d = 0; d < draws; d++) {
-    const split = randomSplit(clips, seededRandom(d));
+    const plain = randomSplit(clips, seededRandom(d));
+    const split = voice ? voiceSplit(plain, voice, 200 + d, clips) : plain;
     const { scaler, weights } = trainSeeds(split.train, hyper);
     const sum = ensembleProbabilities(
       weights,
@@ -445,6 +459,7 @@ async function runRandom(
         version: FUNCTIONALS_VERSION,
         hyper,
         augment,
+        ...(voice ? { voice } : {}),
         meanAccuracy: Number(mean.toFixed(4)),
         draws: rows,
       },
@@ -593,9 +608,6 @@ async function main(argv: string[]) {
   if (!voice && (values.history !== undefined || values["history-moods"] !== undefined)) {
     throw new UsageError("--history and --history-moods need --voice");
   }
-  if (voice && values.random !== undefined) {
-    throw new UsageError("--voice references held-out voices; the random protocol holds none out");
-  }
   const clips = await loadClips(values.ravdess, values.tess, augmentation);
   if (values.folds) {
     await runFolds(
@@ -614,6 +626,7 @@ async function main(argv: string[]) {
       augmentation,
       draws,
       values.report ?? "reports/functionals/dense-random.json",
+      voice,
     );
   } else {
     const test = parsedFlag("test-actors", values["test-actors"], parseActors, [

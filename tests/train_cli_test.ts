@@ -773,8 +773,8 @@ corpusTest(
       const [args, reason] of [
         [["--history", "5"], "--history and --history-moods need --voice"],
         [
-          ["--voice", "--random", "2"],
-          "--voice references held-out voices; the random protocol holds none out",
+          ["--voice", "--history-moods", "0"],
+          "Expected --history and --history-moods of at least 1",
         ],
       ] as const
     ) {
@@ -821,6 +821,28 @@ corpusTest(
       160 - Math.round(160 * 0.875) - Math.round(160 * 0.087),
     );
     assert.notDeepEqual(random.draws[0], { ...random.draws[1], draw: 0 }, "draws differ");
+    // --voice on the random protocol: test clips referenced by their speaker's other clips.
+    await run("train_functionals.ts", [
+      ...corpus,
+      "--random",
+      "1",
+      "--voice",
+      "--history",
+      "3",
+      "--augment",
+      "0",
+      "--epochs",
+      "10",
+      "--units",
+      "16",
+      "--seeds",
+      "1",
+      "--report",
+      "random-voice.json",
+    ], dir);
+    const randomVoice = JSON.parse(await Deno.readTextFile(`${dir}/random-voice.json`));
+    assert.deepEqual(randomVoice.voice, { history: 3 });
+    assert.equal(randomVoice.draws[0].testClips, random.draws[0].testClips, "the same split");
 
     await run("train_functionals.ts", [
       ...corpus,
