@@ -799,22 +799,26 @@ corpusTest(
     }
 
     // --random: the published random split, per draw.
-    await run("train_functionals.ts", [
-      ...corpus,
-      "--random",
-      "2",
-      "--augment",
-      "0",
-      "--epochs",
-      "10",
-      "--units",
-      "16",
-      "--seeds",
-      "1",
-      "--report",
-      "random.json",
-    ], dir);
-    const random = JSON.parse(await Deno.readTextFile(`${dir}/random.json`));
+    const randomRun = async (draws: number, report: string, extra: string[] = []) => {
+      await run("train_functionals.ts", [
+        ...corpus,
+        ...extra,
+        "--random",
+        String(draws),
+        "--augment",
+        "0",
+        "--epochs",
+        "10",
+        "--units",
+        "16",
+        "--seeds",
+        "1",
+        "--report",
+        report,
+      ], dir);
+      return JSON.parse(await Deno.readTextFile(`${dir}/${report}`));
+    };
+    const random = await randomRun(2, "random.json");
     assert.equal(random.draws.length, 2);
     assert.equal(
       random.draws[0].testClips,
@@ -822,25 +826,7 @@ corpusTest(
     );
     assert.notDeepEqual(random.draws[0], { ...random.draws[1], draw: 0 }, "draws differ");
     // --voice on the random protocol: test clips referenced by their speaker's other clips.
-    await run("train_functionals.ts", [
-      ...corpus,
-      "--random",
-      "1",
-      "--voice",
-      "--history",
-      "3",
-      "--augment",
-      "0",
-      "--epochs",
-      "10",
-      "--units",
-      "16",
-      "--seeds",
-      "1",
-      "--report",
-      "random-voice.json",
-    ], dir);
-    const randomVoice = JSON.parse(await Deno.readTextFile(`${dir}/random-voice.json`));
+    const randomVoice = await randomRun(1, "random-voice.json", ["--voice", "--history", "3"]);
     assert.deepEqual(randomVoice.voice, { history: 3 });
     assert.equal(randomVoice.draws[0].testClips, random.draws[0].testClips, "the same split");
 

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-import { FUNCTIONAL_COUNT, FUNCTIONALS_VERSION } from "../audio/functionals.ts";
+import { FUNCTIONAL_COUNT } from "../audio/functionals.ts";
 import { decodeAudio } from "../audio/wav.ts";
 import { EMOTION_LABELS } from "../data/labels.ts";
 import { assertAllClose } from "../testing/all_close.ts";
+import { functionalsConfigOf } from "./testing.ts";
 import { classifyRecording, type EmotionModel, loadEmotionModel } from "./emotion_model.ts";
 import { fileSystemSaveHandler } from "./fs_io.ts";
 import {
@@ -34,22 +35,7 @@ function alwaysAngry(): tf.LayersModel {
   return net;
 }
 
-function configOf(overrides: Partial<FunctionalsConfig> = {}): FunctionalsConfig {
-  return {
-    version: FUNCTIONALS_VERSION,
-    labels: [...EMOTION_LABELS],
-    units: 4,
-    l2: 0,
-    epochs: 1,
-    batchSize: 1,
-    learningRate: 0.001,
-    seeds: [1],
-    weight: 0.5,
-    heldOutActors: { test: [], val: [] },
-    trainClips: 1,
-    ...overrides,
-  };
-}
+const configOf = functionalsConfigOf;
 
 async function writeMember(modelDir: string, config: FunctionalsConfig, net = alwaysAngry()) {
   const dir = join(modelDir, "functionals");

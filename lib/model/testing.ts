@@ -1,10 +1,14 @@
 /**
- * Test helpers shared by the model tests: measured closeness and seeded random data.
+ * Test helpers shared by the model tests: measured closeness, seeded random data and a dense
+ * member's settings.
  *
  * @module
  */
 
+import { FUNCTIONALS_VERSION } from "../audio/functionals.ts";
+import { EMOTION_LABELS } from "../data/labels.ts";
 import { type AllCloseOptions, assertAllClose, compareAllClose } from "../testing/all_close.ts";
+import type { FunctionalsConfig } from "./functionals_model.ts";
 
 /**
  * {@link assertAllClose} that also returns the largest absolute difference, so tests can report
@@ -45,4 +49,22 @@ export function randomArray(
   const out = new Float32Array(length);
   for (let i = 0; i < length; i++) out[i] = random(lo, hi);
   return out;
+}
+
+/** A dense member's `config.json` for tests: one seed, tiny, every voice trained, weight 0.5. */
+export function functionalsConfigOf(overrides: Partial<FunctionalsConfig> = {}): FunctionalsConfig {
+  return {
+    version: FUNCTIONALS_VERSION,
+    labels: [...EMOTION_LABELS],
+    units: 4,
+    l2: 0,
+    epochs: 1,
+    batchSize: 1,
+    learningRate: 0.001,
+    seeds: [1],
+    weight: 0.5,
+    heldOutActors: { test: [], val: [] },
+    trainClips: 1,
+    ...overrides,
+  };
 }

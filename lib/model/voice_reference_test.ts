@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-import { FUNCTIONAL_COUNT, FUNCTIONALS_VERSION } from "../audio/functionals.ts";
+import { FUNCTIONAL_COUNT } from "../audio/functionals.ts";
 import { decodeAudio } from "../audio/wav.ts";
 import { EMOTION_LABELS } from "../data/labels.ts";
 import { seededRandom } from "../train/rng.ts";
 import { assertAllClose } from "../testing/all_close.ts";
+import { functionalsConfigOf } from "./testing.ts";
 import { classifyRecording, loadEmotionModel } from "./emotion_model.ts";
 import { fileSystemSaveHandler } from "./fs_io.ts";
 import { buildFunctionalsNet, type FunctionalsConfig } from "./functionals_model.ts";
@@ -125,21 +126,7 @@ function happyWhenFirstAbove(): tf.LayersModel {
 }
 
 function voiceConfig(overrides: Partial<FunctionalsConfig> = {}): FunctionalsConfig {
-  return {
-    version: FUNCTIONALS_VERSION,
-    labels: [...EMOTION_LABELS],
-    units: 1,
-    l2: 0,
-    epochs: 1,
-    batchSize: 1,
-    learningRate: 0.001,
-    seeds: [1],
-    weight: 1,
-    heldOutActors: { test: [], val: [] },
-    trainClips: 1,
-    reference: "speaker-mean",
-    ...overrides,
-  };
+  return functionalsConfigOf({ units: 1, weight: 1, reference: "speaker-mean", ...overrides });
 }
 
 async function copyModel(to: string): Promise<void> {
