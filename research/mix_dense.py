@@ -16,6 +16,9 @@ each part and of the mix, with the mix's gain over the LSTMs (95 % paired bootst
 numpy only. The mix weights both parts equally, as the product does; other weights are listed
 for information, not chosen from these test clips.
 
+`--tta reports/sweep/tta.json` mixes with three recipe networks scored with test-time augmentation
+(seeds 9-11 of the sweep's `tta` plan) instead.
+
 For the voice-referenced member (`train-functionals --folds --voice`), `--plain REPORT` names the
 plain member's fold report too, and a three-way mix (LSTMs, plain and voice members in thirds)
 is listed for information.
@@ -42,6 +45,9 @@ def main():
     ap.add_argument("--dense", required=True, help="report of train-functionals --folds")
     ap.add_argument("--out", required=True)
     ap.add_argument("--plain", help="a plain member's report, for the three-way mix")
+    ap.add_argument("--tta", metavar="SWEEP",
+                    help="mix with the recipe networks of seeds 9-11 of this `--plan tta` sweep, "
+                         "each clip's probabilities the mean over it and its six copies")
     ap.add_argument("--sweep", nargs="*",
                     default=["reports/sweep/main.json", "reports/sweep/seeds.json"])
     args = ap.parse_args()
@@ -51,10 +57,11 @@ def main():
     paths = np.array([os.path.realpath(p) for p, _, _ in items])
     dense_report = json.load(open(args.dense))
     dense = fold_probs(dense_report, paths, actor, y)
-    lstm = recipe_ensemble(args.sweep, y, actor)
+    lstm = tta_ensemble(args.tta, y, actor) if args.tta else recipe_ensemble(args.sweep, y, actor)
     rows = {
         "dense (3 seeds)": pooled(dense, y, actor),
-        "recipe LSTMs (3 seeds, sweep)": pooled(lstm, y, actor),
+        ("recipe LSTMs (3 seeds, sweep, with copies)" if args.tta
+         else "recipe LSTMs (3 seeds, sweep)"): pooled(lstm, y, actor),
     }
     for w in WEIGHTS:
         mixed = [(1 - w) * a + w * b for a, b in zip(lstm, dense)]
@@ -73,6 +80,25 @@ def main():
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     with open(args.out, "w") as f:
         json.dump({"dense_epochs": dense_report["chosenEpochs"], "rows": rows}, f, indent=1)
+
+
+TTA_SEEDS = (9, 10, 11)
+
+
+def tta_ensemble(path, y, actor):
+    """Test probabilities per fold of a `tta` sweep's recipe networks of `TTA_SEEDS`: each
+    network's mean over the clip and its six copies (`summarise.py`'s weighting), averaged."""
+    runs = json.load(open(path))["results"]
+    out = []
+    for f, (test, _) in enumerate(FOLDS):
+        fold = [r for r in runs if int(r["fold"]) == f and int(r["seed"]) in TTA_SEEDS
+                and r["input"] == "raw" and "test_copies_probs" in r]
+        if len(fold) != len(TTA_SEEDS) or any(
+                r["test_labels"] != y[np.isin(actor, test)].tolist() for r in fold):
+            raise SystemExit(f"mix_dense: {path} lacks seeds {TTA_SEEDS} with copies for fold {f}")
+        out.append(np.mean([(np.asarray(r["test_probs"]) + 6 * np.asarray(r["test_copies_probs"]))
+                            / 7 for r in fold], 0))
+    return out
 
 
 def fold_probs(dense_report, paths, actor, y):
