@@ -14,6 +14,8 @@ RBF SVM on the 378 functionals of `functionals.py` (cached in `.cache/functional
 - `median`: minus the median of the K clips;
 - `balanced`: minus the mean of the per-emotion means of the K clips, emotions as a
   speaker-independent SVM predicts them (an attempt to undo a history leaning to few moods);
+- `mean, and the mean as input`: `mean`, with the reference itself as 378 more inputs (could
+  the classifier read emotions differently for different voices?);
 
 for histories of K clips drawn at random (`any`), 70 % of them from two emotions (`lean`), or
 all from three emotions (`3 moods`), two draws per clip.
@@ -41,7 +43,7 @@ ROWS = [
     # (history, K, estimators)
     ("any", 5, ("mean",)),
     ("any", 10, ("mean",)),
-    ("any", 20, ("mean", "mean+spread", "median")),
+    ("any", 20, ("mean", "mean+spread", "median", "mean, and the mean as input")),
     ("any", 40, ("mean",)),
     ("lean", 16, ("mean", "mean+spread", "median", "balanced")),
     ("3 moods", 16, ("mean", "mean+spread", "median", "balanced")),
@@ -88,7 +90,10 @@ def none_accuracy(x, y, actor):
 def referenced_accuracy(x, y, actor, speaker, kind, k, estimator):
     rng = np.random.default_rng(7)
     spread = estimator == "mean+spread"
+    with_ref = estimator == "mean, and the mean as input"
     z = speaker_centred(x, speaker, spread)
+    if with_ref:
+        z = np.concatenate([z, x - z], 1)
     right = total = 0
     for test, val in FOLDS:
         tr = ~np.isin(actor, test + val)
@@ -108,6 +113,8 @@ def referenced_accuracy(x, y, actor, speaker, kind, k, estimator):
                     else:
                         ref = xh.mean(0)
                     r = x[i] - ref
+                    if with_ref:
+                        r = np.concatenate([r, ref])
                     rows.append(r / (xh.std(0) + 1e-6) if spread else r)
                 right += int((model.predict(np.array(rows)) == y[idx]).sum())
                 total += len(idx)
