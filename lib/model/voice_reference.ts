@@ -25,8 +25,9 @@ import { type Random, seededRandom } from "../train/rng.ts";
 export const VOICE_DIR = "functionals-voice";
 
 /**
- * Windows (about 3 s of speech each) a reference needs before it is used: from 10 other clips a
- * reference helped the research classifier, from 5 it did not (`research/voice_reference.py`).
+ * Classified windows (one utterance of up to 6 s each, live) a reference needs before it is
+ * used: from 10 other clips a reference helped the research classifier, from 5 it did not
+ * (`research/voice_reference.py`).
  */
 export const MIN_REFERENCE_WINDOWS = 10;
 /** Entries a reference needs at least, so that one day's mood does not make it. */
@@ -52,22 +53,6 @@ export interface VoiceReference {
   mean: Float32Array;
   windows: number;
   entries: number;
-}
-
-/** The mean of `vectors` (each {@link FUNCTIONAL_COUNT} long) as a {@link VoiceSample}, or null for none. */
-export function voiceSampleOf(vectors: readonly Float32Array[]): VoiceSample | null {
-  if (vectors.length === 0) return null;
-  const sum = new Float64Array(FUNCTIONAL_COUNT);
-  for (const v of vectors) {
-    if (v.length !== FUNCTIONAL_COUNT) {
-      throw new RangeError(`Expected ${FUNCTIONAL_COUNT} functionals but got ${v.length}`);
-    }
-    for (let i = 0; i < FUNCTIONAL_COUNT; i++) sum[i] += v[i];
-  }
-  return {
-    mean: Float32Array.from(sum, (s) => s / vectors.length),
-    windows: vectors.length,
-  };
 }
 
 /**

@@ -20,7 +20,6 @@ import {
   referenced,
   VOICE_DIR,
   voiceReferenceOf,
-  voiceSampleOf,
 } from "./voice_reference.ts";
 
 const AUDIO = new URL("../../../shared/fixtures/golden/audio/", import.meta.url);
@@ -30,13 +29,7 @@ function filled(value: number): Float32Array {
   return new Float32Array(FUNCTIONAL_COUNT).fill(value);
 }
 
-Deno.test("voiceSampleOf averages windows; voiceReferenceOf weighs entries by windows", () => {
-  assert.equal(voiceSampleOf([]), null);
-  const sample = voiceSampleOf([filled(1), filled(3)])!;
-  assert.equal(sample.windows, 2);
-  assertAllClose(sample.mean, filled(2), { atol: 0 });
-  assert.throws(() => voiceSampleOf([new Float32Array(3)]), /Expected 378 functionals but got 3/);
-
+Deno.test("voiceReferenceOf needs enough entries and windows and weighs entries by windows", () => {
   // Too few entries, then too few windows: no reference yet.
   const entry = (value: number, windows: number) => ({ mean: filled(value), windows });
   const few = Array.from({ length: MIN_REFERENCE_ENTRIES - 1 }, () => entry(1, 50));
