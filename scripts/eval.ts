@@ -77,16 +77,6 @@ function checkHeldOut(
   }
 }
 
-function concatRows(rows: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(rows.reduce((n, r) => n + r.length, 0));
-  let at = 0;
-  for (const r of rows) {
-    out.set(r, at);
-    at += r.length;
-  }
-  return out;
-}
-
 async function main(argv: string[]) {
   const { values } = parseCli(argv, {
     model: { type: "string" },
@@ -163,8 +153,10 @@ async function main(argv: string[]) {
       const k = config.labels.length;
       const rows = items.map((_, j) => probs.slice(j * k, (j + 1) * k));
       if (voice) {
-        const mixed = mixWithDense(voice, rows, historyReferenced(items, vectors, history, moods));
-        withVoice[name] = scoreSet(concatRows(mixed), arrays.y, config.labels, corpora);
+        const voiceProbs = new Float32Array(probs.length);
+        mixWithDense(voice, rows, historyReferenced(items, vectors, history, moods))
+          .forEach((p, j) => voiceProbs.set(p, j * k));
+        withVoice[name] = scoreSet(voiceProbs, arrays.y, config.labels, corpora);
       }
       if (functionals) {
         mixWithDense(functionals, rows, vectors).forEach((p, j) => probs.set(p, j * k));

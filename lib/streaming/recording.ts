@@ -291,8 +291,9 @@ function classifyWaiting(
   const model = lean ? leanModelOf(live.model) : live.model;
   const options = {
     reference: reference ?? null,
-    // Lean classification skips the functionals, which are most of the dense member's cost.
-    functionalsOut: lean || !model.functionals && !model.voice ? undefined : functionalsOut,
+    // A lean model has no dense member: its classification computes no functionals, which are
+    // most of the member's cost, so the entry's voice sample leaves those windows out.
+    functionalsOut: model.functionals || model.voice ? functionalsOut : undefined,
   };
   const segments: RecordingSegment[] = [];
   for (let i = 0; i < waiting.length; i++) {
