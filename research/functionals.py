@@ -245,17 +245,17 @@ def paired_gain(a, b, y, actor, draws=2000):
             round(float(np.percentile(diffs, 97.5)), 4)]
 
 
-def recipe_ensemble(paths, y, actor):
-    """Test probabilities per fold of the sweep's recipe networks (`summarise.py`'s "raw"),
-    seeds `MLP_SEEDS`, averaged: the LSTMs the MLPs are mixed with."""
+def recipe_ensemble(paths, y, actor, name="raw"):
+    """Test probabilities per fold of the sweep's recipe networks (`summarise.py`'s "raw", or
+    the recipe `name`), seeds `MLP_SEEDS`, averaged: the LSTMs the MLPs are mixed with."""
     runs = [r for r in summarise.load(paths)
-            if summarise.recipe(r) == "raw" and r["seed"] in MLP_SEEDS]
+            if summarise.recipe(r) == name and r["seed"] in MLP_SEEDS]
     out = []
     for f, (test, _) in enumerate(FOLDS):
         fold = [r for r in runs if r["fold"] == f]
         if len(fold) != len(MLP_SEEDS):
-            raise SystemExit(f"functionals: the sweep results hold {len(fold)} recipe networks "
-                             f"of seeds {MLP_SEEDS} for fold {f}")
+            raise SystemExit(f"functionals: the sweep results hold {len(fold)} networks of "
+                             f"recipe {name!r} of seeds {MLP_SEEDS} for fold {f}")
         if any(r["test_labels"] != y[np.isin(actor, test)].tolist() for r in fold):
             raise SystemExit("functionals: the sweep's test clips do not line up")
         out.append(np.mean([r["test_probs"] for r in fold], 0))

@@ -17,7 +17,13 @@ numpy only. The mix weights both parts equally, as the product does; other weigh
 for information, not chosen from these test clips.
 
 `--tta reports/sweep/tta.json` mixes with three recipe networks scored with test-time augmentation
-(seeds 9-11 of the sweep's `tta` plan) instead.
+(seeds 9-11 of the sweep's `tta` plan) instead. `--recipe NAME` mixes with another recipe of the
+sweep results, e.g. the networks that trained on their fold's validation actors too, for a dense
+report of `train-functionals --folds --train-val`:
+
+    python3 research/mix_dense.py ... --dense reports/functionals/voice-folds-tv.json \
+        --sweep reports/sweep/main.json reports/sweep/voices.json \
+        --recipe "raw, validation actors trained on, last epoch"
 
 For the voice-referenced member (`train-functionals --folds --voice`), `--plain REPORT` names the
 plain member's fold report too, and a three-way mix (LSTMs, plain and voice members in thirds)
@@ -50,6 +56,8 @@ def main():
                          "each clip's probabilities the mean over it and its six copies")
     ap.add_argument("--sweep", nargs="*",
                     default=["reports/sweep/main.json", "reports/sweep/seeds.json"])
+    ap.add_argument("--recipe", default="raw",
+                    help="the sweep recipe to mix with, as summarise.py names it (default raw)")
     args = ap.parse_args()
     items = clips(args.ravdess, args.tess)
     y = np.array([lab for _, lab, _ in items])
@@ -57,11 +65,16 @@ def main():
     paths = np.array([os.path.realpath(p) for p, _, _ in items])
     dense_report = json.load(open(args.dense))
     dense = fold_probs(dense_report, paths, actor, y)
-    lstm = tta_ensemble(args.tta, y, actor) if args.tta else recipe_ensemble(args.sweep, y, actor)
+    if args.tta and args.recipe != "raw":
+        raise SystemExit("mix_dense: --tta mixes with the raw recipe only")
+    lstm = (tta_ensemble(args.tta, y, actor) if args.tta
+            else recipe_ensemble(args.sweep, y, actor, args.recipe))
+    lstm_name = ("recipe LSTMs (3 seeds, sweep, with copies)" if args.tta
+                 else "recipe LSTMs (3 seeds, sweep)" if args.recipe == "raw"
+                 else f"recipe LSTMs (3 seeds, sweep, {args.recipe})")
     rows = {
         "dense (3 seeds)": pooled(dense, y, actor),
-        ("recipe LSTMs (3 seeds, sweep, with copies)" if args.tta
-         else "recipe LSTMs (3 seeds, sweep)"): pooled(lstm, y, actor),
+        lstm_name: pooled(lstm, y, actor),
     }
     for w in WEIGHTS:
         mixed = [(1 - w) * a + w * b for a, b in zip(lstm, dense)]

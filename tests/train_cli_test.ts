@@ -717,6 +717,21 @@ corpusTest(
     );
     // The tones' pitch follows the emotion, so the functionals separate them well.
     assert.ok(report.pooledTestAccuracy > 0.5, `pooled ${report.pooledTestAccuracy}`);
+    // --train-val: the validation actors train too, for exactly --epochs; the same test clips.
+    const trainVal = JSON.parse(await folds("tv.json", ["--train-val"]));
+    assert.equal(trainVal.trainVal, true);
+    assert.equal(trainVal.chosenEpochs, 20);
+    assert.equal(trainVal.meanValAccuracy, null);
+    assert.deepEqual(
+      trainVal.folds[1].clips.map((c: { path: string }) => c.path),
+      report.folds[1].clips.map((c: { path: string }) => c.path),
+    );
+    assert.deepEqual(trainVal.folds[1].ensemble.map((e: { epoch: number }) => e.epoch), [20]);
+    assert.notDeepEqual(
+      trainVal.folds[1].clips.map((c: { probs: number[] }) => c.probs),
+      report.folds[1].clips.map((c: { probs: number[] }) => c.probs),
+      "sixteen voices train, not fourteen",
+    );
 
     await run(
       "train.ts",
@@ -747,6 +762,19 @@ corpusTest(
     const voiceFolds = JSON.parse(await folds("voice.json", ["--voice", "--history", "3"]));
     assert.deepEqual(voiceFolds.voice, { history: 3 });
     assert.ok(voiceFolds.pooledTestAccuracy > 0.5, `voice pooled ${voiceFolds.pooledTestAccuracy}`);
+    // --train-history: training clips referenced by 3 other clips too, not by all of them.
+    const drawn = JSON.parse(
+      await folds("voice-th.json", ["--voice", "--history", "3", "--train-history"]),
+    );
+    assert.deepEqual(drawn.voice, { history: 3, trainHistory: true });
+    assert.deepEqual(
+      drawn.folds[1].clips.map((c: { path: string }) => c.path),
+      voiceFolds.folds[1].clips.map((c: { path: string }) => c.path),
+    );
+    assert.notDeepEqual(
+      drawn.folds[1].clips.map((c: { probs: number[] }) => c.probs),
+      voiceFolds.folds[1].clips.map((c: { probs: number[] }) => c.probs),
+    );
     await run("train_functionals.ts", [
       ...corpus,
       "--voice",
@@ -771,10 +799,16 @@ corpusTest(
     );
     for (
       const [args, reason] of [
-        [["--history", "5"], "--history and --history-moods need --voice"],
+        [["--history", "5"], "--history, --history-moods and --train-history need --voice"],
         [
           ["--voice", "--history-moods", "0"],
           "Expected --history and --history-moods of at least 1",
+        ],
+        [["--train-val"], "--train-val needs --folds"],
+        [["--train-history"], "--history, --history-moods and --train-history need --voice"],
+        [
+          ["--voice", "--train-history"],
+          "--train-history is a study: use it with --folds or --random",
         ],
       ] as const
     ) {
