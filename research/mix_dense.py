@@ -25,6 +25,11 @@ report of `train-functionals --folds --train-val`:
         --sweep reports/sweep/main.json reports/sweep/voices.json \
         --recipe "raw, validation actors trained on, last epoch"
 
+`--lstm-reference ALPHA` (research only; the product does not do it) also references the LSTMs:
+each clip's log-probabilities minus ALPHA times their mean over `--history K` other clips of its
+speaker (of `--history-moods M` emotions only, if given), in four seeded draws, each compared with
+the plain mix on the same clips.
+
 For the voice-referenced member (`train-functionals --folds --voice`), `--plain REPORT` names the
 plain member's fold report too, and a three-way mix (LSTMs, plain and voice members in thirds)
 is listed for information.
@@ -58,6 +63,12 @@ def main():
                     default=["reports/sweep/main.json", "reports/sweep/seeds.json"])
     ap.add_argument("--recipe", default="raw",
                     help="the sweep recipe to mix with, as summarise.py names it (default raw)")
+    ap.add_argument("--lstm-reference", type=float, metavar="ALPHA",
+                    help="also reference the LSTMs: each clip's log-probabilities minus ALPHA times "
+                         "their mean over --history other clips of its speaker (four draws)")
+    ap.add_argument("--history", type=int, default=20)
+    ap.add_argument("--history-moods", type=int, metavar="M",
+                    help="draw those clips from M of the speaker's emotions only")
     args = ap.parse_args()
     items = clips(args.ravdess, args.tess)
     y = np.array([lab for _, lab, _ in items])
@@ -80,6 +91,16 @@ def main():
         mixed = [(1 - w) * a + w * b for a, b in zip(lstm, dense)]
         rows[f"mix, dense weight {w}"] = {**pooled(mixed, y, actor),
                                           "gain_over_lstm": paired_gain(lstm, mixed, y, actor)}
+    if args.lstm_reference is not None:
+        base = [(a + b) / 2 for a, b in zip(lstm, dense)]
+        for draw in range(LSTM_REFERENCE_DRAWS):
+            rng = np.random.default_rng(100 + draw)
+            shifted = [lstm_referenced(p, y[np.isin(actor, test)], actor[np.isin(actor, test)],
+                                       args.lstm_reference, args.history, args.history_moods, rng)
+                       for p, (test, _) in zip(lstm, FOLDS)]
+            mixed = [(a + b) / 2 for a, b in zip(shifted, dense)]
+            rows[f"mix, LSTMs referenced (alpha {args.lstm_reference}), draw {draw}"] = {
+                **pooled(mixed, y, actor), "gain_over_mix": paired_gain(base, mixed, y, actor)}
     if args.plain:
         plain = fold_probs(json.load(open(args.plain)), paths, actor, y)
         rows["plain dense (3 seeds)"] = pooled(plain, y, actor)
@@ -87,7 +108,7 @@ def main():
         rows["mix of LSTMs, plain and this dense, thirds"] = {
             **pooled(thirds, y, actor), "gain_over_lstm": paired_gain(lstm, thirds, y, actor)}
     for name, r in rows.items():
-        gain = r.get("gain_over_lstm")
+        gain = r.get("gain_over_lstm") or r.get("gain_over_mix")
         extra = f"  {100 * gain[0]:+.1f} ({100 * gain[1]:+.1f} to {100 * gain[2]:+.1f})" if gain else ""
         print(f"{name:42s} {100 * r['accuracy']:.1f} %{extra}")
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
@@ -96,6 +117,23 @@ def main():
 
 
 TTA_SEEDS = (9, 10, 11)
+LSTM_REFERENCE_DRAWS = 4
+
+
+def lstm_referenced(probs, labels, speakers, alpha, history, moods, rng):
+    """Each clip's LSTM probabilities with its log-probabilities minus `alpha` times their mean
+    over `history` other clips of its speaker (of `moods` emotions only, if given), softmaxed
+    again: the person's usual leaning divided out."""
+    logp = np.log(np.clip(probs, 1e-9, 1))
+    out = np.empty_like(logp)
+    for i in range(len(logp)):
+        pool = np.nonzero((speakers == speakers[i]) & (np.arange(len(logp)) != i))[0]
+        if moods:
+            pool = pool[np.isin(labels[pool], rng.choice(8, size=moods, replace=False))]
+        pick = rng.choice(pool, size=min(history, len(pool)), replace=False)
+        out[i] = logp[i] - alpha * logp[pick].mean(0)
+    e = np.exp(out - out.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
 
 
 def tta_ensemble(path, y, actor):
