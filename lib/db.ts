@@ -128,6 +128,9 @@ export interface StoredVoiceSample {
   mean: Uint8Array;
   windows: number;
   version: string;
+  /** The LSTMs' mean log-probabilities as float32 bytes, and which LSTMs computed them. */
+  leaning?: Uint8Array;
+  lstm?: string;
 }
 
 /** The user-editable fields of an entry; absent fields stay as they are. */
@@ -508,6 +511,9 @@ export class Db {
         mean: new Uint8Array(Float32Array.from(voice.mean).buffer),
         windows: voice.windows,
         version: FUNCTIONALS_VERSION,
+        ...(voice.leaning && voice.lstm
+          ? { leaning: new Uint8Array(Float32Array.from(voice.leaning).buffer), lstm: voice.lstm }
+          : {}),
       };
       op.set(["entry_voice", userId, id], stored);
     }
@@ -523,23 +529,24 @@ export class Db {
   /**
    * The user's voice reference from the voice samples of their latest entries (entry ids sort
    * by creation; samples of another functionals version are skipped), or null while they have
-   * too few (`voiceReferenceOf`).
+   * too few (`voiceReferenceOf`); its leaning from the samples of the LSTMs `lstm` only.
    */
-  async voiceReference(userId: string): Promise<VoiceReference | null> {
+  async voiceReference(userId: string, lstm: string | null = null): Promise<VoiceReference | null> {
     const samples: VoiceSample[] = [];
     const rows = this.kv.list<StoredVoiceSample>({ prefix: ["entry_voice", userId] }, {
       reverse: true,
       limit: REFERENCE_ENTRIES,
     });
     for await (const row of rows) {
-      const { mean, windows, version } = row.value;
+      const { mean, windows, version, leaning, lstm: by } = row.value;
       if (version !== FUNCTIONALS_VERSION) continue;
       samples.push({
         mean: new Float32Array(mean.slice().buffer),
         windows,
+        ...(leaning && by ? { leaning: new Float32Array(leaning.slice().buffer), lstm: by } : {}),
       });
     }
-    return voiceReferenceOf(samples);
+    return voiceReferenceOf(samples, lstm);
   }
 
   /** The entry with its segments, or null when it does not exist or is not this user's. */

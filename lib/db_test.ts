@@ -10,6 +10,7 @@ import {
 } from "./db.ts";
 import { newRecording, toStoredPrecision } from "./streaming/recording.ts";
 import { FUNCTIONAL_COUNT } from "./audio/functionals.ts";
+import { EMOTION_LABELS } from "./data/labels.ts";
 import { MIN_REFERENCE_ENTRIES, REFERENCE_ENTRIES } from "./model/voice_reference.ts";
 
 async function memoryDb() {
@@ -238,6 +239,28 @@ Deno.test("voiceReference: from the latest entries' voice samples, gone with the
   const row = await db.kv.get<{ version: string }>(stale);
   await db.kv.set(stale, { ...row.value!, version: "functionals-v0" });
   assert.equal((await db.voiceReference(user.id))!.entries, REFERENCE_ENTRIES - 1);
+  // Leanings round-trip as float32 and count only for the LSTMs named.
+  const leaning = (v: number) => new Float32Array(EMOTION_LABELS.length).fill(v);
+  for (const [value, lstm] of [[-1, "aaaa"], [-2, "aaaa"], [-9, "bbbb"], [-3, "aaaa"]] as const) {
+    clock.nowMs += 1000;
+    await db.createEntry(user.id, {
+      startedAt: new Date(clock.nowMs).toISOString(),
+      durationS: 30,
+      dominant: "calm",
+      distribution: { calm: 1 },
+      segments: segments(3),
+      voice: {
+        mean: new Float32Array(FUNCTIONAL_COUNT).fill(7),
+        windows: 5,
+        leaning: leaning(value),
+        lstm,
+      },
+    });
+  }
+  const leaned = (await db.voiceReference(user.id, "aaaa"))!;
+  assert.deepEqual(leaned.leaning, leaning(-2));
+  assert.equal((await db.voiceReference(user.id, "bbbb"))!.leaning, null, "one sample of bbbb");
+  assert.equal((await db.voiceReference(user.id))!.leaning, null, "no LSTMs named");
   // Deleting an entry deletes its sample.
   assert.ok(await db.deleteEntry(user.id, ids[0]));
   const keys = await allKeys(db);

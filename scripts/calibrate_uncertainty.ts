@@ -26,7 +26,7 @@ import * as tf from "@tensorflow/tfjs";
 import { failAndExit, parseCli, UsageError } from "../lib/cli/args.ts";
 import { FeatureStore } from "../lib/data/feature_store.ts";
 import { acceptanceStats, chooseThresholds, type ScoredClip } from "../lib/journal/calibration.ts";
-import { DEFAULT_HISTORY, historyReferenced } from "../lib/model/voice_reference.ts";
+import { DEFAULT_HISTORY, historyReferences } from "../lib/model/voice_reference.ts";
 import { DEFAULT_MODEL_DIR, loadEmotionModel } from "../lib/model/emotion_model.ts";
 import { featureSetOf, modelInput } from "../lib/model/input.ts";
 import { modelFiles, resolveSplitEntries, type SplitFile } from "../lib/model/model_files.ts";
@@ -103,7 +103,6 @@ async function main(argv: string[]) {
       workers: Math.max(1, navigator.hardwareConcurrency),
     })
     : [];
-  const referencedVectors = model.voice ? historyReferenced(items, vectors, DEFAULT_HISTORY) : [];
   const clips: ScoredClip[] = [];
   const voiceClips: ScoredClip[] = [];
   const labels = model.config.labels;
@@ -111,19 +110,19 @@ async function main(argv: string[]) {
     label: items[k].label,
     probabilities: Object.fromEntries(labels.map((l, i) => [l, probs[i]])),
   });
+  const lstm: Float32Array[] = [];
   for (let start = 0; start < items.length; start += BATCH) {
     const inputs = features.slice(start, start + BATCH).map((f) =>
       modelInput(f, model.config.input)
     );
-    const lstm = model.classifier.predict(inputs);
-    const mixed = model.functionals
-      ? mixWithDense(model.functionals, lstm, vectors.slice(start, start + BATCH))
-      : lstm;
-    mixed.forEach((probs, k) => clips.push(scored(probs, start + k)));
-    if (model.voice) {
-      mixWithDense(model.voice, lstm, referencedVectors.slice(start, start + BATCH))
-        .forEach((probs, k) => voiceClips.push(scored(probs, start + k)));
-    }
+    lstm.push(...model.classifier.predict(inputs));
+  }
+  const mixed = model.functionals ? mixWithDense(model.functionals, lstm, vectors) : lstm;
+  mixed.forEach((probs, k) => clips.push(scored(probs, k)));
+  if (model.voice) {
+    const refs = historyReferences(items, vectors, DEFAULT_HISTORY, undefined, lstm);
+    mixWithDense(model.voice, lstm, refs.vectors, refs.leanings)
+      .forEach((probs, k) => voiceClips.push(scored(probs, k)));
   }
   const chosen = chooseThresholds(clips, { targetAccuracy: target, minShare: MIN_SHARE });
   const voiced = model.voice ? acceptanceStats(voiceClips, chosen) : null;

@@ -21,14 +21,15 @@
  * `lib/model/voice_reference.ts`) is also scored as a person with a journal would be classified:
  * each clip's functionals minus the mean of `--history K` (default 20) other clips of its speaker,
  * drawn at random (seeded; with `--history-moods M`, from clips of M of its emotions only), through
- * that member, mixed with the LSTMs (`withVoiceReference`).
+ * that member, mixed with the LSTMs (`withVoiceReference`), whose leaning over the same clips is
+ * divided out as the member's `lstmReference` says.
  *
  * A model with `normalisation: "speaker"` gets each speaker's statistics from that speaker's
  * clips in the set being scored (no labels used), as training did for validation speakers.
  */
 import * as tf from "@tensorflow/tfjs";
 import { failAndExit, intFlag, parseCli, parsedFlag, UsageError } from "../lib/cli/args.ts";
-import { DEFAULT_HISTORY, historyReferenced } from "../lib/model/voice_reference.ts";
+import { DEFAULT_HISTORY, historyReferences } from "../lib/model/voice_reference.ts";
 import { FeatureStore } from "../lib/data/feature_store.ts";
 import { loadEmotionModel } from "../lib/model/emotion_model.ts";
 import { featureSetOf } from "../lib/model/input.ts";
@@ -154,7 +155,8 @@ async function main(argv: string[]) {
       const rows = items.map((_, j) => probs.slice(j * k, (j + 1) * k));
       if (voice) {
         const voiceProbs = new Float32Array(probs.length);
-        mixWithDense(voice, rows, historyReferenced(items, vectors, history, moods))
+        const refs = historyReferences(items, vectors, history, moods, rows);
+        mixWithDense(voice, rows, refs.vectors, refs.leanings)
           .forEach((p, j) => voiceProbs.set(p, j * k));
         withVoice[name] = scoreSet(voiceProbs, arrays.y, config.labels, corpora);
       }

@@ -74,6 +74,7 @@ import { argMax } from "../lib/train/metrics.ts";
 import { parseActors, randomSplit, speakerSplit, type Split } from "../lib/train/split.ts";
 import {
   DEFAULT_HISTORY,
+  DEFAULT_LSTM_REFERENCE,
   minusHistoryMeans,
   minusSpeakerMeans,
 } from "../lib/model/voice_reference.ts";
@@ -564,7 +565,7 @@ async function trainAndSave(
     heldOutActors: { test, val },
     trainClips: split.train.length,
     ...(augmentation.copies > 0 ? { augment: augmentation } : {}),
-    ...(voice ? { reference: "speaker-mean" as const } : {}),
+    ...(voice ? { reference: "speaker-mean" as const, lstmReference: DEFAULT_LSTM_REFERENCE } : {}),
   };
   await Deno.writeTextFile(join(out, "config.json"), JSON.stringify(config, null, 2) + "\n");
   const ens = (set: Clip[]) =>

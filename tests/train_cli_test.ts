@@ -647,6 +647,7 @@ corpusTest(
       await Deno.readTextFile(`${dir}/models/ens/functionals-voice/config.json`),
     );
     assert.equal(voice.reference, "speaker-mean");
+    assert.equal(voice.lstmReference, 1, "the LSTMs' leaning is divided out");
     assert.deepEqual([voice.epochs, voice.trainClips], [1, 160]);
     assert.ok((await loadEmotionModel(`${dir}/models/ens`)).voice);
 

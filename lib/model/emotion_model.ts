@@ -16,7 +16,7 @@ import { preprocess } from "../audio/preprocess.ts";
 import { resample } from "../audio/resample.ts";
 import { type Classification, type Classifier, loadClassifier } from "./inference.ts";
 import { type FunctionalsModel, loadFunctionalsModel, mixWithDense } from "./functionals_model.ts";
-import { referenced, VOICE_DIR } from "./voice_reference.ts";
+import { logProbabilities, lstmFingerprint, referenced, VOICE_DIR } from "./voice_reference.ts";
 import { inputWidth, modelInput } from "./input.ts";
 import { type ModelConfig, modelFiles, readModelConfig } from "./model_files.ts";
 import { checkTtaCopies, meanOfGroups, ttaCopiesOf } from "./tta.ts";
@@ -44,6 +44,11 @@ export interface EmotionModel {
    * `functionals` for everyone.
    */
   voice?: FunctionalsModel | null;
+  /**
+   * Fingerprint of the LSTMs' weights (`voice_reference.ts` `lstmFingerprint`), which a voice
+   * sample's leaning is kept with; null or absent for a model built in code.
+   */
+  lstm?: string | null;
 }
 
 /** Options of {@link classifyRecording}. */
@@ -53,8 +58,15 @@ export interface ClassifyOptions {
    * that has a voice-referenced member, that member is mixed in instead of the plain one.
    */
   reference?: Float32Array | null;
+  /**
+   * With `reference`: the speaker's LSTM leaning (`VoiceReference.leaning`), divided out of the
+   * LSTMs' probabilities as strongly as the voice member's `lstmReference` says.
+   */
+  leaning?: Float32Array | null;
   /** Receives the functionals of every classified window (for the entry's voice sample). */
   functionalsOut?: Float32Array[];
+  /** Receives the LSTMs' log-probabilities of the same windows, in the same order. */
+  leaningOut?: Float32Array[];
 }
 
 /** One classified stretch of a recording. */
@@ -151,7 +163,10 @@ export async function loadEmotionModel(
       `Expected functionals/ of ${path} to read raw functionals, but it was trained on referenced ones`,
     );
   }
-  const model = { classifier, config, ttaCopies, functionals, voice };
+  const lstm = await lstmFingerprint(
+    classifier.model.getWeights().map((w) => w.dataSync() as Float32Array),
+  );
+  const model = { classifier, config, ttaCopies, functionals, voice, lstm };
   sources.set(model, path);
   return model;
 }
@@ -208,13 +223,19 @@ function predictWindows(
   const dense = options.reference && model.voice ? model.voice : model.functionals;
   if (!dense && !options.functionalsOut) return probs;
   const vectors = audio.map((a) => utteranceFunctionals(a));
-  for (const v of vectors) if (v) options.functionalsOut?.push(v);
+  vectors.forEach((v, i) => {
+    if (!v) return;
+    options.functionalsOut?.push(v);
+    options.leaningOut?.push(logProbabilities(probs[i]));
+  });
   if (!dense) return probs;
   const reference = dense === model.voice ? options.reference! : null;
+  const leaning = reference ? options.leaning ?? null : null;
   return mixWithDense(
     dense,
     probs,
     reference ? vectors.map((v) => v && referenced(v, reference)) : vectors,
+    leaning ? vectors.map(() => leaning) : undefined,
   );
 }
 

@@ -14,6 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { FUNCTIONAL_COUNT, FUNCTIONALS_VERSION } from "../audio/functionals.ts";
 import { fileSystemLoadHandler } from "./fs_io.ts";
+import { unleaned } from "./voice_reference.ts";
 
 /** Sub-folder of a model folder that holds its dense member. */
 export const FUNCTIONALS_DIR = "functionals";
@@ -45,6 +46,12 @@ export interface FunctionalsConfig {
    * functionals minus its speaker's voice reference (`voice_reference.ts`); unset: raw ones.
    */
   reference?: "speaker-mean";
+  /**
+   * With `reference`: how strongly a person's LSTM leaning is divided out of the LSTMs'
+   * probabilities before this member is mixed with them (`voice_reference.ts` `unleaned`);
+   * unset or 0: not at all.
+   */
+  lstmReference?: number;
 }
 
 /** A loaded dense member. */
@@ -163,22 +170,31 @@ export function predictFunctionals(
 /**
  * `probs` (the LSTMs' probabilities of some clips) mixed with the dense member's over the clips'
  * functionals `vectors` (null for a silent clip, which keeps its LSTM probabilities), in one
- * batched call: what every reader of a model with a dense member reports.
+ * batched call: what every reader of a model with a dense member reports. A voice member with
+ * an `lstmReference` first divides each clip's leaning (`leanings[i]`, where given) out of its
+ * LSTM probabilities (`voice_reference.ts`).
  */
 export function mixWithDense(
   dense: FunctionalsModel,
   probs: readonly Float32Array[],
   vectors: readonly (Float32Array | null)[],
+  leanings?: readonly (Float32Array | null)[],
 ): Float32Array[] {
   if (vectors.length !== probs.length) {
     throw new RangeError(`Expected ${probs.length} functionals vectors but got ${vectors.length}`);
   }
+  if (leanings && leanings.length !== probs.length) {
+    throw new RangeError(`Expected ${probs.length} leanings but got ${leanings.length}`);
+  }
   const present = vectors.flatMap((v, i) => (v ? [i] : []));
   const denseProbs = predictFunctionals(dense.model, present.map((i) => vectors[i]!));
+  const strength = dense.config.reference ? dense.config.lstmReference ?? 0 : 0;
   const out = [...probs];
-  present.forEach((i, k) =>
-    out[i] = mixProbabilities(probs[i], denseProbs[k], dense.config.weight)
-  );
+  present.forEach((i, k) => {
+    const leaning = strength > 0 ? leanings?.[i] : null;
+    const lstm = leaning ? unleaned(probs[i], leaning, strength) : probs[i];
+    out[i] = mixProbabilities(lstm, denseProbs[k], dense.config.weight);
+  });
   return out;
 }
 

@@ -8,6 +8,7 @@ import { assertAllClose } from "../testing/all_close.ts";
 import { functionalsConfigOf } from "./testing.ts";
 import { classifyRecording, type EmotionModel, loadEmotionModel } from "./emotion_model.ts";
 import { fileSystemSaveHandler } from "./fs_io.ts";
+import { logProbabilities } from "./voice_reference.ts";
 import {
   buildFunctionalsNet,
   type FunctionalsConfig,
@@ -70,6 +71,30 @@ Deno.test("predictFunctionals checks lengths and leaks no tensor; mixProbabiliti
     /Expected 2 functionals vectors but got 1/,
   );
   assert.throws(() => mixProbabilities([1, 0], [1], 0.5), /Expected 2 probabilities but got 1/);
+  // Leanings count only for a voice member with an lstmReference.
+  const vectors = [null, new Float32Array(FUNCTIONAL_COUNT)];
+  const leanings = [null, Float32Array.of(-0.01, -9, -9, -9, -9, -9, -9, -9)];
+  assert.deepEqual(mixWithDense(dense, lstm, vectors, leanings), mixed, "a plain member");
+  const voice = {
+    model: net,
+    config: configOf({ weight: 0.5, reference: "speaker-mean", lstmReference: 1 }),
+  };
+  // The clip's LSTMs lean to neutral (0.6 against calm's 0.4), as this person's always do
+  // (0.9 against 0.1): divided out, calm wins the LSTMs' half: softmax(log p − log leaning).
+  const leaned = [lstm[0], Float32Array.of(0.6, 0.4, 0, 0, 0, 0, 0, 0)];
+  const leaning = logProbabilities([0.9, 0.1, 0, 0, 0, 0, 0, 0]);
+  const unleanedMix = mixWithDense(voice, leaned, vectors, [null, leaning]);
+  assert.deepEqual(unleanedMix[0], lstm[0], "silent: the LSTMs as they are");
+  // Each class's weight is p / leaning (the six floored ones 1e-9 / 1e-9 = 1).
+  const z = 0.6 / 0.9 + 0.4 / 0.1 + 6;
+  assertAllClose(
+    unleanedMix[1],
+    [0.6 / 0.9, 0.4 / 0.1, 1, 1, 1, 1, 1, 1].map((w, i) => 0.5 * w / z + (i === ANGRY ? 0.5 : 0)),
+    { atol: 1e-5 },
+  );
+  assert.ok(unleanedMix[1][1] > unleanedMix[1][0]);
+  assert.deepEqual(mixWithDense(voice, lstm, vectors), mixed, "no leanings given");
+  assert.throws(() => mixWithDense(voice, lstm, vectors, [null]), /Expected 2 leanings but got 1/);
   net.dispose();
 });
 

@@ -14,6 +14,13 @@
  * of their latest entries. Training uses each speaker's own mean, evaluation the mean of a few
  * other clips of the held-out speaker, as a person's history would give it.
  *
+ * The LSTMs are referenced too, at their output: each entry also keeps the mean of the LSTMs'
+ * log-probabilities over its windows (its {@link VoiceSample.leaning}), and with a reference a
+ * window's LSTM log-probabilities lose that mean times the voice member's `lstmReference`
+ * before the mix ({@link unleaned}): a voice the LSTMs always hear as, say, angry no longer
+ * tips every recording that way. The leaning belongs to the LSTMs that computed it, so a sample
+ * names them ({@link VoiceSample.lstm}) and only samples of the LSTMs in use count.
+ *
  * @module
  */
 import { FUNCTIONAL_COUNT } from "../audio/functionals.ts";
@@ -40,12 +47,23 @@ export const DEFAULT_HISTORY = 20;
 /** Latest entries a reference is the mean of. */
 export const REFERENCE_ENTRIES = 30;
 
+/**
+ * How strongly the LSTMs' leaning is divided out ({@link unleaned}) for a voice member trained
+ * without a setting of its own: 1, the best of 0, 0.25, 0.5, 0.75 and 1 on the validation voices
+ * of both tfjs folds (`research/lstm_reference.ts`, models/MODEL_CARD.md).
+ */
+export const DEFAULT_LSTM_REFERENCE = 1;
+
 /** What one journal entry keeps for its owner's voice reference. */
 export interface VoiceSample {
   /** Mean functionals of the entry's classified windows. */
   mean: Float32Array;
   /** How many windows that mean is over. */
   windows: number;
+  /** Mean of the LSTMs' log-probabilities over the same windows; absent for older samples. */
+  leaning?: Float32Array | null;
+  /** Which LSTMs computed `leaning` ({@link lstmFingerprint}). */
+  lstm?: string | null;
 }
 
 /** A person's voice reference, with what it was made from. */
@@ -53,18 +71,25 @@ export interface VoiceReference {
   mean: Float32Array;
   windows: number;
   entries: number;
+  /**
+   * The LSTMs' mean log-probabilities over the samples that hold them for the LSTMs in use, or
+   * null while those are fewer than a reference needs.
+   */
+  leaning: Float32Array | null;
 }
 
 /**
  * The reference from some entries' samples (newest first; only the first
  * {@link REFERENCE_ENTRIES} count), weighting each by its windows; null while they hold fewer
- * than {@link MIN_REFERENCE_ENTRIES} entries or {@link MIN_REFERENCE_WINDOWS} windows.
+ * than {@link MIN_REFERENCE_ENTRIES} entries or {@link MIN_REFERENCE_WINDOWS} windows. Its
+ * leaning comes from those of the samples whose `lstm` is `lstm` (none when it is null), under
+ * the same minimums.
  */
-export function voiceReferenceOf(samples: readonly VoiceSample[]): VoiceReference | null {
+export function voiceReferenceOf(
+  samples: readonly VoiceSample[],
+  lstm: string | null = null,
+): VoiceReference | null {
   const used = samples.slice(0, REFERENCE_ENTRIES);
-  const windows = used.reduce((n, s) => n + s.windows, 0);
-  if (used.length < MIN_REFERENCE_ENTRIES || windows < MIN_REFERENCE_WINDOWS) return null;
-  const sum = new Float64Array(FUNCTIONAL_COUNT);
   for (const s of used) {
     if (s.mean.length !== FUNCTIONAL_COUNT || !(s.windows > 0)) {
       throw new RangeError(
@@ -72,13 +97,67 @@ export function voiceReferenceOf(samples: readonly VoiceSample[]): VoiceReferenc
           `${s.mean.length} over ${s.windows}`,
       );
     }
-    for (let i = 0; i < FUNCTIONAL_COUNT; i++) sum[i] += s.mean[i] * s.windows;
   }
+  const mean = weightedMean(used.map((s) => s.mean), used.map((s) => s.windows));
+  if (!mean) return null;
+  const leaned = lstm === null ? [] : used.filter((s) => s.leaning && s.lstm === lstm);
   return {
-    mean: Float32Array.from(sum, (v) => v / windows),
-    windows,
+    mean,
+    windows: used.reduce((n, s) => n + s.windows, 0),
     entries: used.length,
+    leaning: weightedMean(leaned.map((s) => s.leaning!), leaned.map((s) => s.windows)),
   };
+}
+
+/** The mean of `rows` weighted by `windows`, or null below a reference's minimums. */
+function weightedMean(
+  rows: readonly Float32Array[],
+  windows: readonly number[],
+): Float32Array | null {
+  const total = windows.reduce((a, b) => a + b, 0);
+  if (rows.length < MIN_REFERENCE_ENTRIES || total < MIN_REFERENCE_WINDOWS) return null;
+  const sum = new Float64Array(rows[0].length);
+  rows.forEach((row, r) => row.forEach((v, i) => sum[i] += v * windows[r]));
+  return Float32Array.from(sum, (v) => v / total);
+}
+
+/** Natural logarithms of probabilities, floored at 1e-9 so that a zero stays finite. */
+export function logProbabilities(probs: ArrayLike<number>): Float32Array {
+  return Float32Array.from(probs, (p) => Math.log(Math.max(p, 1e-9)));
+}
+
+/**
+ * LSTM probabilities with a person's leaning divided out: softmax of their log-probabilities
+ * minus `strength` times `leaning` (the mean log-probabilities over the person's recordings).
+ */
+export function unleaned(
+  probs: ArrayLike<number>,
+  leaning: Float32Array,
+  strength: number,
+): Float32Array {
+  if (probs.length !== leaning.length) {
+    throw new RangeError(`Expected a leaning of ${probs.length} numbers but got ${leaning.length}`);
+  }
+  const logits = logProbabilities(probs).map((v, i) => v - strength * leaning[i]);
+  const top = Math.max(...logits);
+  const e = logits.map((v) => Math.exp(v - top));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
+}
+
+/**
+ * A short name of a set of LSTM weights (SHA-256 of their bytes, first 16 hex digits), kept with
+ * every leaning so that one from other LSTMs is never divided out.
+ */
+export async function lstmFingerprint(weights: readonly Float32Array[]): Promise<string> {
+  const bytes = new Uint8Array(weights.reduce((n, w) => n + w.byteLength, 0));
+  let at = 0;
+  for (const w of weights) {
+    bytes.set(new Uint8Array(w.buffer, w.byteOffset, w.byteLength), at);
+    at += w.byteLength;
+  }
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return [...digest.subarray(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** `x − reference`, element by element, as a new array. */
@@ -123,19 +202,31 @@ export function minusHistoryMeans(
   random: Random,
   moods?: number,
 ): Float32Array[] {
+  const picks = historyPicks(speakers, labels, history, random, moods);
+  return vectors.map((v, i) => referenced(v, meanOf(vectors, picks[i])));
+}
+
+/** The rows {@link minusHistoryMeans} draws as each row's history, row after row. */
+function historyPicks(
+  speakers: readonly string[],
+  labels: readonly number[],
+  history: number,
+  random: Random,
+  moods?: number,
+): number[][] {
   if (!(history >= 1)) {
     throw new RangeError(`Expected a history of at least 1 clip, got ${history}`);
   }
   const rows = groupRows(speakers);
-  return vectors.map((v, i) => {
-    let pool = rows.get(speakers[i])!.filter((r) => r !== i);
+  return speakers.map((speaker, i) => {
+    let pool = rows.get(speaker)!.filter((r) => r !== i);
     if (moods !== undefined) {
       const emotions = [...new Set(pool.map((r) => labels[r]))];
       const chosen = new Set(pick(emotions, moods, random));
       pool = pool.filter((r) => chosen.has(labels[r]));
     }
-    if (pool.length === 0) throw new RangeError(`Speaker ${speakers[i]} has no other clip`);
-    return referenced(v, meanOf(vectors, pick(pool, history, random)));
+    if (pool.length === 0) throw new RangeError(`Speaker ${speaker} has no other clip`);
+    return pick(pool, history, random);
   });
 }
 
@@ -153,17 +244,38 @@ export function historyReferenced(
   history: number,
   moods?: number,
 ): (Float32Array | null)[] {
+  return historyReferences(items, vectors, history, moods).vectors;
+}
+
+/**
+ * {@link historyReferenced}, and with `lstm` (each clip's LSTM probabilities) each clip's leaning
+ * too: the mean LSTM log-probabilities of the same history clips (null for a silent clip).
+ */
+export function historyReferences(
+  items: readonly Pick<DatasetItem, "speaker" | "path" | "label">[],
+  vectors: readonly (Float32Array | null)[],
+  history: number,
+  moods?: number,
+  lstm?: readonly ArrayLike<number>[],
+): { vectors: (Float32Array | null)[]; leanings: (Float32Array | null)[] } {
   const present = vectors.flatMap((v, i) => (v ? [i] : []));
-  const shifted = minusHistoryMeans(
-    present.map((i) => vectors[i]!),
+  const picks = historyPicks(
     present.map((i) => items[i].speaker ?? items[i].path),
     present.map((i) => labelIndex(items[i].label)),
     history,
     seededRandom(HISTORY_SEED),
     moods,
   );
-  const out: (Float32Array | null)[] = vectors.map(() => null);
-  present.forEach((i, k) => out[i] = shifted[k]);
+  const kept = present.map((i) => vectors[i]!);
+  const logs = lstm ? present.map((i) => logProbabilities(lstm[i])) : null;
+  const out = { vectors: vectors.map(() => null), leanings: vectors.map(() => null) } as {
+    vectors: (Float32Array | null)[];
+    leanings: (Float32Array | null)[];
+  };
+  present.forEach((i, k) => {
+    out.vectors[i] = referenced(kept[k], meanOf(kept, picks[k]));
+    if (logs) out.leanings[i] = meanOf(logs, picks[k]);
+  });
   return out;
 }
 

@@ -12,12 +12,16 @@ import { fileSystemSaveHandler } from "./fs_io.ts";
 import { buildFunctionalsNet, type FunctionalsConfig } from "./functionals_model.ts";
 import {
   historyReferenced,
+  historyReferences,
+  logProbabilities,
+  lstmFingerprint,
   MIN_REFERENCE_ENTRIES,
   MIN_REFERENCE_WINDOWS,
   minusHistoryMeans,
   minusSpeakerMeans,
   REFERENCE_ENTRIES,
   referenced,
+  unleaned,
   VOICE_DIR,
   voiceReferenceOf,
 } from "./voice_reference.ts";
@@ -99,6 +103,84 @@ Deno.test("minusSpeakerMeans uses each speaker's own clips; minusHistoryMeans ne
   assert.deepEqual([out[0]![0], out[2]![0]], [2 - 6, 6 - 2]);
 });
 
+Deno.test("a reference's leaning comes only from samples of the LSTMs in use, under the same minimums", () => {
+  const leaning = (v: number) => new Float32Array(EMOTION_LABELS.length).fill(v);
+  const sample = (v: number, windows: number, lstm: string | null) => ({
+    mean: filled(v),
+    windows,
+    ...(lstm ? { leaning: leaning(v), lstm } : {}),
+  });
+  // Three samples of LSTMs "a" (one of 2 windows, two of 4), one of "b", one without a leaning.
+  const samples = [
+    sample(1, 2, "a"),
+    sample(2, 4, "b"),
+    sample(3, 4, "a"),
+    sample(4, 4, null),
+    sample(5, 4, "a"),
+  ];
+  const a = voiceReferenceOf(samples, "a")!;
+  assertAllClose(a.mean, filled((2 + 8 + 12 + 16 + 20) / 18), { atol: 1e-5 });
+  assertAllClose(a.leaning!, leaning((2 + 12 + 20) / 10), { atol: 1e-6 });
+  // "b" has one sample: a reference, but no leaning; neither without a name.
+  assert.equal(voiceReferenceOf(samples, "b")!.leaning, null);
+  assert.equal(voiceReferenceOf(samples)!.leaning, null);
+  // Enough entries of "a" but too few windows between them: no leaning.
+  const thin = [sample(1, 3, "a"), sample(1, 3, "a"), sample(1, 3, "a"), sample(1, 30, null)];
+  assert.ok(3 * 3 < MIN_REFERENCE_WINDOWS);
+  assert.equal(voiceReferenceOf(thin, "a")!.leaning, null);
+});
+
+Deno.test("unleaned divides the leaning out; a fingerprint names the weights", async () => {
+  const probs = Float32Array.of(0.7, 0.1, 0.05, 0.05, 0.04, 0.03, 0.02, 0.01);
+  // Strength 0 changes nothing; a leaning equal to the clip's own makes it uniform.
+  assertAllClose(unleaned(probs, logProbabilities(probs), 0), probs, { atol: 1e-6 });
+  assertAllClose(
+    unleaned(probs, logProbabilities(probs), 1),
+    new Float32Array(8).fill(1 / 8),
+    { atol: 1e-6 },
+  );
+  // Half strength: softmax(log p − 0.5 · l), by hand.
+  const leaning = Float32Array.of(-0.1, -3, -3, -3, -3, -3, -3, -3);
+  const logits = [...probs].map((p, i) => Math.log(p) - 0.5 * leaning[i]);
+  const z = logits.reduce((sum, v) => sum + Math.exp(v), 0);
+  assertAllClose(unleaned(probs, leaning, 0.5), logits.map((v) => Math.exp(v) / z), {
+    atol: 1e-6,
+  });
+  assert.equal(logProbabilities([0])[0], Math.fround(Math.log(1e-9)), "a zero stays finite");
+  assert.throws(() => unleaned(probs, new Float32Array(2), 1), /leaning of 8 numbers/);
+
+  const w = [Float32Array.of(1, 2, 3), Float32Array.of(4)];
+  const name = await lstmFingerprint(w);
+  assert.match(name, /^[0-9a-f]{16}$/);
+  assert.equal(await lstmFingerprint([Float32Array.of(1, 2, 3), Float32Array.of(4)]), name);
+  assert.notEqual(await lstmFingerprint([Float32Array.of(1, 2, 3), Float32Array.of(5)]), name);
+});
+
+Deno.test("historyReferences takes each clip's leaning from the same history clips", () => {
+  // Clip i's functionals are all i and its LSTMs put e^-i on emotion 0: the leaning's first
+  // number is minus the mean index of the history, which the functionals' reference shows too.
+  const items = Array.from({ length: 12 }, (_, i) => ({
+    speaker: i < 6 ? "a" : "b",
+    path: `/clips/${i}.wav`,
+    label: EMOTION_LABELS[i % 8],
+  }));
+  const vectors = items.map((_, i) => i === 4 ? null : filled(i));
+  const lstm = items.map((_, i) => {
+    const p = new Float32Array(8).fill(0.01);
+    p[0] = Math.exp(-i);
+    return p;
+  });
+  const refs = historyReferences(items, vectors, 3, undefined, lstm);
+  assert.deepEqual(refs.vectors, historyReferenced(items, vectors, 3), "the same draws");
+  assert.equal(refs.leanings[4], null, "a silent clip has none");
+  for (const [i, v] of refs.vectors.entries()) {
+    if (!v) continue;
+    const historyMean = i - v[0];
+    assert.ok(Math.abs(refs.leanings[i]![0] + historyMean) < 1e-5, `clip ${i}`);
+  }
+  assert.deepEqual(historyReferences(items, vectors, 3).leanings, items.map(() => null));
+});
+
 /**
  * A voice member whose only hidden unit reads functional 0: "happy" with probability ~1 when
  * that input is well above 0, uniform when it is 0 or below.
@@ -164,6 +246,53 @@ Deno.test("classifyRecording subtracts the reference and mixes the voice member 
     const lstm = await loadEmotionModel(dir, { functionals: false });
     assert.equal(lstm.voice, null);
     assert.deepEqual(plain, classifyRecording(lstm, clip.samples, clip.sampleRateHz));
+
+    // Half and half with the LSTMs, whose leaning is divided out (lstmReference 1): with the
+    // clip's own leaning and reference, both halves are uniform.
+    await Deno.writeTextFile(
+      join(voiceDir, "config.json"),
+      JSON.stringify(voiceConfig({ weight: 0.5, lstmReference: 1 })),
+    );
+    const mixed = await loadEmotionModel(dir);
+    assert.match(mixed.lstm!, /^[0-9a-f]{16}$/);
+    const leanings: Float32Array[] = [];
+    const asIs = classifyRecording(mixed, clip.samples, clip.sampleRateHz, {
+      reference: seen[0],
+      leaningOut: leanings,
+    });
+    assert.equal(leanings.length, 1);
+    const lstmProbs = EMOTION_LABELS.map((l) => plain.probabilities[l]);
+    assertAllClose(leanings[0], lstmProbs.map((p) => Math.log(p)), { atol: 1e-5 });
+    assertAllClose(
+      EMOTION_LABELS.map((l) => asIs.probabilities[l]),
+      lstmProbs.map((p) => 0.5 * p + 0.5 / 8),
+      { atol: 1e-6 },
+    );
+    const evened = classifyRecording(mixed, clip.samples, clip.sampleRateHz, {
+      reference: seen[0],
+      leaning: leanings[0],
+    });
+    assertAllClose(
+      EMOTION_LABELS.map((l) => evened.probabilities[l]),
+      EMOTION_LABELS.map(() => 1 / 8),
+      { atol: 1e-5 },
+    );
+    // No leaning without a reference, nor with lstmReference 0.
+    assert.deepEqual(
+      classifyRecording(mixed, clip.samples, clip.sampleRateHz, { leaning: leanings[0] }),
+      plain,
+    );
+    await Deno.writeTextFile(
+      join(voiceDir, "config.json"),
+      JSON.stringify(voiceConfig({ weight: 0.5, lstmReference: 0 })),
+    );
+    assert.deepEqual(
+      classifyRecording(await loadEmotionModel(dir), clip.samples, clip.sampleRateHz, {
+        reference: seen[0],
+        leaning: leanings[0],
+      }),
+      asIs,
+    );
 
     // A voice folder with a member trained on raw functionals is refused.
     await Deno.writeTextFile(

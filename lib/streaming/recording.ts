@@ -101,12 +101,27 @@ export interface RecordingState {
    * with a voice-referenced member; absent or null: none yet.
    */
   reference?: Float32Array | null;
+  /** The person's LSTM leaning when the recording started (`VoiceReference.leaning`), if known. */
+  leaning?: Float32Array | null;
   /**
    * Sum and count of the functionals of the windows classified so far with the dense member
-   * (lean classification computes none): the entry's voice sample once finished. Both arrays
-   * are float32 (1.5 KB each) to keep the stored row small.
+   * (lean classification computes none), and the sum of the LSTMs' log-probabilities of the same
+   * windows: the entry's voice sample once finished. The arrays are float32 (the functionals'
+   * 1.5 KB) to keep the stored row small.
    */
-  voice?: { sum: Float32Array; windows: number } | null;
+  voice?: { sum: Float32Array; windows: number; leaningSum?: Float32Array } | null;
+}
+
+/** What a recording is tuned with: the person's voice reference and LSTM leaning, if known. */
+export interface VoiceTuning {
+  reference: Float32Array | null;
+  leaning: Float32Array | null;
+}
+
+/** Per classified window: its functionals and the LSTMs' log-probabilities, in order. */
+interface VoiceOut {
+  functionals: Float32Array[];
+  leanings: Float32Array[];
 }
 
 /** A recording between chunks: its state and the audio from `state.bufferStart` on. */
@@ -212,8 +227,14 @@ export function liveModelOf(model: EmotionModel): LiveModel {
   return live;
 }
 
-/** A recording before any audio; `reference`: the person's voice reference, if known. */
-export function newRecording(reference: Float32Array | null = null): Recording {
+/**
+ * A recording before any audio; `reference` and `leaning`: the person's voice reference and
+ * LSTM leaning, if known.
+ */
+export function newRecording(
+  reference: Float32Array | null = null,
+  leaning: Float32Array | null = null,
+): Recording {
   return {
     state: {
       samplesReceived: 0,
@@ -225,6 +246,7 @@ export function newRecording(reference: Float32Array | null = null): Recording {
       waiting: [],
       spanCut: 0,
       reference: reference ?? null,
+      leaning: reference ? leaning ?? null : null,
       voice: null,
     },
     audio: new Float32Array(0),
@@ -285,15 +307,18 @@ function classifyWaiting(
   spanCut: number,
   streamEnd: number | null,
   lean: boolean,
-  reference: Float32Array | null | undefined,
-  functionalsOut: Float32Array[],
+  tuning: Partial<VoiceTuning>,
+  out: VoiceOut,
 ): { segments: RecordingSegment[]; waiting: Utterance[]; spanCut: number } {
   const model = lean ? leanModelOf(live.model) : live.model;
+  // A lean model has no dense member: its classification computes no functionals, which are
+  // most of the member's cost, so the entry's voice sample leaves those windows out.
+  const keep = model.functionals || model.voice;
   const options = {
-    reference: reference ?? null,
-    // A lean model has no dense member: its classification computes no functionals, which are
-    // most of the member's cost, so the entry's voice sample leaves those windows out.
-    functionalsOut: model.functionals || model.voice ? functionalsOut : undefined,
+    reference: tuning.reference ?? null,
+    leaning: tuning.leaning ?? null,
+    functionalsOut: keep ? out.functionals : undefined,
+    leaningOut: keep ? out.leanings : undefined,
   };
   const segments: RecordingSegment[] = [];
   for (let i = 0; i < waiting.length; i++) {
@@ -549,7 +574,7 @@ export function appendChunk(
   const waiting = [...prev.waiting, ...step.closed];
   const defer = options.deferClassification === true && waiting.length > 0 &&
     step.state.samplesSeen - waiting[0].endSample < MAX_CLASSIFICATION_DELAY_SAMPLES;
-  const functionals: Float32Array[] = [];
+  const out: VoiceOut = { functionals: [], leanings: [] };
   const classified = defer ? { segments: [], waiting, spanCut: prev.spanCut } : classifyWaiting(
     live,
     audio,
@@ -560,8 +585,8 @@ export function appendChunk(
     prev.spanCut,
     null,
     options.lean === true,
-    prev.reference,
-    functionals,
+    prev,
+    out,
   );
   const segments = classified.segments;
 
@@ -607,7 +632,8 @@ export function appendChunk(
         waiting: classified.waiting,
         spanCut,
         reference: prev.reference ?? null,
-        voice: addedVoice(prev.voice, functionals),
+        leaning: prev.leaning ?? null,
+        voice: addedVoice(prev.voice, out),
       },
       audio: kept,
     },
@@ -617,15 +643,21 @@ export function appendChunk(
   };
 }
 
-/** `voice` with the functionals `vectors` added (unchanged when there are none). */
-function addedVoice(
-  voice: RecordingState["voice"],
-  vectors: readonly Float32Array[],
-): RecordingState["voice"] {
+/** `voice` with the windows of `out` added (unchanged when there are none). */
+function addedVoice(voice: RecordingState["voice"], out: VoiceOut): RecordingState["voice"] {
+  const vectors = out.functionals;
   if (vectors.length === 0) return voice ?? null;
   const sum = voice ? Float32Array.from(voice.sum) : new Float32Array(vectors[0].length);
   for (const v of vectors) v.forEach((x, i) => sum[i] += x);
-  return { sum, windows: (voice?.windows ?? 0) + vectors.length };
+  const windows = (voice?.windows ?? 0) + vectors.length;
+  // A row stored before leanings were kept has none for its earlier windows: the sample then
+  // keeps no leaning rather than one over part of its windows.
+  if (voice && !voice.leaningSum) return { sum, windows };
+  const leaningSum = voice?.leaningSum
+    ? Float32Array.from(voice.leaningSum)
+    : new Float32Array(out.leanings[0].length);
+  for (const l of out.leanings) l.forEach((x, i) => leaningSum[i] += x);
+  return { sum, windows, leaningSum };
 }
 
 /** What finishing a recording gives: the last segments and the entry's voice sample. */
@@ -658,7 +690,7 @@ export function finishRecordingWithVoice(
 ): FinishStep {
   const { state } = recording;
   const closed = flushVad(state.vad, live.vadOptions);
-  const functionals: Float32Array[] = [];
+  const out: VoiceOut = { functionals: [], leanings: [] };
   const { segments } = classifyWaiting(
     live,
     recording.audio,
@@ -669,14 +701,24 @@ export function finishRecordingWithVoice(
     state.spanCut,
     state.samplesReceived,
     options.lean === true,
-    state.reference,
-    functionals,
+    state,
+    out,
   );
-  const voice = addedVoice(state.voice, functionals);
+  const voice = addedVoice(state.voice, out);
+  const leaningSum = voice?.leaningSum;
   return {
     segments,
     voice: voice
-      ? { mean: Float32Array.from(voice.sum, (v) => v / voice.windows), windows: voice.windows }
+      ? {
+        mean: Float32Array.from(voice.sum, (v) => v / voice.windows),
+        windows: voice.windows,
+        ...(leaningSum && live.model.lstm
+          ? {
+            leaning: Float32Array.from(leaningSum, (v) => v / voice.windows),
+            lstm: live.model.lstm,
+          }
+          : {}),
+      }
       : null,
   };
 }

@@ -155,9 +155,9 @@ Deno.test("a recording uses its owner's voice reference and gives the entry its 
   assert.ok(model.voice, "the shipped model has a voice-referenced member");
   const audio = padded(await clip16k("speech_a_16k.wav"));
   const reference = utteranceFunctionals(await clip16k("speech_b_16k.wav"))!;
-  const run = (ref: Float32Array | null, lean: boolean) => {
+  const run = (ref: Float32Array | null, lean: boolean, leaning: Float32Array | null = null) => {
     // The state goes through a structured clone between chunks, as through storage.
-    let recording = structuredClone(newRecording(ref));
+    let recording = structuredClone(newRecording(ref, leaning));
     const segments: RecordingSegment[] = [];
     for (let offset = 0; offset < audio.length; offset += 16000) {
       const step = appendChunk(live, recording, audio.subarray(offset, offset + 16000), { lean });
@@ -173,9 +173,33 @@ Deno.test("a recording uses its owner's voice reference and gives the entry its 
   const expected = classifyRecording(model, stored, RATE, { reference });
   assert.deepEqual(withRef.segments[0].probabilities, expected.probabilities);
   assert.notDeepEqual(expected.probabilities, classifyRecording(model, stored, RATE).probabilities);
-  // The entry's voice sample: the functionals of the one classified window.
+  // The entry's voice sample: the functionals of the one classified window, and the LSTMs'
+  // log-probabilities of it, named by the LSTMs' fingerprint.
   assert.equal(withRef.voice?.windows, 1);
   assert.deepEqual(withRef.voice?.mean, utteranceFunctionals(stored));
+  const leanings: Float32Array[] = [];
+  classifyRecording(model, stored, RATE, { leaningOut: leanings });
+  assert.deepEqual(withRef.voice?.leaning, leanings[0]);
+  assert.equal(withRef.voice?.lstm, model.lstm);
+  assert.match(model.lstm!, /^[0-9a-f]{16}$/);
+  // With the person's leaning too, the shipped member divides it out (lstmReference 1).
+  assert.equal(model.voice.config.lstmReference, 1);
+  const leaning = leanings[0].map((v, i) => v + (i === 0 ? 3 : 0));
+  const leaned = run(reference, false, leaning);
+  const expectedLeaned = classifyRecording(model, stored, RATE, { reference, leaning });
+  assert.deepEqual(leaned.segments[0].probabilities, expectedLeaned.probabilities);
+  assert.notDeepEqual(expectedLeaned.probabilities, expected.probabilities);
+  assert.deepEqual(leaned.voice, withRef.voice, "the sample keeps the LSTMs' own numbers");
+  // A row stored before leanings were kept (a sum without one): the sample keeps no leaning
+  // rather than one over part of its windows.
+  let older = newRecording(reference);
+  for (let offset = 0; offset < audio.length; offset += 16000) {
+    older = appendChunk(live, older, audio.subarray(offset, offset + 16000)).recording;
+  }
+  older.state.voice = { sum: new Float32Array(utteranceFunctionals(stored)!.length), windows: 1 };
+  const olderSample = finishRecordingWithVoice(live, older).voice!;
+  assert.equal(olderSample.windows, 2);
+  assert.equal(olderSample.leaning, undefined);
   // Without a reference the plain member, and the same voice sample.
   const without = run(null, false);
   assert.deepEqual(

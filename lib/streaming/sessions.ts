@@ -85,8 +85,11 @@ export interface AddChunkOptions {
  * once they have enough.
  */
 export async function startRecording(db: Db, userId: string, live?: LiveModel): Promise<string> {
-  const reference = live?.model.voice ? await db.voiceReference(userId) : null;
-  return (await db.createRecording(userId, newRecording(reference?.mean ?? null).state)).id;
+  const reference = live?.model.voice
+    ? await db.voiceReference(userId, live.model.lstm ?? null)
+    : null;
+  const recording = newRecording(reference?.mean ?? null, reference?.leaning ?? null);
+  return (await db.createRecording(userId, recording.state)).id;
 }
 
 async function openRow(

@@ -74,10 +74,17 @@ Deno.test("recordings keep voice samples; once there are enough, new recordings 
       recordings++;
       assert.ok(recordings <= MIN_REFERENCE_WINDOWS, "every entry adds a voice sample");
     }
-    const reference = (await db.voiceReference(user.id))!;
+    const reference = (await db.voiceReference(user.id, live.model.lstm ?? null))!;
     assert.equal(reference.entries, recordings);
+    assert.ok(reference.leaning, "the samples hold the LSTMs' leaning");
     const id = await startRecording(db, user.id, live);
     assert.deepEqual((await stateOf(user.id, id)).reference, reference.mean);
+    assert.deepEqual((await stateOf(user.id, id)).leaning, reference.leaning);
+    // Other LSTMs (a retrained model): the reference stays, their leaning is not used.
+    const retrained = liveModelOf({ ...live.model, lstm: "0123456789abcdef" });
+    const otherId = await startRecording(db, user.id, retrained);
+    assert.deepEqual((await stateOf(user.id, otherId)).reference, reference.mean);
+    assert.equal((await stateOf(user.id, otherId)).leaning, null);
     // Without the model's voice member no reference is looked up.
     const plainLive = liveModelOf({ ...live.model, voice: null });
     const plainId = await startRecording(db, user.id, plainLive);
