@@ -63,9 +63,10 @@ export default function Landing({ user, url }: PageProps<undefined>) {
         <h2 id="privacy" class="text-2xl font-semibold">Your voice stays yours</h2>
         <p class="text-gray-700 dark:text-gray-300">
           Audio is analysed on our server and then discarded; only the emotions found in it are
-          saved, with a summary of how your voice sounded (pitch, loudness and timbre averages,
-          never the words) that tunes Moodline to your voice. No advertising, no sharing. You can
-          delete any entry, or your account and all its data, at any time.
+          saved, with a summary of how your voice sounded (pitch, loudness and timbre averages, and
+          how Moodline usually hears it; never the words) that tunes Moodline to your voice. No
+          advertising, no sharing. You can delete any entry, or your account and all its data, at
+          any time.
         </p>
         <p class="text-sm text-gray-600 dark:text-gray-400">
           Moodline is a journal, not a medical device: it reads acted-emotion patterns in a voice
