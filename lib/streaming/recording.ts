@@ -113,7 +113,7 @@ export interface RecordingState {
 }
 
 /** What a recording is tuned with: the person's voice reference and LSTM leaning, if known. */
-export interface VoiceTuning {
+interface VoiceTuning {
   reference: Float32Array | null;
   leaning: Float32Array | null;
 }
