@@ -230,26 +230,15 @@ function historyPicks(
   });
 }
 
-/** Seed of the clips {@link historyReferenced} draws as each clip's history. */
+/** Seed of the clips {@link historyReferences} draws as each clip's history. */
 export const HISTORY_SEED = 20;
 
 /**
  * {@link minusHistoryMeans} for labelled clips (`items[i]`'s functionals are `vectors[i]`; null,
  * a silent clip, stays null), drawn from {@link HISTORY_SEED}: how `eval` and
- * `calibrate_uncertainty` score the voice-referenced member on held-out voices.
- */
-export function historyReferenced(
-  items: readonly Pick<DatasetItem, "speaker" | "path" | "label">[],
-  vectors: readonly (Float32Array | null)[],
-  history: number,
-  moods?: number,
-): (Float32Array | null)[] {
-  return historyReferences(items, vectors, history, moods).vectors;
-}
-
-/**
- * {@link historyReferenced}, and with `lstm` (each clip's LSTM probabilities) each clip's leaning
- * too: the mean LSTM log-probabilities of the same history clips (null for a silent clip).
+ * `calibrate_uncertainty` score the voice-referenced member on held-out voices. With `lstm` (each
+ * clip's LSTM probabilities) each clip's leaning too: the mean LSTM log-probabilities of the same
+ * history clips (null for a silent clip, and for every clip without `lstm`).
  */
 export function historyReferences(
   items: readonly Pick<DatasetItem, "speaker" | "path" | "label">[],

@@ -11,7 +11,6 @@ import { classifyRecording, loadEmotionModel } from "./emotion_model.ts";
 import { fileSystemSaveHandler } from "./fs_io.ts";
 import { buildFunctionalsNet, type FunctionalsConfig } from "./functionals_model.ts";
 import {
-  historyReferenced,
   historyReferences,
   logProbabilities,
   lstmFingerprint,
@@ -98,7 +97,7 @@ Deno.test("minusSpeakerMeans uses each speaker's own clips; minusHistoryMeans ne
     path: `/clips/${i}.wav`,
     label: "calm" as const,
   }));
-  const out = historyReferenced(items, [filled(2), null, filled(6)], 5);
+  const out = historyReferences(items, [filled(2), null, filled(6)], 5).vectors;
   assert.equal(out[1], null);
   assert.deepEqual([out[0]![0], out[2]![0]], [2 - 6, 6 - 2]);
 });
@@ -171,7 +170,7 @@ Deno.test("historyReferences takes each clip's leaning from the same history cli
     return p;
   });
   const refs = historyReferences(items, vectors, 3, undefined, lstm);
-  assert.deepEqual(refs.vectors, historyReferenced(items, vectors, 3), "the same draws");
+  assert.deepEqual(refs.vectors, historyReferences(items, vectors, 3).vectors, "the same draws");
   assert.equal(refs.leanings[4], null, "a silent clip has none");
   for (const [i, v] of refs.vectors.entries()) {
     if (!v) continue;
