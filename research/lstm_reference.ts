@@ -19,20 +19,13 @@ import { loadFeatures, toArraySet } from "../lib/train/dataset.ts";
 import { predictAll } from "../lib/train/trainer.ts";
 import { loadFunctionals } from "../lib/train/functionals_store.ts";
 import { mixProbabilities, predictFunctionals } from "../lib/model/functionals_model.ts";
-import { referenced } from "../lib/model/voice_reference.ts";
+import { logProbabilities, referenced, unleaned } from "../lib/model/voice_reference.ts";
 import { seededRandom, shuffled } from "../lib/train/rng.ts";
 import { argMax } from "../lib/train/metrics.ts";
 
 const ALPHAS = [0, 0.25, 0.5, 0.75, 1];
 const HISTORY = 20;
 const DRAWS = 5;
-
-function softmaxOf(logits: readonly number[]): Float32Array {
-  const top = Math.max(...logits);
-  const e = logits.map((v) => Math.exp(v - top));
-  const sum = e.reduce((a, b) => a + b, 0);
-  return Float32Array.from(e, (v) => v / sum);
-}
 
 const home = Deno.env.get("HOME");
 const [dir, ravdess = `${home}/.cache/ser-data/ravdess`, tess = `${home}/.cache/ser-data/tess`] =
@@ -54,9 +47,8 @@ for (const name of ["val", "test"] as const) {
   const probs = predictAll(classifier.model, arrays);
   const vectors = await loadFunctionals(items.map((item) => item.path), { workers: 2 });
   const k = config.labels.length;
-  const logs = items.map((_, j) =>
-    Array.from(probs.subarray(j * k, (j + 1) * k), (p) => Math.log(Math.max(p, 1e-9)))
-  );
+  const lstm = items.map((_, j) => probs.subarray(j * k, (j + 1) * k));
+  const logs = lstm.map((p) => logProbabilities(p));
   const speakers = items.map((item) => item.speaker ?? item.path);
   const present = items.flatMap((_, j) => (vectors[j] ? [j] : []));
   const right = ALPHAS.map(() => 0);
@@ -74,11 +66,11 @@ for (const name of ["val", "test"] as const) {
     });
     const dense = predictFunctionals(voice.model, referencedVectors);
     present.forEach((j, at) => {
-      const leaning = new Array(k).fill(0);
+      const leaning = new Float32Array(k);
       for (const o of picks[at]) logs[o].forEach((v, i) => leaning[i] += v / picks[at].length);
       ALPHAS.forEach((alpha, a) => {
-        const lstm = softmaxOf(logs[j].map((v, i) => v - alpha * leaning[i]));
-        const mixed = mixProbabilities(lstm, dense[at], voice.config.weight);
+        const unleanedLstm = unleaned(lstm[j], leaning, alpha);
+        const mixed = mixProbabilities(unleanedLstm, dense[at], voice.config.weight);
         if (argMax(mixed) === arrays.y[j]) right[a]++;
       });
       total++;

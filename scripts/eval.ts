@@ -190,6 +190,7 @@ async function main(argv: string[]) {
           history,
           ...(moods === undefined ? {} : { historyMoods: moods }),
           weight: voice.config.weight,
+          lstmReference: voice.config.lstmReference ?? 0,
           ...Object.fromEntries(
             Object.entries(withVoice).map((
               [name, r],

@@ -151,7 +151,8 @@ function speakerOf(c: Clip): string {
 
 /**
  * `split` with voice-referenced functionals: training clips (and their copies) minus their
- * speaker's mean, validation and test clips minus the mean of `voice.history` other clips of
+ * speaker's mean (with `voice.trainHistory`, minus the mean of `voice.history` other clips or
+ * copies of their speaker), validation and test clips minus the mean of `voice.history` other clips of
  * their speaker (`lib/model/voice_reference.ts`) in the same set, or among `pool` when given
  * (the random protocol, where a speaker's other clips are mostly training clips).
  */

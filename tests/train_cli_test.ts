@@ -794,6 +794,7 @@ corpusTest(
       await Deno.readTextFile(`${dir}/${voiced.report}/metrics.json`),
     );
     assert.equal(voicedMetrics.withVoiceReference.history, 5);
+    assert.equal(voicedMetrics.withVoiceReference.lstmReference, 1, "the leaning divided out");
     assert.equal(
       voicedMetrics.withVoiceReference.test.accuracy,
       voiced.testAccuracyWithVoiceReference,

@@ -46,7 +46,8 @@ export interface EmotionModel {
   voice?: FunctionalsModel | null;
   /**
    * Fingerprint of the LSTMs' weights (`voice_reference.ts` `lstmFingerprint`), which a voice
-   * sample's leaning is kept with; null or absent for a model built in code.
+   * sample's leaning is kept with; null or absent without a voice member or for a model built in
+   * code.
    */
   lstm?: string | null;
 }
@@ -163,9 +164,10 @@ export async function loadEmotionModel(
       `Expected functionals/ of ${path} to read raw functionals, but it was trained on referenced ones`,
     );
   }
-  const lstm = await lstmFingerprint(
-    classifier.model.getWeights().map((w) => w.dataSync() as Float32Array),
-  );
+  // Only a voice member's leaning needs to know which LSTMs computed it.
+  const lstm = voice
+    ? await lstmFingerprint(classifier.model.getWeights().map((w) => w.dataSync() as Float32Array))
+    : null;
   const model = { classifier, config, ttaCopies, functionals, voice, lstm };
   sources.set(model, path);
   return model;

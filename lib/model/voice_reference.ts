@@ -257,15 +257,13 @@ export function historyReferences(
   );
   const kept = present.map((i) => vectors[i]!);
   const logs = lstm ? present.map((i) => logProbabilities(lstm[i])) : null;
-  const out = { vectors: vectors.map(() => null), leanings: vectors.map(() => null) } as {
-    vectors: (Float32Array | null)[];
-    leanings: (Float32Array | null)[];
-  };
+  const shifted: (Float32Array | null)[] = vectors.map(() => null);
+  const leanings: (Float32Array | null)[] = vectors.map(() => null);
   present.forEach((i, k) => {
-    out.vectors[i] = referenced(kept[k], meanOf(kept, picks[k]));
-    if (logs) out.leanings[i] = meanOf(logs, picks[k]);
+    shifted[i] = referenced(kept[k], meanOf(kept, picks[k]));
+    if (logs) leanings[i] = meanOf(logs, picks[k]);
   });
-  return out;
+  return { vectors: shifted, leanings };
 }
 
 function groupRows(speakers: readonly string[]): Map<string, number[]> {
