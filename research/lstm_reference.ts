@@ -4,12 +4,16 @@
  * validation and test clips as `deno task eval --history 20` does, but also divides the LSTMs'
  * probabilities by the person's usual leaning: each clip's LSTM log-probabilities minus ALPHA
  * times their mean over the same 20 other clips of its speaker that give the voice reference,
- * softmaxed again, then mixed half and half with the voice member. Five seeded draws of the
- * history per clip; accuracy over all of them, for ALPHA 0 (the product), 0.25, 0.5, 0.75 and 1.
+ * softmaxed again, then mixed half and half with the voice member by the arithmetic mean of the
+ * probabilities, and again by the geometric one. Five seeded draws of the history per clip;
+ * accuracy over all of them, for ALPHA 0, 0.25, 0.5, 0.75, 1, 1.5 and 2 (the product's
+ * `lstmReference`, 1, was chosen from these figures).
+ *
+ * Then, at ALPHA 1, how the two parts are mixed: the arithmetic mean of the probabilities
+ * (`(1 − w) · lstm + w · voice`) or the geometric one (`(1 − w) · log lstm + w · log voice`,
+ * softmaxed; a product of experts), for the voice member's weight w 0.4, 0.5 and 0.6.
  *
  *   deno run -A research/lstm_reference.ts models/ens3-speakers [RAVDESS_DIR TESS_DIR]
- *
- * Research only: the product does not reference the LSTMs (models/MODEL_CARD.md).
  */
 import { loadEmotionModel } from "../lib/model/emotion_model.ts";
 import { featureSetOf } from "../lib/model/input.ts";
@@ -18,12 +22,14 @@ import { FeatureStore } from "../lib/data/feature_store.ts";
 import { loadFeatures, toArraySet } from "../lib/train/dataset.ts";
 import { predictAll } from "../lib/train/trainer.ts";
 import { loadFunctionals } from "../lib/train/functionals_store.ts";
-import { mixProbabilities, predictFunctionals } from "../lib/model/functionals_model.ts";
+import { mixProbabilities, mixRule, predictFunctionals } from "../lib/model/functionals_model.ts";
 import { logProbabilities, referenced, unleaned } from "../lib/model/voice_reference.ts";
 import { seededRandom, shuffled } from "../lib/train/rng.ts";
 import { argMax } from "../lib/train/metrics.ts";
 
-const ALPHAS = [0, 0.25, 0.5, 0.75, 1];
+const ALPHAS = [0, 0.25, 0.5, 0.75, 1, 1.5, 2];
+const MIX_WEIGHTS = [0.4, 0.5, 0.6];
+const RULES = ["arithmetic", "geometric"] as const;
 const HISTORY = 20;
 const DRAWS = 5;
 
@@ -52,6 +58,8 @@ for (const name of ["val", "test"] as const) {
   const speakers = items.map((item) => item.speaker ?? item.path);
   const present = items.flatMap((_, j) => (vectors[j] ? [j] : []));
   const right = ALPHAS.map(() => 0);
+  const geometricRight = ALPHAS.map(() => 0);
+  const ruleRight = RULES.map(() => MIX_WEIGHTS.map(() => 0));
   let total = 0;
   for (let draw = 0; draw < DRAWS; draw++) {
     const random = seededRandom(50 + draw);
@@ -72,7 +80,15 @@ for (const name of ["val", "test"] as const) {
         const unleanedLstm = unleaned(lstm[j], leaning, alpha);
         const mixed = mixProbabilities(unleanedLstm, dense[at], voice.config.weight);
         if (argMax(mixed) === arrays.y[j]) right[a]++;
+        const product = mixRule("geometric")(unleanedLstm, dense[at], voice.config.weight);
+        if (argMax(product) === arrays.y[j]) geometricRight[a]++;
       });
+      const unleanedLstm = unleaned(lstm[j], leaning, 1);
+      RULES.forEach((rule, r) =>
+        MIX_WEIGHTS.forEach((w, m) => {
+          if (argMax(mixRule(rule)(unleanedLstm, dense[at], w)) === arrays.y[j]) ruleRight[r][m]++;
+        })
+      );
       total++;
     });
   }
@@ -80,5 +96,19 @@ for (const name of ["val", "test"] as const) {
     `${config.name} ${name} (${present.length} clips × ${DRAWS} draws): ` +
       ALPHAS.map((alpha, a) => `alpha ${alpha} ${(100 * right[a] / total).toFixed(1)} %`)
         .join(", "),
+  );
+  console.log(
+    `${config.name} ${name}, geometric mix: ` +
+      ALPHAS.map((alpha, a) => `alpha ${alpha} ${(100 * geometricRight[a] / total).toFixed(1)} %`)
+        .join(", "),
+  );
+  console.log(
+    `${config.name} ${name}, alpha 1: ` +
+      RULES.map((rule, r) =>
+        `${rule} ` +
+        MIX_WEIGHTS.map((w, m) => `w ${w} ${(100 * ruleRight[r][m] / total).toFixed(1)} %`).join(
+          ", ",
+        )
+      ).join("; "),
   );
 }

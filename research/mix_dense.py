@@ -25,7 +25,10 @@ report of `train-functionals --folds --train-val`:
         --sweep reports/sweep/main.json reports/sweep/voices.json \
         --recipe "raw, validation actors trained on, last epoch"
 
-`--lstm-reference ALPHA` (research only; the product does not do it) also references the LSTMs:
+`--mix geometric` mixes the log-probabilities instead (the voice member's `mix` in the product);
+with `--lstm-reference`, each draw is also compared with the arithmetic mix of the same draw.
+
+`--lstm-reference ALPHA` (the product's `lstmReference`) also references the LSTMs:
 each clip's log-probabilities minus ALPHA times their mean over `--history K` other clips of its
 speaker (of `--history-moods M` emotions only, if given), in four seeded draws, each compared with
 the plain mix on the same clips.
@@ -66,6 +69,9 @@ def main():
     ap.add_argument("--lstm-reference", type=float, metavar="ALPHA",
                     help="also reference the LSTMs: each clip's log-probabilities minus ALPHA times "
                          "their mean over --history other clips of its speaker (four draws)")
+    ap.add_argument("--mix", choices=("arithmetic", "geometric"), default="arithmetic",
+                    help="how the parts are mixed: the weighted mean of their probabilities "
+                         "(default) or of their log-probabilities, normalised")
     ap.add_argument("--history", type=int, default=20)
     ap.add_argument("--history-moods", type=int, metavar="M",
                     help="draw those clips from M of the speaker's emotions only")
@@ -87,20 +93,25 @@ def main():
         "dense (3 seeds)": pooled(dense, y, actor),
         lstm_name: pooled(lstm, y, actor),
     }
+    rule = f", {args.mix}" if args.mix != "arithmetic" else ""
     for w in WEIGHTS:
-        mixed = [(1 - w) * a + w * b for a, b in zip(lstm, dense)]
-        rows[f"mix, dense weight {w}"] = {**pooled(mixed, y, actor),
+        mixed = [mixed_probs(a, b, w, args.mix) for a, b in zip(lstm, dense)]
+        rows[f"mix{rule}, dense weight {w}"] = {**pooled(mixed, y, actor),
                                           "gain_over_lstm": paired_gain(lstm, mixed, y, actor)}
     if args.lstm_reference is not None:
-        base = [(a + b) / 2 for a, b in zip(lstm, dense)]
+        base = [mixed_probs(a, b, 0.5, args.mix) for a, b in zip(lstm, dense)]
         for draw in range(LSTM_REFERENCE_DRAWS):
             rng = np.random.default_rng(100 + draw)
             shifted = [lstm_referenced(p, y[np.isin(actor, test)], actor[np.isin(actor, test)],
                                        args.lstm_reference, args.history, args.history_moods, rng)
                        for p, (test, _) in zip(lstm, FOLDS)]
-            mixed = [(a + b) / 2 for a, b in zip(shifted, dense)]
-            rows[f"mix, LSTMs referenced (alpha {args.lstm_reference}), draw {draw}"] = {
-                **pooled(mixed, y, actor), "gain_over_mix": paired_gain(base, mixed, y, actor)}
+            mixed = [mixed_probs(a, b, 0.5, args.mix) for a, b in zip(shifted, dense)]
+            row = {**pooled(mixed, y, actor), "gain_over_mix": paired_gain(base, mixed, y, actor)}
+            if args.mix != "arithmetic":
+                # The same draw mixed by the arithmetic mean: what this rule adds.
+                arithmetic = [mixed_probs(a, b, 0.5, "arithmetic") for a, b in zip(shifted, dense)]
+                row["gain_over_arithmetic"] = paired_gain(arithmetic, mixed, y, actor)
+            rows[f"mix{rule}, LSTMs referenced (alpha {args.lstm_reference}), draw {draw}"] = row
     if args.plain:
         plain = fold_probs(json.load(open(args.plain)), paths, actor, y)
         rows["plain dense (3 seeds)"] = pooled(plain, y, actor)
@@ -110,10 +121,23 @@ def main():
     for name, r in rows.items():
         gain = r.get("gain_over_lstm") or r.get("gain_over_mix")
         extra = f"  {100 * gain[0]:+.1f} ({100 * gain[1]:+.1f} to {100 * gain[2]:+.1f})" if gain else ""
+        if "gain_over_arithmetic" in r:
+            g = r["gain_over_arithmetic"]
+            extra += f", over arithmetic {100 * g[0]:+.1f} ({100 * g[1]:+.1f} to {100 * g[2]:+.1f})"
         print(f"{name:42s} {100 * r['accuracy']:.1f} %{extra}")
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     with open(args.out, "w") as f:
         json.dump({"dense_epochs": dense_report["chosenEpochs"], "rows": rows}, f, indent=1)
+
+
+def mixed_probs(lstm, dense, weight, rule):
+    """`(1 - weight) * lstm + weight * dense`, or with `rule` "geometric" the same mean of their
+    log-probabilities (floored at 1e-9), softmaxed: `functionals_model.ts`' `mixRule`."""
+    if rule == "arithmetic":
+        return (1 - weight) * lstm + weight * dense
+    z = ((1 - weight) * np.log(np.clip(lstm, 1e-9, 1)) + weight * np.log(np.clip(dense, 1e-9, 1)))
+    e = np.exp(z - z.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
 
 
 TTA_SEEDS = (9, 10, 11)

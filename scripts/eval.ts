@@ -191,6 +191,7 @@ async function main(argv: string[]) {
           ...(moods === undefined ? {} : { historyMoods: moods }),
           weight: voice.config.weight,
           lstmReference: voice.config.lstmReference ?? 0,
+          mix: voice.config.mix ?? "arithmetic",
           ...Object.fromEntries(
             Object.entries(withVoice).map((
               [name, r],
@@ -256,7 +257,7 @@ async function main(argv: string[]) {
         `with a voice reference from ${history} other clips of each speaker${
           moods === undefined ? "" : ` (of ${moods} emotions)`
         } (voice member, weight ` +
-          `${voice.config.weight}): ` +
+          `${voice.config.weight}, ${voice.config.mix ?? "arithmetic"} mix): ` +
           Object.entries(withVoice).map(([name, r]) => `${name} ${percent(r.accuracy)} %`).join(
             ", ",
           ),

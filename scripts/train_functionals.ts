@@ -75,6 +75,7 @@ import { parseActors, randomSplit, speakerSplit, type Split } from "../lib/train
 import {
   DEFAULT_HISTORY,
   DEFAULT_LSTM_REFERENCE,
+  DEFAULT_VOICE_MIX,
   minusHistoryMeans,
   minusSpeakerMeans,
 } from "../lib/model/voice_reference.ts";
@@ -566,7 +567,13 @@ async function trainAndSave(
     heldOutActors: { test, val },
     trainClips: split.train.length,
     ...(augmentation.copies > 0 ? { augment: augmentation } : {}),
-    ...(voice ? { reference: "speaker-mean" as const, lstmReference: DEFAULT_LSTM_REFERENCE } : {}),
+    ...(voice
+      ? {
+        reference: "speaker-mean" as const,
+        lstmReference: DEFAULT_LSTM_REFERENCE,
+        mix: DEFAULT_VOICE_MIX,
+      }
+      : {}),
   };
   await Deno.writeTextFile(join(out, "config.json"), JSON.stringify(config, null, 2) + "\n");
   const ens = (set: Clip[]) =>

@@ -648,6 +648,7 @@ corpusTest(
     );
     assert.equal(voice.reference, "speaker-mean");
     assert.equal(voice.lstmReference, 1, "the LSTMs' leaning is divided out");
+    assert.equal(voice.mix, "geometric", "mixed by the geometric mean");
     assert.deepEqual([voice.epochs, voice.trainClips], [1, 160]);
     assert.ok((await loadEmotionModel(`${dir}/models/ens`)).voice);
 
@@ -795,6 +796,7 @@ corpusTest(
     );
     assert.equal(voicedMetrics.withVoiceReference.history, 5);
     assert.equal(voicedMetrics.withVoiceReference.lstmReference, 1, "the leaning divided out");
+    assert.equal(voicedMetrics.withVoiceReference.mix, "geometric");
     assert.equal(
       voicedMetrics.withVoiceReference.test.accuracy,
       voiced.testAccuracyWithVoiceReference,

@@ -14,7 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { FUNCTIONAL_COUNT, FUNCTIONALS_VERSION } from "../audio/functionals.ts";
 import { fileSystemLoadHandler } from "./fs_io.ts";
-import { unleaned } from "./voice_reference.ts";
+import { logProbabilities, unleaned } from "./voice_reference.ts";
 
 /** Sub-folder of a model folder that holds its dense member. */
 export const FUNCTIONALS_DIR = "functionals";
@@ -52,6 +52,11 @@ export interface FunctionalsConfig {
    * unset or 0: not at all.
    */
   lstmReference?: number;
+  /**
+   * How this member's probabilities are mixed with the LSTMs' ({@link mixRule}): by the weighted
+   * arithmetic mean (unset or `"arithmetic"`) or the weighted geometric one (`"geometric"`).
+   */
+  mix?: MixRule;
 }
 
 /** A loaded dense member. */
@@ -134,6 +139,11 @@ export async function loadFunctionalsModel(
   if (!(config.weight >= 0 && config.weight <= 1)) {
     throw new RangeError(`Expected a mixing weight in [0, 1] but got ${config.weight} (${dir})`);
   }
+  if (config.mix !== undefined && !MIX_RULES.includes(config.mix)) {
+    throw new RangeError(
+      `Expected a mixing rule ${MIX_RULES.join(" or ")} but got ${config.mix} (${dir})`,
+    );
+  }
   const model = await tf.loadLayersModel(fileSystemLoadHandler(dir));
   const [, width] = model.inputs[0].shape;
   const [, classes] = model.outputs[0].shape;
@@ -172,7 +182,7 @@ export function predictFunctionals(
  * functionals `vectors` (null for a silent clip, which keeps its LSTM probabilities), in one
  * batched call: what every reader of a model with a dense member reports. A voice member with
  * an `lstmReference` first divides each clip's leaning (`leanings[i]`, where given) out of its
- * LSTM probabilities (`voice_reference.ts`).
+ * LSTM probabilities (`voice_reference.ts`). The member's `mix` rule and `weight` combine the two.
  */
 export function mixWithDense(
   dense: FunctionalsModel,
@@ -189,13 +199,50 @@ export function mixWithDense(
   const present = vectors.flatMap((v, i) => (v ? [i] : []));
   const denseProbs = predictFunctionals(dense.model, present.map((i) => vectors[i]!));
   const strength = dense.config.reference ? dense.config.lstmReference ?? 0 : 0;
+  const mix = mixRule(dense.config.mix ?? "arithmetic");
   const out = [...probs];
   present.forEach((i, k) => {
     const leaning = strength > 0 ? leanings?.[i] : null;
     const lstm = leaning ? unleaned(probs[i], leaning, strength) : probs[i];
-    out[i] = mixProbabilities(lstm, denseProbs[k], dense.config.weight);
+    out[i] = mix(lstm, denseProbs[k], dense.config.weight);
   });
   return out;
+}
+
+/** How two members' probabilities are mixed ({@link FunctionalsConfig.mix}). */
+export type MixRule = "arithmetic" | "geometric";
+/** Every {@link MixRule}. */
+export const MIX_RULES: readonly MixRule[] = ["arithmetic", "geometric"];
+
+/** The mixing function of `rule`. */
+export function mixRule(
+  rule: MixRule,
+): (a: ArrayLike<number>, b: ArrayLike<number>, weight: number) => Float32Array {
+  return rule === "geometric" ? geometricMix : mixProbabilities;
+}
+
+/**
+ * softmax(`(1 − weight) · log a + weight · log b`): the weighted geometric mean of two
+ * probability vectors, normalised (a product of experts). A member sure that an emotion is
+ * absent vetoes it, where the arithmetic mean lets the other member's confidence carry it.
+ * Probabilities are floored at {@link logProbabilities}' floor.
+ */
+export function geometricMix(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  weight: number,
+): Float32Array {
+  if (a.length !== b.length) {
+    throw new RangeError(`Expected ${a.length} probabilities but got ${b.length}`);
+  }
+  const la = logProbabilities(a);
+  const lb = logProbabilities(b);
+  const z = Float64Array.from(la, (v, i) => (1 - weight) * v + weight * lb[i]);
+  let top = -Infinity;
+  for (const v of z) top = Math.max(top, v);
+  let sum = 0;
+  for (let i = 0; i < z.length; i++) sum += z[i] = Math.exp(z[i] - top);
+  return Float32Array.from(z, (v) => v / sum);
 }
 
 /** `(1 − weight) · a + weight · b`, element by element. */

@@ -13,8 +13,11 @@ import {
   buildFunctionalsNet,
   type FunctionalsConfig,
   type FunctionalsModel,
+  geometricMix,
   loadFunctionalsModel,
   mixProbabilities,
+  type MixRule,
+  mixRule,
   mixWithDense,
   predictFunctionals,
 } from "./functionals_model.ts";
@@ -98,6 +101,56 @@ Deno.test("predictFunctionals checks lengths and leaks no tensor; mixProbabiliti
   net.dispose();
 });
 
+Deno.test("geometricMix by hand, and a voice member mixed by the geometric rule", () => {
+  // √(0.8 · 0.5) : √(0.2 · 0.5) = 2 : 1.
+  assertAllClose(geometricMix([0.8, 0.2], [0.5, 0.5], 0.5), [2 / 3, 1 / 3], { atol: 1e-6 });
+  assertAllClose(geometricMix([0.8, 0.2], [0.5, 0.5], 0), [0.8, 0.2], { atol: 1e-6 });
+  assertAllClose(geometricMix([0.8, 0.2], [0.5, 0.5], 1), [0.5, 0.5], { atol: 1e-6 });
+  // (0.9^0.75 · 0.3^0.25) : (0.1^0.75 · 0.7^0.25), normalised.
+  const a = 0.9 ** 0.75 * 0.3 ** 0.25;
+  const b = 0.1 ** 0.75 * 0.7 ** 0.25;
+  assertAllClose(geometricMix([0.9, 0.1], [0.3, 0.7], 0.25), [a / (a + b), b / (a + b)], {
+    atol: 1e-6,
+  });
+  // A part sure that an emotion is absent vetoes it; the arithmetic mean keeps it at a quarter.
+  const veto = geometricMix([0.5, 0.5, 0], [0, 0.5, 0.5], 0.5);
+  assert.ok(veto[1] > 0.9999 && veto[0] < 1e-4 && veto[2] < 1e-4);
+  assertAllClose(mixProbabilities([0.5, 0.5, 0], [0, 0.5, 0.5], 0.5), [0.25, 0.5, 0.25], {
+    atol: 1e-7,
+  });
+  assert.throws(() => geometricMix([1, 0], [1], 0.5), /Expected 2 probabilities but got 1/);
+  assert.equal(mixRule("geometric"), geometricMix);
+  assert.equal(mixRule("arithmetic"), mixProbabilities);
+
+  // Through mixWithDense: the LSTMs' probabilities, their leaning divided out, then the geometric
+  // mean with the dense member's (angry ≈ 1, the others below the 1e-9 floor).
+  const net = alwaysAngry();
+  const voice = {
+    model: net,
+    config: configOf({
+      weight: 0.5,
+      reference: "speaker-mean",
+      lstmReference: 1,
+      mix: "geometric",
+    }),
+  };
+  const lstm = [Float32Array.of(0.6, 0.4, 0, 0, 0, 0, 0, 0)];
+  const leaning = logProbabilities([0.9, 0.1, 0, 0, 0, 0, 0, 0]);
+  const [mixed] = mixWithDense(voice, lstm, [new Float32Array(FUNCTIONAL_COUNT)], [leaning]);
+  const z = 0.6 / 0.9 + 0.4 / 0.1 + 6;
+  const unleanedLstm = [0.6 / 0.9, 0.4 / 0.1, 1, 1, 1, 1, 1, 1].map((w) => w / z);
+  const dense = EMOTION_LABELS.map((_, i) => (i === ANGRY ? 1 : 1e-9));
+  const weights = unleanedLstm.map((u, i) => Math.sqrt(u * dense[i]));
+  const sum = weights.reduce((s, w) => s + w, 0);
+  assertAllClose(mixed, weights.map((w) => w / sum), { atol: 1e-6 });
+  assert.ok(mixed[ANGRY] > 0.999);
+  // The same member mixed by the arithmetic mean keeps half for the LSTMs.
+  const arithmetic = { ...voice, config: { ...voice.config, mix: "arithmetic" as MixRule } };
+  const [half] = mixWithDense(arithmetic, lstm, [new Float32Array(FUNCTIONAL_COUNT)], [leaning]);
+  assert.ok(Math.abs(half[1] - 0.5 * unleanedLstm[1]) < 1e-6);
+  net.dispose();
+});
+
 Deno.test("loadFunctionalsModel: none, a good one, and refusals with the reason", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -116,6 +169,15 @@ Deno.test("loadFunctionalsModel: none, a good one, and refusals with the reason"
     await assert.rejects(loadFunctionalsModel(dir, EMOTION_LABELS), /labels/);
     await writeMember(dir, configOf({ weight: 1.5 }));
     await assert.rejects(loadFunctionalsModel(dir, EMOTION_LABELS), /mixing weight in \[0, 1\]/);
+    await writeMember(dir, configOf({ mix: "harmonic" as MixRule }));
+    await assert.rejects(
+      loadFunctionalsModel(dir, EMOTION_LABELS),
+      /Expected a mixing rule arithmetic or geometric but got harmonic/,
+    );
+    await writeMember(dir, configOf({ mix: "geometric" }));
+    const geometric = await loadFunctionalsModel(dir, EMOTION_LABELS);
+    assert.equal(geometric?.config.mix, "geometric");
+    geometric?.model.dispose();
     const narrow = tf.sequential({
       layers: [tf.layers.dense({ inputShape: [12], units: EMOTION_LABELS.length })],
     });

@@ -26,6 +26,7 @@
 import { FUNCTIONAL_COUNT } from "../audio/functionals.ts";
 import { labelIndex } from "../data/labels.ts";
 import type { DatasetItem } from "../data/types.ts";
+import type { MixRule } from "./functionals_model.ts";
 import { type Random, seededRandom } from "../train/rng.ts";
 
 /** Sub-folder of a model folder holding the voice-referenced dense member. */
@@ -53,6 +54,15 @@ export const REFERENCE_ENTRIES = 30;
  * of both tfjs folds (`research/lstm_reference.ts`, models/MODEL_CARD.md).
  */
 export const DEFAULT_LSTM_REFERENCE = 1;
+
+/**
+ * How a voice member is mixed with the LSTMs when trained without a setting of its own: by the
+ * weighted geometric mean of the two parts' probabilities, which beat the arithmetic one on the
+ * validation voices of both tfjs folds at every weight tried (`research/lstm_reference.ts`,
+ * models/MODEL_CARD.md). The plain member keeps the arithmetic mean, which its validation voices
+ * preferred.
+ */
+export const DEFAULT_VOICE_MIX: MixRule = "geometric";
 
 /** What one journal entry keeps for its owner's voice reference. */
 export interface VoiceSample {

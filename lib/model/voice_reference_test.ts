@@ -292,6 +292,34 @@ Deno.test("classifyRecording subtracts the reference and mixes the voice member 
       }),
       asIs,
     );
+    // Mixed by the geometric mean, the uniform half leaves the LSTMs' probabilities' square
+    // roots, normalised; with the leaning divided out, still uniform.
+    await Deno.writeTextFile(
+      join(voiceDir, "config.json"),
+      JSON.stringify(voiceConfig({ weight: 0.5, lstmReference: 1, mix: "geometric" })),
+    );
+    const geometric = await loadEmotionModel(dir);
+    const roots = lstmProbs.map((p) => Math.sqrt(p));
+    const rootSum = roots.reduce((s, r) => s + r, 0);
+    const byProduct = classifyRecording(geometric, clip.samples, clip.sampleRateHz, {
+      reference: seen[0],
+    });
+    assertAllClose(
+      EMOTION_LABELS.map((l) => byProduct.probabilities[l]),
+      roots.map((r) => r / rootSum),
+      { atol: 1e-5 },
+    );
+    assert.equal(byProduct.label, plain.label);
+    assertAllClose(
+      EMOTION_LABELS.map((l) =>
+        classifyRecording(geometric, clip.samples, clip.sampleRateHz, {
+          reference: seen[0],
+          leaning: leanings[0],
+        }).probabilities[l]
+      ),
+      EMOTION_LABELS.map(() => 1 / 8),
+      { atol: 1e-5 },
+    );
 
     // A voice folder with a member trained on raw functionals is refused.
     await Deno.writeTextFile(
