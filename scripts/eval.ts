@@ -28,12 +28,14 @@
  * clips in the set being scored (no labels used), as training did for validation speakers.
  */
 import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
 import { failAndExit, intFlag, parseCli, parsedFlag, UsageError } from "../lib/cli/args.ts";
-import { DEFAULT_HISTORY, historyReferences } from "../lib/model/voice_reference.ts";
+import { DEFAULT_HISTORY, historyReferences, VOICE_DIR } from "../lib/model/voice_reference.ts";
 import { FeatureStore } from "../lib/data/feature_store.ts";
 import { loadEmotionModel } from "../lib/model/emotion_model.ts";
 import { featureSetOf } from "../lib/model/input.ts";
 import {
+  heldOutDifference,
   modelFiles,
   notEvaluable,
   resolveSplitEntries,
@@ -50,18 +52,39 @@ import {
 import { reportPictures, scoreSet, type SetReport } from "../lib/train/report.tsx";
 import { predictAll } from "../lib/train/trainer.ts";
 import { loadFunctionals } from "../lib/train/functionals_store.ts";
-import { mixWithDense } from "../lib/model/functionals_model.ts";
+import {
+  FUNCTIONALS_DIR,
+  type FunctionalsConfig,
+  mixWithDense,
+} from "../lib/model/functionals_model.ts";
 import type { ModelConfig } from "../lib/model/model_files.ts";
 
 /**
- * Throws a {@link UsageError} unless the dense member held out the same RAVDESS actors as the
- * LSTMs (and they were split by speakers), so no clip scored was trained on by either.
+ * Throws a {@link UsageError} unless the dense member held out the same clips as the LSTMs, so
+ * no clip scored was trained on by either: the clips of the model's `split.json` when the member
+ * was trained for it (`train-functionals --split-of`, its own `split.json` beside it), otherwise
+ * the same RAVDESS actors of a split by speakers.
  */
-function checkHeldOut(
+async function checkHeldOut(
   config: ModelConfig,
-  dense: { test: readonly string[]; val: readonly string[] },
+  split: SplitFile,
+  member: FunctionalsConfig,
+  memberDir: string,
   dir: string,
-): void {
+): Promise<void> {
+  if (member.splitOf !== undefined) {
+    const own: SplitFile = JSON.parse(await Deno.readTextFile(join(memberDir, "split.json")));
+    const differs = heldOutDifference(split, own);
+    if (differs) {
+      throw new UsageError(
+        `${dir}: its dense member (trained for ${member.splitOf}) held out other ` +
+          `${differs === "val" ? "validation" : "test"} clips than its LSTMs: the scores would ` +
+          "include clips one of them trained on",
+      );
+    }
+    return;
+  }
+  const dense = member.heldOutActors;
   const lstm = config.heldOutActors ?? { test: ["17", "18", "19", "20"], val: ["15", "16"] };
   const same = (a: readonly string[], b: readonly string[]) =>
     [...a].map(Number).sort((x, y) => x - y).join() ===
@@ -101,8 +124,6 @@ async function main(argv: string[]) {
     },
   );
   const copies = TTA_SPECS.slice(0, ttaCopies);
-  if (functionals) checkHeldOut(config, functionals.config.heldOutActors, values.model);
-  if (voice) checkHeldOut(config, voice.config.heldOutActors, values.model);
   const history = intFlag("history", values.history, DEFAULT_HISTORY);
   const moods = values["history-moods"] === undefined
     ? undefined
@@ -115,6 +136,18 @@ async function main(argv: string[]) {
   const split: SplitFile = JSON.parse(await Deno.readTextFile(files.split));
   const unusable = notEvaluable(values.model, split);
   if (unusable) throw new UsageError(unusable);
+  if (functionals) {
+    await checkHeldOut(
+      config,
+      split,
+      functionals.config,
+      join(values.model, FUNCTIONALS_DIR),
+      values.model,
+    );
+  }
+  if (voice) {
+    await checkHeldOut(config, split, voice.config, join(values.model, VOICE_DIR), values.model);
+  }
   const trainingHistory = JSON.parse(await Deno.readTextFile(files.history));
   const roots = { ravdess: values.ravdess, tess: values.tess };
   const store = new FeatureStore(featureSetOf(config.input));

@@ -9,6 +9,8 @@
  *     [--voice [--history K] [--history-moods M] [--train-history]]
  *   deno task train-functionals --ravdess DIR [--tess DIR] --folds [--train-val] [--report FILE] [...]
  *   deno task train-functionals --ravdess DIR [--tess DIR] --random N [--report FILE] [...]
+ *   deno task train-functionals --ravdess DIR [--tess DIR] --split-of models/NAME
+ *     --out models/NAME/functionals [...]
  *
  * The first form trains one network per seed on every clip but the held-out RAVDESS actors
  * (default test 17–20, validation 15–16; `none` for both trains on every voice), folds the
@@ -30,6 +32,11 @@
  * `--random N` runs the published random protocol (87.5 / 8.7 / 3.8 % of all clips) N times with
  * split seeds 0…N−1 and writes each draw's test accuracy of the seed ensemble (and of its RAVDESS
  * clips) to `--report` (default `reports/functionals/dense-random.json`).
+ *
+ * `--split-of models/NAME` trains the plain member for a model folder of any protocol (the
+ * published random split included): on every clip but the validation and test clips of its
+ * `split.json`, which is copied into `--out` so that `deno task eval` can check that the two parts
+ * held out the same clips.
  *
  * `--augment K` (default 4, as shipped; 0 for none) adds K copies of every RAVDESS training clip,
  * speed 0.9–1.1 as `train --augment` draws them (seed 17), without noise unless `--augment-noise`,
@@ -60,6 +67,12 @@ import { listTess } from "../lib/data/tess.ts";
 import type { DatasetItem } from "../lib/data/types.ts";
 import { ensembleArtifacts } from "../lib/model/ensemble.ts";
 import { fileSystemSaveHandler } from "../lib/model/fs_io.ts";
+import {
+  modelFiles,
+  relativeItem,
+  type SplitEntry,
+  type SplitFile,
+} from "../lib/model/model_files.ts";
 import { buildFunctionalsNet, type FunctionalsConfig } from "../lib/model/functionals_model.ts";
 import {
   type FeatureScaler,
@@ -509,17 +522,59 @@ async function runRandom(
   );
 }
 
-async function trainAndSave(
+/** The `split.json` of the model folder `dir` (`--split-of`). */
+async function readSplitOf(dir: string): Promise<SplitFile> {
+  try {
+    return JSON.parse(await Deno.readTextFile(modelFiles(dir).split));
+  } catch (err) {
+    throw new UsageError(
+      `--split-of ${dir}: ${
+        err instanceof Deno.errors.NotFound ? "no split.json there" : (err as Error).message
+      }`,
+    );
+  }
+}
+
+/**
+ * `clips` split as the model folder `dir`'s `split.json` (`file`) holds its validation and test
+ * clips out; every other clip trains.
+ */
+function splitOf(
+  dir: string,
+  file: SplitFile,
   clips: Clip[],
+  roots: Record<string, string>,
+): Split<Clip> {
+  const keyOf = (e: SplitEntry) => `${e.corpus}/${e.path}`;
+  const relative = relativeItem(roots);
+  const byKey = new Map(clips.map((c) => [keyOf(relative(c.item)), c]));
+  const held = (entries: readonly SplitEntry[]) => {
+    const missing = entries.filter((e) => !byKey.has(keyOf(e)));
+    if (missing.length > 0) {
+      throw new UsageError(
+        `--split-of ${dir}: ${missing.length} of its held-out clips are not among the clips read ` +
+          `(first: ${keyOf(missing[0])}); give the corpora it was trained on`,
+      );
+    }
+    return entries.map((e) => byKey.get(keyOf(e))!);
+  };
+  const val = held(file.val);
+  const test = held(file.test);
+  const out = new Set([...val, ...test]);
+  return { train: clips.filter((c) => !out.has(c)), val, test };
+}
+
+async function trainAndSave(
+  plain: Split<Clip>,
   hyper: Hyper,
-  test: string[],
-  val: string[],
+  heldOut: { test: string[]; val: string[] },
   out: string,
   weight: number,
   augmentation: Augmentation,
   voice: VoiceOptions | null,
+  splitOfDir?: { dir: string; file: SplitFile },
 ) {
-  const plain = speakerSplit(clips, seededRandom(0), test, val);
+  const { test, val } = heldOut;
   const split = voice ? voiceSplit(plain, voice, 100) : plain;
   const started = performance.now();
   const { scaler, weights } = trainSeeds(split.train, hyper);
@@ -567,6 +622,7 @@ async function trainAndSave(
     heldOutActors: { test, val },
     trainClips: split.train.length,
     ...(augmentation.copies > 0 ? { augment: augmentation } : {}),
+    ...(splitOfDir ? { splitOf: splitOfDir.dir } : {}),
     ...(voice
       ? {
         reference: "speaker-mean" as const,
@@ -576,6 +632,12 @@ async function trainAndSave(
       : {}),
   };
   await Deno.writeTextFile(join(out, "config.json"), JSON.stringify(config, null, 2) + "\n");
+  const splitPath = join(out, "split.json");
+  if (splitOfDir) {
+    await Deno.writeTextFile(splitPath, JSON.stringify(splitOfDir.file) + "\n");
+  } else {
+    await Deno.remove(splitPath).catch(() => {});
+  }
   const ens = (set: Clip[]) =>
     set.length === 0
       ? null
@@ -611,6 +673,7 @@ async function main(argv: string[]) {
     "augment-noise": { type: "boolean", default: false },
     "keep-tempo": { type: "boolean", default: false },
     random: { type: "string" },
+    "split-of": { type: "string" },
     voice: { type: "boolean", default: false },
     "train-val": { type: "boolean", default: false },
     "train-history": { type: "boolean", default: false },
@@ -659,9 +722,21 @@ async function main(argv: string[]) {
     throw new UsageError("--history, --history-moods and --train-history need --voice");
   }
   if (values["train-val"] && !values.folds) throw new UsageError("--train-val needs --folds");
+  const splitDir = values["split-of"];
+  if (
+    splitDir !== undefined &&
+    (values.folds || values.random !== undefined || values["test-actors"] !== undefined ||
+      values["val-actors"] !== undefined || voice)
+  ) {
+    throw new UsageError(
+      "--split-of trains the plain member on a model folder's split: leave out --folds, " +
+        "--random, --test-actors, --val-actors and --voice",
+    );
+  }
   if (values["train-history"] && !values.folds && values.random === undefined) {
     throw new UsageError("--train-history is a study: use it with --folds or --random");
   }
+  const splitFile = splitDir === undefined ? null : await readSplitOf(splitDir);
   const clips = await loadClips(values.ravdess, values.tess, augmentation);
   if (values.folds) {
     await runFolds(
@@ -683,6 +758,18 @@ async function main(argv: string[]) {
       values.report ?? "reports/functionals/dense-random.json",
       voice,
     );
+  } else if (splitDir !== undefined && splitFile) {
+    const roots = { ravdess: values.ravdess, ...(values.tess ? { tess: values.tess } : {}) };
+    await trainAndSave(
+      splitOf(splitDir, splitFile, clips, roots),
+      hyper,
+      { test: [], val: [] },
+      values.out!,
+      weight,
+      augmentation,
+      null,
+      { dir: splitDir, file: splitFile },
+    );
   } else {
     const test = parsedFlag("test-actors", values["test-actors"], parseActors, [
       "17",
@@ -691,7 +778,8 @@ async function main(argv: string[]) {
       "20",
     ]);
     const val = parsedFlag("val-actors", values["val-actors"], parseActors, ["15", "16"]);
-    await trainAndSave(clips, hyper, test, val, values.out!, weight, augmentation, voice);
+    const plain = speakerSplit(clips, seededRandom(0), test, val);
+    await trainAndSave(plain, hyper, { test, val }, values.out!, weight, augmentation, voice);
   }
 }
 

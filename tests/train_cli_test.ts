@@ -905,6 +905,126 @@ corpusTest(
   },
 );
 
+corpusTest(
+  "train-functionals --split-of: a random-split model's dense member; eval checks the clips",
+  async (dir) => {
+    const corpus = ["--ravdess", `${dir}/ravdess`];
+    const randomModel = async (out: string, seed: string) =>
+      await run(
+        "train.ts",
+        [...corpus, "--split", "random", "--seed", seed, "--epochs", "1", "--out", out],
+        dir,
+      );
+    await randomModel("models/r", "1");
+    const alone = await evalReport("models/r", dir);
+    const member = (model: string, out: string) =>
+      run("train_functionals.ts", [
+        ...corpus,
+        "--split-of",
+        model,
+        "--augment",
+        "0",
+        "--epochs",
+        "20",
+        "--units",
+        "16",
+        "--out",
+        out,
+      ], dir);
+    await member("models/r", "models/r/functionals");
+    const split = JSON.parse(await Deno.readTextFile(`${dir}/models/r/split.json`));
+    const own = JSON.parse(await Deno.readTextFile(`${dir}/models/r/functionals/split.json`));
+    assert.deepEqual([own.val, own.test], [split.val, split.test], "its held-out clips");
+    const config = JSON.parse(
+      await Deno.readTextFile(`${dir}/models/r/functionals/config.json`),
+    );
+    assert.equal(config.splitOf, "models/r");
+    assert.equal(config.trainClips, 160 - split.val.length - split.test.length);
+    const mixed = await evalReport("models/r", dir);
+    assert.equal(mixed.testAccuracyWithoutFunctionals, alone.testAccuracy);
+    assert.ok(mixed.testAccuracy > alone.testAccuracy, "the tones' pitch helps the dense member");
+
+    // Beside LSTMs of another random split, eval refuses the member.
+    await randomModel("models/r2", "2");
+    await member("models/r", "models/r2/functionals");
+    const eval2 = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--config",
+        `${root}deno.json`,
+        `${root}scripts/eval.ts`,
+        "--model",
+        "models/r2",
+        ...corpus,
+      ],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(eval2.code, 2);
+    assert.match(
+      new TextDecoder().decode(eval2.stderr),
+      /^eval: models\/r2: its dense member \(trained for models\/r\) held out other validation clips than its LSTMs: the scores would include clips one of them trained on\n$/,
+    );
+    for (
+      const [args, reason] of [
+        [
+          ["--split-of", "models/r", "--folds"],
+          "--split-of trains the plain member on a model folder's split: leave out --folds, " +
+          "--random, --test-actors, --val-actors and --voice",
+        ],
+        [
+          ["--split-of", "models/r", "--voice"],
+          "--split-of trains the plain member on a model folder's split: leave out --folds, " +
+          "--random, --test-actors, --val-actors and --voice",
+        ],
+      ] as const
+    ) {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--config",
+          `${root}deno.json`,
+          `${root}scripts/train_functionals.ts`,
+          ...corpus,
+          "--out",
+          "x",
+          ...args,
+        ],
+        cwd: dir,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(out.code, 2, reason);
+      assert.equal(new TextDecoder().decode(out.stderr), `train-functionals: ${reason}\n`);
+    }
+    const missing = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--config",
+        `${root}deno.json`,
+        `${root}scripts/train_functionals.ts`,
+        ...corpus,
+        "--split-of",
+        "models/none",
+        "--out",
+        "x",
+      ],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(missing.code, 2);
+    assert.match(
+      new TextDecoder().decode(missing.stderr),
+      /^train-functionals: --split-of models\/none: no split.json there\n$/,
+    );
+  },
+);
+
 Deno.test("train-default refuses a missing corpus with a one-line reason and writes nothing", async () => {
   const dir = await Deno.makeTempDir();
   try {

@@ -35,8 +35,15 @@ export interface FunctionalsConfig {
   seeds: number[];
   /** Share of the dense member in the mix: `(1 − weight) · LSTMs + weight · dense`. */
   weight: number;
-  /** RAVDESS actors held out of its training (`[]`: every voice trained). */
+  /**
+   * RAVDESS actors held out of its training (`[]`: every voice trained, unless `splitOf`).
+   */
   heldOutActors: { test: string[]; val: string[] };
+  /**
+   * Set when trained for a model folder's split (`train-functionals --split-of DIR`): that
+   * folder. Its held-out clips are then in the member folder's own `split.json`.
+   */
+  splitOf?: string;
   /** Training clips. */
   trainClips: number;
   /** Augmented copies of each RAVDESS training clip (`train-functionals --augment`), if any. */
