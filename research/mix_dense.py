@@ -26,7 +26,9 @@ report of `train-functionals --folds --train-val`:
         --recipe "raw, validation actors trained on, last epoch"
 
 `--mix geometric` mixes the log-probabilities instead (the voice member's `mix` in the product);
-with `--lstm-reference`, each draw is also compared with the arithmetic mix of the same draw.
+with `--lstm-reference`, each draw is also compared with the arithmetic mix of the same draw. When
+the dense report lists each clip's history (`train-functionals --folds --voice` does), one more row
+references the LSTMs by those very clips, as the product pairs the two.
 
 `--lstm-reference ALPHA` (the product's `lstmReference`) also references the LSTMs:
 each clip's log-probabilities minus ALPHA times their mean over `--history K` other clips of its
@@ -112,6 +114,18 @@ def main():
                 arithmetic = [mixed_probs(a, b, 0.5, "arithmetic") for a, b in zip(shifted, dense)]
                 row["gain_over_arithmetic"] = paired_gain(arithmetic, mixed, y, actor)
             rows[f"mix{rule}, LSTMs referenced (alpha {args.lstm_reference}), draw {draw}"] = row
+        histories = fold_histories(dense_report, paths, actor)
+        if histories is not None:
+            # As the product pairs them: the LSTMs' leaning over the very clips whose mean
+            # referenced the voice member's input.
+            shifted = [lstm_referenced_by(p, picks, args.lstm_reference)
+                       for p, picks in zip(lstm, histories)]
+            mixed = [mixed_probs(a, b, 0.5, args.mix) for a, b in zip(shifted, dense)]
+            row = {**pooled(mixed, y, actor), "gain_over_mix": paired_gain(base, mixed, y, actor)}
+            if args.mix != "arithmetic":
+                arithmetic = [mixed_probs(a, b, 0.5, "arithmetic") for a, b in zip(shifted, dense)]
+                row["gain_over_arithmetic"] = paired_gain(arithmetic, mixed, y, actor)
+            rows[f"mix{rule}, LSTMs referenced by the voice member's history"] = row
     if args.plain:
         plain = fold_probs(json.load(open(args.plain)), paths, actor, y)
         rows["plain dense (3 seeds)"] = pooled(plain, y, actor)
@@ -158,6 +172,32 @@ def lstm_referenced(probs, labels, speakers, alpha, history, moods, rng):
         out[i] = logp[i] - alpha * logp[pick].mean(0)
     e = np.exp(out - out.max(1, keepdims=True))
     return e / e.sum(1, keepdims=True)
+
+
+def lstm_referenced_by(probs, picks, alpha):
+    """`lstm_referenced` with each clip's history given: `picks[i]`, rows of `probs`."""
+    logp = np.log(np.clip(probs, 1e-9, 1))
+    out = np.array([logp[i] - alpha * logp[picks[i]].mean(0) for i in range(len(logp))])
+    e = np.exp(out - out.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
+
+
+def fold_histories(dense_report, paths, actor):
+    """Each fold's test clips' history in a `train-functionals --folds --voice` report (the rows,
+    in this script's order of the fold's clips, whose mean referenced each clip), or None when
+    the report lists none (reports written before it did)."""
+    out = []
+    for (test, _), fold in zip(FOLDS, dense_report["folds"]):
+        if any("history" not in c for c in fold["clips"]):
+            return None
+        want = list(paths[np.isin(actor, test)])
+        at = {p: i for i, p in enumerate(want)}
+        order = [at[os.path.realpath(c["path"])] for c in fold["clips"]]
+        picks = [None] * len(want)
+        for c, i in zip(fold["clips"], order):
+            picks[i] = np.array([order[h] for h in c["history"]])
+        out.append(picks)
+    return out
 
 
 def tta_ensemble(path, y, actor):

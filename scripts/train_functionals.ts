@@ -6,7 +6,7 @@
  *   deno task train-functionals --ravdess DIR [--tess DIR] --out models/NAME/functionals
  *     [--test-actors LIST --val-actors LIST] [--seeds 1,2,3] [--epochs N] [--units N]
  *     [--l2 X] [--batch N] [--lr X] [--weight W] [--augment K [--augment-noise] [--keep-tempo]]
- *     [--voice [--history K] [--history-moods M] [--train-history]]
+ *     [--voice [--history K] [--history-moods M] [--history-seed S] [--train-history]]
  *   deno task train-functionals --ravdess DIR [--tess DIR] --folds [--train-val] [--report FILE] [...]
  *   deno task train-functionals --ravdess DIR [--tess DIR] --random N [--report FILE] [...]
  *   deno task train-functionals --ravdess DIR [--tess DIR] --split-of models/NAME
@@ -47,7 +47,10 @@
  * (each augmented copy minus the mean of its speaker's copies), 130 epochs unless `--epochs`.
  * Validation and test clips are referenced as a person's journal would give it: minus the mean of
  * `--history K` (default 20) other clips of their speaker drawn at random, from clips of
- * `--history-moods M` emotions only if given (a history leaning to a few moods). With `--random`,
+ * `--history-moods M` emotions only if given (a history leaning to a few moods); `--history-seed S`
+ * draws them anew (default 0, the draw of the reports in `reports/functionals/`), and a `--folds`
+ * report lists each test clip's history (row numbers into its fold's clips), so that
+ * `research/mix_dense.py` can reference the LSTMs by the same clips. With `--random`,
  * those K clips come from all of the speaker's other clips, training clips included: in that
  * protocol every voice is known, and its earlier recordings are what trained. `--train-history`
  * references the training clips that way too (each by K other clips of its speaker, each copy by K
@@ -90,6 +93,7 @@ import {
   DEFAULT_LSTM_REFERENCE,
   DEFAULT_VOICE_MIX,
   minusHistoryMeans,
+  minusHistoryMeansWithPicks,
   minusSpeakerMeans,
 } from "../lib/model/voice_reference.ts";
 import { seededRandom } from "../lib/train/rng.ts";
@@ -112,6 +116,8 @@ interface Clip {
   y: number;
   /** Functionals of the clip's augmented copies (RAVDESS clips with `--augment K`). */
   copies: Float32Array[];
+  /** A held-out clip's history (`--voice`): the rows of its set whose mean referenced it. */
+  history?: number[];
 }
 
 /** `--augment K`: K copies of every RAVDESS clip, for training only. */
@@ -150,6 +156,8 @@ function stack(clips: readonly Clip[]): Float32Array {
 interface VoiceOptions {
   /** Other clips of the speaker each reference is the mean of. */
   history: number;
+  /** Offsets the seed of the held-out clips' history draws (`--history-seed`; 0 as before). */
+  historySeed?: number;
   /** Draw them from clips of this many emotions only (a history leaning to a few moods). */
   moods?: number;
   /**
@@ -176,7 +184,7 @@ function voiceSplit(
   seed: number,
   pool?: readonly Clip[],
 ): Split<Clip> {
-  const random = seededRandom(seed);
+  const random = seededRandom(seed + 10_000 * (voice.historySeed ?? 0));
   const trainRandom = seededRandom(seed + 1000);
   const minusMeans = (vectors: Float32Array[], speakers: string[], labels: number[]) =>
     voice.trainHistory
@@ -197,7 +205,7 @@ function voiceSplit(
   );
   let at = 0;
   const referenced = (set: readonly Clip[]) =>
-    minusHistoryMeans(
+    minusHistoryMeansWithPicks(
       set.map((c) => c.x),
       set.map(speakerOf),
       set.map((c) => c.y),
@@ -205,11 +213,12 @@ function voiceSplit(
       random,
       voice.moods,
     );
-  const fromPool = pool ? referenced(pool) : null;
+  const fromPool = pool ? referenced(pool).vectors : null;
   const row = new Map(pool?.map((c, i) => [c, i]));
   const held = (set: Clip[]) => {
-    const xs = fromPool ? set.map((c) => fromPool[row.get(c)!]) : referenced(set);
-    return set.map((c, i) => ({ ...c, x: xs[i], copies: [] }));
+    if (fromPool) return set.map((c) => ({ ...c, x: fromPool[row.get(c)!], copies: [] }));
+    const { vectors, picks } = referenced(set);
+    return set.map((c, i) => ({ ...c, x: vectors[i], copies: [], history: picks[i] }));
   };
   return {
     train: split.train.map((c, i) => ({
@@ -442,6 +451,7 @@ async function runFolds(
       clips: fold.testClips.map((c, i) => ({
         path: c.item.path,
         label: c.y,
+        ...(c.history ? { history: c.history } : {}),
         probs: Array.from(
           fold.testSum[best].subarray(i * classes, (i + 1) * classes),
           (p) => Number(p.toFixed(6)),
@@ -679,6 +689,7 @@ async function main(argv: string[]) {
     "train-history": { type: "boolean", default: false },
     history: { type: "string" },
     "history-moods": { type: "string" },
+    "history-seed": { type: "string" },
   });
   if (!values.ravdess) throw new UsageError("Give --ravdess DIR (and --tess DIR)");
   if (!values.folds && values.random === undefined && !values.out) {
@@ -709,6 +720,9 @@ async function main(argv: string[]) {
         ? {}
         : { moods: intFlag("history-moods", values["history-moods"], 3) }),
       ...(values["train-history"] ? { trainHistory: true } : {}),
+      ...(values["history-seed"] === undefined
+        ? {}
+        : { historySeed: intFlag("history-seed", values["history-seed"], 0) }),
     }
     : null;
   if (voice && (voice.history < 1 || (voice.moods !== undefined && voice.moods < 1))) {
@@ -717,9 +731,11 @@ async function main(argv: string[]) {
   if (
     !voice &&
     (values.history !== undefined || values["history-moods"] !== undefined ||
-      values["train-history"])
+      values["train-history"] || values["history-seed"] !== undefined)
   ) {
-    throw new UsageError("--history, --history-moods and --train-history need --voice");
+    throw new UsageError(
+      "--history, --history-moods, --history-seed and --train-history need --voice",
+    );
   }
   if (values["train-val"] && !values.folds) throw new UsageError("--train-val needs --folds");
   const splitDir = values["split-of"];

@@ -764,6 +764,23 @@ corpusTest(
     const voiceFolds = JSON.parse(await folds("voice.json", ["--voice", "--history", "3"]));
     assert.deepEqual(voiceFolds.voice, { history: 3 });
     assert.ok(voiceFolds.pooledTestAccuracy > 0.5, `voice pooled ${voiceFolds.pooledTestAccuracy}`);
+    // Each test clip lists its history: 3 other clips of its speaker, as rows of its fold.
+    type FoldClip = { path: string; probs: number[]; history: number[] };
+    const foldClips: FoldClip[] = voiceFolds.folds[1].clips;
+    const actorOf = (path: string) => path.match(/-(\d+)\.wav$/)![1];
+    foldClips.forEach((c, i) => {
+      assert.equal(c.history.length, 3);
+      assert.ok(!c.history.includes(i), "not itself");
+      assert.ok(c.history.every((h) => actorOf(foldClips[h].path) === actorOf(c.path)));
+    });
+    // --history-seed draws other histories for the same clips.
+    const redrawn = JSON.parse(
+      await folds("voice-hs.json", ["--voice", "--history", "3", "--history-seed", "1"]),
+    );
+    assert.deepEqual(redrawn.voice, { history: 3, historySeed: 1 });
+    const redrawnClips: FoldClip[] = redrawn.folds[1].clips;
+    assert.deepEqual(redrawnClips.map((c) => c.path), foldClips.map((c) => c.path));
+    assert.notDeepEqual(redrawnClips.map((c) => c.history), foldClips.map((c) => c.history));
     // --train-history: training clips referenced by 3 other clips too, not by all of them.
     const drawn = JSON.parse(
       await folds("voice-th.json", ["--voice", "--history", "3", "--train-history"]),
@@ -803,13 +820,19 @@ corpusTest(
     );
     for (
       const [args, reason] of [
-        [["--history", "5"], "--history, --history-moods and --train-history need --voice"],
+        [
+          ["--history", "5"],
+          "--history, --history-moods, --history-seed and --train-history need --voice",
+        ],
         [
           ["--voice", "--history-moods", "0"],
           "Expected --history and --history-moods of at least 1",
         ],
         [["--train-val"], "--train-val needs --folds"],
-        [["--train-history"], "--history, --history-moods and --train-history need --voice"],
+        [
+          ["--train-history"],
+          "--history, --history-moods, --history-seed and --train-history need --voice",
+        ],
         [
           ["--voice", "--train-history"],
           "--train-history is a study: use it with --folds or --random",

@@ -212,8 +212,23 @@ export function minusHistoryMeans(
   random: Random,
   moods?: number,
 ): Float32Array[] {
+  return minusHistoryMeansWithPicks(vectors, speakers, labels, history, random, moods).vectors;
+}
+
+/**
+ * {@link minusHistoryMeans}, with the rows each row's history was drawn from (`picks[i]`, row
+ * numbers into `vectors`), for a study that references another part by the same clips.
+ */
+export function minusHistoryMeansWithPicks(
+  vectors: readonly Float32Array[],
+  speakers: readonly string[],
+  labels: readonly number[],
+  history: number,
+  random: Random,
+  moods?: number,
+): { vectors: Float32Array[]; picks: number[][] } {
   const picks = historyPicks(speakers, labels, history, random, moods);
-  return vectors.map((v, i) => referenced(v, meanOf(vectors, picks[i])));
+  return { vectors: vectors.map((v, i) => referenced(v, meanOf(vectors, picks[i]))), picks };
 }
 
 /** The rows {@link minusHistoryMeans} draws as each row's history, row after row. */
