@@ -102,30 +102,31 @@ def main():
                                           "gain_over_lstm": paired_gain(lstm, mixed, y, actor)}
     if args.lstm_reference is not None:
         base = [mixed_probs(a, b, 0.5, args.mix) for a, b in zip(lstm, dense)]
+
+        def referenced_row(shifted):
+            """The mix with the LSTMs' probabilities `shifted`, against the plain mix and, for
+            another rule, against the arithmetic mix of the same draw (what the rule adds)."""
+            mixed = [mixed_probs(a, b, 0.5, args.mix) for a, b in zip(shifted, dense)]
+            row = {**pooled(mixed, y, actor), "gain_over_mix": paired_gain(base, mixed, y, actor)}
+            if args.mix != "arithmetic":
+                arithmetic = [mixed_probs(a, b, 0.5, "arithmetic") for a, b in zip(shifted, dense)]
+                row["gain_over_arithmetic"] = paired_gain(arithmetic, mixed, y, actor)
+            return row
+
         for draw in range(LSTM_REFERENCE_DRAWS):
             rng = np.random.default_rng(100 + draw)
             shifted = [lstm_referenced(p, y[np.isin(actor, test)], actor[np.isin(actor, test)],
                                        args.lstm_reference, args.history, args.history_moods, rng)
                        for p, (test, _) in zip(lstm, FOLDS)]
-            mixed = [mixed_probs(a, b, 0.5, args.mix) for a, b in zip(shifted, dense)]
-            row = {**pooled(mixed, y, actor), "gain_over_mix": paired_gain(base, mixed, y, actor)}
-            if args.mix != "arithmetic":
-                # The same draw mixed by the arithmetic mean: what this rule adds.
-                arithmetic = [mixed_probs(a, b, 0.5, "arithmetic") for a, b in zip(shifted, dense)]
-                row["gain_over_arithmetic"] = paired_gain(arithmetic, mixed, y, actor)
-            rows[f"mix{rule}, LSTMs referenced (alpha {args.lstm_reference}), draw {draw}"] = row
+            rows[f"mix{rule}, LSTMs referenced (alpha {args.lstm_reference}), draw {draw}"] = \
+                referenced_row(shifted)
         histories = fold_histories(dense_report, paths, actor)
         if histories is not None:
             # As the product pairs them: the LSTMs' leaning over the very clips whose mean
             # referenced the voice member's input.
-            shifted = [lstm_referenced_by(p, picks, args.lstm_reference)
-                       for p, picks in zip(lstm, histories)]
-            mixed = [mixed_probs(a, b, 0.5, args.mix) for a, b in zip(shifted, dense)]
-            row = {**pooled(mixed, y, actor), "gain_over_mix": paired_gain(base, mixed, y, actor)}
-            if args.mix != "arithmetic":
-                arithmetic = [mixed_probs(a, b, 0.5, "arithmetic") for a, b in zip(shifted, dense)]
-                row["gain_over_arithmetic"] = paired_gain(arithmetic, mixed, y, actor)
-            rows[f"mix{rule}, LSTMs referenced by the voice member's history"] = row
+            rows[f"mix{rule}, LSTMs referenced by the voice member's history"] = referenced_row(
+                [lstm_referenced_by(p, picks, args.lstm_reference)
+                 for p, picks in zip(lstm, histories)])
     if args.plain:
         plain = fold_probs(json.load(open(args.plain)), paths, actor, y)
         rows["plain dense (3 seeds)"] = pooled(plain, y, actor)

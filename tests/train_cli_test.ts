@@ -33,17 +33,28 @@ async function makeCorpus(dir: string) {
   }
 }
 
-async function run(script: string, args: string[], cwd: string) {
+/** `script` run with `args` in `cwd`: its exit code, stdout and stderr. */
+async function spawn(script: string, args: string[], cwd: string) {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--config", `${root}deno.json`, `${root}scripts/${script}`, ...args],
     cwd,
     stdout: "piped",
     stderr: "piped",
   }).output();
-  const stdout = new TextDecoder().decode(out.stdout);
-  const stderr = new TextDecoder().decode(out.stderr);
-  if (!out.success) throw new Error(`${script} failed (${out.code}): ${stderr}`);
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
+async function run(script: string, args: string[], cwd: string) {
+  const { code, stdout, stderr } = await spawn(script, args, cwd);
+  if (code !== 0) throw new Error(`${script} failed (${code}): ${stderr}`);
   return { stdout, stderr };
+}
+
+/** `script` run with `args` in `cwd`, expected to fail: its exit code and stderr. */
+async function runFailing(script: string, args: string[], cwd: string) {
+  const { code, stderr } = await spawn(script, args, cwd);
+  return { code, stderr };
 }
 
 /** A test over a fresh generated corpus in a temporary folder (removed afterwards). */
@@ -839,24 +850,9 @@ corpusTest(
         ],
       ] as const
     ) {
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          "--config",
-          `${root}deno.json`,
-          `${root}scripts/train_functionals.ts`,
-          ...corpus,
-          "--out",
-          "x",
-          ...args,
-        ],
-        cwd: dir,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
+      const out = await runFailing("train_functionals.ts", [...corpus, "--out", "x", ...args], dir);
       assert.equal(out.code, 2, reason);
-      assert.equal(new TextDecoder().decode(out.stderr), `train-functionals: ${reason}\n`);
+      assert.equal(out.stderr, `train-functionals: ${reason}\n`);
     }
 
     // --random: the published random split, per draw.
@@ -904,25 +900,15 @@ corpusTest(
       "--out",
       "models/m/functionals",
     ], dir);
-    const refused = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--config",
-        `${root}deno.json`,
-        `${root}scripts/eval.ts`,
-        "--model",
-        "models/m",
-        "--ravdess",
-        `${dir}/ravdess`,
-      ],
-      cwd: dir,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const refused = await runFailing("eval.ts", [
+      "--model",
+      "models/m",
+      "--ravdess",
+      `${dir}/ravdess`,
+    ], dir);
     assert.equal(refused.code, 2);
     assert.match(
-      new TextDecoder().decode(refused.stderr),
+      refused.stderr,
       /^eval: models\/m: its dense member held out actors test none, validation none, but its LSTMs \(speakers split\) test 17,18,19,20, validation 15,16: the scores would include clips one of them trained on\n$/,
     );
   },
@@ -970,24 +956,10 @@ corpusTest(
     // Beside LSTMs of another random split, eval refuses the member.
     await randomModel("models/r2", "2");
     await member("models/r", "models/r2/functionals");
-    const eval2 = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--config",
-        `${root}deno.json`,
-        `${root}scripts/eval.ts`,
-        "--model",
-        "models/r2",
-        ...corpus,
-      ],
-      cwd: dir,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const eval2 = await runFailing("eval.ts", ["--model", "models/r2", ...corpus], dir);
     assert.equal(eval2.code, 2);
     assert.match(
-      new TextDecoder().decode(eval2.stderr),
+      eval2.stderr,
       /^eval: models\/r2: its dense member \(trained for models\/r\) held out other validation clips than its LSTMs: the scores would include clips one of them trained on\n$/,
     );
     for (
@@ -1004,45 +976,20 @@ corpusTest(
         ],
       ] as const
     ) {
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          "--config",
-          `${root}deno.json`,
-          `${root}scripts/train_functionals.ts`,
-          ...corpus,
-          "--out",
-          "x",
-          ...args,
-        ],
-        cwd: dir,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
+      const out = await runFailing("train_functionals.ts", [...corpus, "--out", "x", ...args], dir);
       assert.equal(out.code, 2, reason);
-      assert.equal(new TextDecoder().decode(out.stderr), `train-functionals: ${reason}\n`);
+      assert.equal(out.stderr, `train-functionals: ${reason}\n`);
     }
-    const missing = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--config",
-        `${root}deno.json`,
-        `${root}scripts/train_functionals.ts`,
-        ...corpus,
-        "--split-of",
-        "models/none",
-        "--out",
-        "x",
-      ],
-      cwd: dir,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const missing = await runFailing("train_functionals.ts", [
+      ...corpus,
+      "--split-of",
+      "models/none",
+      "--out",
+      "x",
+    ], dir);
     assert.equal(missing.code, 2);
     assert.match(
-      new TextDecoder().decode(missing.stderr),
+      missing.stderr,
       /^train-functionals: --split-of models\/none: no split.json there\n$/,
     );
   },
