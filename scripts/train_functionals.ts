@@ -752,7 +752,9 @@ async function main(argv: string[]) {
   if (values["train-history"] && !values.folds && values.random === undefined) {
     throw new UsageError("--train-history is a study: use it with --folds or --random");
   }
-  const splitFile = splitDir === undefined ? null : await readSplitOf(splitDir);
+  const splitOfDir = splitDir === undefined
+    ? null
+    : { dir: splitDir, file: await readSplitOf(splitDir) };
   const clips = await loadClips(values.ravdess, values.tess, augmentation);
   if (values.folds) {
     await runFolds(
@@ -774,17 +776,17 @@ async function main(argv: string[]) {
       values.report ?? "reports/functionals/dense-random.json",
       voice,
     );
-  } else if (splitDir !== undefined && splitFile) {
+  } else if (splitOfDir) {
     const roots = { ravdess: values.ravdess, ...(values.tess ? { tess: values.tess } : {}) };
     await trainAndSave(
-      splitOf(splitDir, splitFile, clips, roots),
+      splitOf(splitOfDir.dir, splitOfDir.file, clips, roots),
       hyper,
       { test: [], val: [] },
       values.out!,
       weight,
       augmentation,
       null,
-      { dir: splitDir, file: splitFile },
+      splitOfDir,
     );
   } else {
     const test = parsedFlag("test-actors", values["test-actors"], parseActors, [

@@ -14,7 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { FUNCTIONAL_COUNT, FUNCTIONALS_VERSION } from "../audio/functionals.ts";
 import { fileSystemLoadHandler } from "./fs_io.ts";
-import { logProbabilities, unleaned } from "./voice_reference.ts";
+import { logProbabilities, softmax, unleaned } from "./voice_reference.ts";
 
 /** Sub-folder of a model folder that holds its dense member. */
 export const FUNCTIONALS_DIR = "functionals";
@@ -242,14 +242,8 @@ export function geometricMix(
   if (a.length !== b.length) {
     throw new RangeError(`Expected ${a.length} probabilities but got ${b.length}`);
   }
-  const la = logProbabilities(a);
   const lb = logProbabilities(b);
-  const z = Float64Array.from(la, (v, i) => (1 - weight) * v + weight * lb[i]);
-  let top = -Infinity;
-  for (const v of z) top = Math.max(top, v);
-  let sum = 0;
-  for (let i = 0; i < z.length; i++) sum += z[i] = Math.exp(z[i] - top);
-  return Float32Array.from(z, (v) => v / sum);
+  return softmax(Array.from(logProbabilities(a), (v, i) => (1 - weight) * v + weight * lb[i]));
 }
 
 /** `(1 − weight) · a + weight · b`, element by element. */

@@ -49,15 +49,17 @@ export const DEFAULT_HISTORY = 20;
 export const REFERENCE_ENTRIES = 30;
 
 /**
- * How strongly the LSTMs' leaning is divided out ({@link unleaned}) for a voice member trained
- * without a setting of its own: 1, the best of 0, 0.25, 0.5, 0.75 and 1 on the validation voices
- * of both tfjs folds (`research/lstm_reference.ts`, models/MODEL_CARD.md).
+ * How strongly the LSTMs' leaning is divided out ({@link unleaned}): what `train-functionals
+ * --voice` writes as a new voice member's `lstmReference` (a config without one, from before,
+ * divides nothing out). 1, the best of 0 to 2 on the validation voices of both tfjs folds
+ * (`research/lstm_reference.ts`, models/MODEL_CARD.md).
  */
 export const DEFAULT_LSTM_REFERENCE = 1;
 
 /**
- * How a voice member is mixed with the LSTMs when trained without a setting of its own: by the
- * weighted geometric mean of the two parts' probabilities, which beat the arithmetic one on the
+ * How a voice member is mixed with the LSTMs: what `train-functionals --voice` writes as a new
+ * voice member's `mix` (a config without one, from before, mixes by the arithmetic mean). The
+ * weighted geometric mean of the two parts' probabilities beat the arithmetic one on the
  * validation voices of both tfjs folds at every weight tried (`research/lstm_reference.ts`,
  * models/MODEL_CARD.md). The plain member keeps the arithmetic mean, which its validation voices
  * preferred.
@@ -148,11 +150,16 @@ export function unleaned(
   if (probs.length !== leaning.length) {
     throw new RangeError(`Expected a leaning of ${probs.length} numbers but got ${leaning.length}`);
   }
-  const logits = logProbabilities(probs).map((v, i) => v - strength * leaning[i]);
-  const top = Math.max(...logits);
-  const e = logits.map((v) => Math.exp(v - top));
-  const sum = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / sum);
+  return softmax(logProbabilities(probs).map((v, i) => v - strength * leaning[i]));
+}
+
+/** Softmax of `logits`, computed in float64 from their maximum. */
+export function softmax(logits: ArrayLike<number>): Float32Array {
+  const z = Float64Array.from(logits);
+  const top = Math.max(...z);
+  let sum = 0;
+  for (let i = 0; i < z.length; i++) sum += z[i] = Math.exp(z[i] - top);
+  return Float32Array.from(z, (v) => v / sum);
 }
 
 /**
