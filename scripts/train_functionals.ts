@@ -8,7 +8,8 @@
  *     [--l2 X] [--batch N] [--lr X] [--weight W] [--augment K [--augment-noise] [--keep-tempo]]
  *     [--voice [--history K] [--history-moods M] [--history-seed S] [--train-history]]
  *   deno task train-functionals --ravdess DIR [--tess DIR] --folds [--train-val] [--report FILE] [...]
- *   deno task train-functionals --ravdess DIR [--tess DIR] --random N [--report FILE] [...]
+ *   deno task train-functionals --ravdess DIR [--tess DIR] --random N [--split-after-augment]
+ *     [--report FILE] [...]
  *   deno task train-functionals --ravdess DIR [--tess DIR] --split-of models/NAME
  *     --out models/NAME/functionals [...]
  *
@@ -31,7 +32,11 @@
  *
  * `--random N` runs the published random protocol (87.5 / 8.7 / 3.8 % of all clips) N times with
  * split seeds 0…N−1 and writes each draw's test accuracy of the seed ensemble (and of its RAVDESS
- * clips) to `--report` (default `reports/functionals/dense-random.json`).
+ * clips) to `--report` (default `reports/functionals/dense-random.json`). With
+ * `--split-after-augment` the rows are split instead of the clips: each clip and each of its
+ * `--augment` copies are rows of their own, shuffled and cut as clips otherwise are, as when a
+ * notebook augments every clip first and splits after. Most copies of a test row then train (and
+ * test rows include copies); it measures what such a split is worth, not the model.
  *
  * `--split-of models/NAME` trains the plain member for a model folder of any protocol (the
  * published random split included): on every clip but the validation and test clips of its
@@ -480,11 +485,12 @@ async function runRandom(
   draws: number,
   report: string,
   voice: VoiceOptions | null,
+  afterAugment = false,
 ) {
   const classes = EMOTION_LABELS.length;
   const rows = [];
   for (let d = 0; d < draws; d++) {
-    const plain = randomSplit(clips, seededRandom(d));
+    const plain = randomSplit(afterAugment ? rowsOf(clips) : clips, seededRandom(d));
     const split = voice ? voiceSplit(plain, voice, 200 + d, clips) : plain;
     const { scaler, weights } = trainSeeds(split.train, hyper);
     const sum = ensembleProbabilities(
@@ -500,6 +506,7 @@ async function runRandom(
     const row = {
       draw: d,
       testClips: split.test.length,
+      trainRows: split.train.reduce((n, c) => n + 1 + c.copies.length, 0),
       accuracy: Number(accuracyOf(sum, split.test).toFixed(4)),
       ravdessClips: ravdess.length,
       ravdessAccuracy: Number((ravdessRight / ravdess.length).toFixed(4)),
@@ -520,6 +527,7 @@ async function runRandom(
         hyper,
         augment,
         ...(voice ? { voice } : {}),
+        ...(afterAugment ? { splitAfterAugment: true } : {}),
         meanAccuracy: Number(mean.toFixed(4)),
         draws: rows,
       },
@@ -530,6 +538,18 @@ async function runRandom(
   console.log(
     `mean test accuracy over ${draws} random splits: ${(100 * mean).toFixed(1)} % → ${report}`,
   );
+}
+
+/**
+ * `--split-after-augment`: every clip and every copy of it as rows of their own, to be split as
+ * clips otherwise are, as a notebook that augments first and splits after does. Copies of a test
+ * clip then mostly train.
+ */
+function rowsOf(clips: readonly Clip[]): Clip[] {
+  return clips.flatMap((c) => [
+    { ...c, copies: [] },
+    ...c.copies.map((x) => ({ ...c, x, copies: [] })),
+  ]);
 }
 
 /** The `split.json` of the model folder `dir` (`--split-of`). */
@@ -690,6 +710,7 @@ async function main(argv: string[]) {
     history: { type: "string" },
     "history-moods": { type: "string" },
     "history-seed": { type: "string" },
+    "split-after-augment": { type: "boolean", default: false },
   });
   if (!values.ravdess) throw new UsageError("Give --ravdess DIR (and --tess DIR)");
   if (!values.folds && values.random === undefined && !values.out) {
@@ -752,6 +773,16 @@ async function main(argv: string[]) {
   if (values["train-history"] && !values.folds && values.random === undefined) {
     throw new UsageError("--train-history is a study: use it with --folds or --random");
   }
+  const afterAugment = values["split-after-augment"];
+  if (afterAugment && (values.random === undefined || voice)) {
+    throw new UsageError(
+      "--split-after-augment is a study of the plain member on the random split: use it with " +
+        "--random, without --voice",
+    );
+  }
+  if (afterAugment && augmentation.copies < 1) {
+    throw new UsageError("--split-after-augment needs copies: --augment of at least 1");
+  }
   const splitOfDir = splitDir === undefined
     ? null
     : { dir: splitDir, file: await readSplitOf(splitDir) };
@@ -775,6 +806,7 @@ async function main(argv: string[]) {
       draws,
       values.report ?? "reports/functionals/dense-random.json",
       voice,
+      afterAugment,
     );
   } else if (splitOfDir) {
     const roots = { ravdess: values.ravdess, ...(values.tess ? { tess: values.tess } : {}) };

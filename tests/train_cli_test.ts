@@ -857,9 +857,9 @@ corpusTest(
 
     // --random: the published random split, per draw.
     const randomRun = async (draws: number, report: string, extra: string[] = []) => {
+      // Later flags win: `extra` may set --augment again.
       await run("train_functionals.ts", [
         ...corpus,
-        ...extra,
         "--random",
         String(draws),
         "--augment",
@@ -872,6 +872,7 @@ corpusTest(
         "1",
         "--report",
         report,
+        ...extra,
       ], dir);
       return JSON.parse(await Deno.readTextFile(`${dir}/${report}`));
     };
@@ -886,6 +887,41 @@ corpusTest(
     const randomVoice = await randomRun(1, "random-voice.json", ["--voice", "--history", "3"]);
     assert.deepEqual(randomVoice.voice, { history: 3 });
     assert.equal(randomVoice.draws[0].testClips, random.draws[0].testClips, "the same split");
+    // --split-after-augment: clips and their copies are split as rows, so copies of held-out
+    // clips train (160 clips and one copy each: 320 rows).
+    const clean = await randomRun(1, "random-clean.json", ["--augment", "1"]);
+    assert.equal(clean.splitAfterAugment, undefined);
+    assert.equal(clean.draws[0].trainRows, 2 * Math.round(160 * 0.875), "clips and copies");
+    const rows = await randomRun(1, "random-rows.json", [
+      "--augment",
+      "1",
+      "--split-after-augment",
+    ]);
+    assert.equal(rows.splitAfterAugment, true);
+    assert.equal(rows.draws[0].testClips, 320 - Math.round(320 * 0.875) - Math.round(320 * 0.087));
+    assert.equal(rows.draws[0].trainRows, Math.round(320 * 0.875));
+    for (
+      const [args, reason] of [
+        [
+          ["--random", "1", "--voice", "--split-after-augment"],
+          "--split-after-augment is a study of the plain member on the random split: use it " +
+          "with --random, without --voice",
+        ],
+        [
+          ["--out", "x", "--split-after-augment"],
+          "--split-after-augment is a study of the plain member on the random split: use it " +
+          "with --random, without --voice",
+        ],
+        [
+          ["--random", "1", "--augment", "0", "--split-after-augment"],
+          "--split-after-augment needs copies: --augment of at least 1",
+        ],
+      ] as const
+    ) {
+      const out = await runFailing("train_functionals.ts", [...corpus, ...args], dir);
+      assert.equal(out.code, 2, reason);
+      assert.equal(out.stderr, `train-functionals: ${reason}\n`);
+    }
 
     await run("train_functionals.ts", [
       ...corpus,
