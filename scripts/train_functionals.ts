@@ -242,7 +242,7 @@ function trainSeeds(
   hyper: Hyper,
   onEpoch?: (seedIndex: number, epoch: number, w: DenseWeights, scaler: FeatureScaler) => void,
 ) {
-  const rows = train.flatMap((c) => [c, ...c.copies.map((x) => ({ ...c, x }))]);
+  const rows = rowsOf(train);
   const x = stack(rows);
   const scaler = featureScaler(x, FUNCTIONAL_COUNT);
   standardiseInPlace(x, scaler);
@@ -541,9 +541,9 @@ async function runRandom(
 }
 
 /**
- * `--split-after-augment`: every clip and every copy of it as rows of their own, to be split as
- * clips otherwise are, as a notebook that augments first and splits after does. Copies of a test
- * clip then mostly train.
+ * Every clip and every copy of it as rows of their own: what a network trains on, and with
+ * `--split-after-augment` what is split, as a notebook that augments first and splits after
+ * does (copies of a test clip then mostly train).
  */
 function rowsOf(clips: readonly Clip[]): Clip[] {
   return clips.flatMap((c) => [
